@@ -1,0 +1,37 @@
+-- ROLLBACK OF THE INITIAL SCHEMA: this drops every table of the registry, events included.
+-- Never applied by the registry's migrator; run by hand only on a database whose data may be lost.
+drop function if exists registry.mt_immutable_timestamp(text);
+drop function if exists registry.mt_immutable_timestamptz(text);
+drop function if exists registry.mt_immutable_time(text);
+drop function if exists registry.mt_immutable_date(text);
+drop function if exists registry.mt_grams_vector(text,boolean);
+drop function if exists registry.mt_grams_query(text,boolean);
+drop function if exists registry.mt_grams_array(text,boolean);
+drop function if exists registry.mt_jsonb_append(jsonb,text[],jsonb,boolean,jsonb);
+drop function if exists registry.mt_jsonb_append_key_value(jsonb,text[],jsonb,boolean);
+drop function if exists registry.mt_jsonb_copy(jsonb,text[],text[]);
+drop function if exists registry.mt_jsonb_duplicate(jsonb,text[],jsonb);
+drop function if exists registry.mt_jsonb_fix_null_parent(jsonb,text[]);
+drop function if exists registry.mt_jsonb_increment(jsonb,text[],numeric);
+drop function if exists registry.mt_jsonb_insert(jsonb,text[],jsonb,integer,boolean);
+drop function if exists registry.mt_jsonb_move(jsonb,text[],text);
+drop function if exists registry.mt_jsonb_path_to_array(text,char(1));
+drop function if exists registry.mt_jsonb_remove(jsonb,text[],jsonb);
+drop function if exists registry.mt_jsonb_remove_key(jsonb,text[],text);
+drop function if exists registry.mt_jsonb_patch(jsonb,jsonb);
+drop function if exists registry.mt_safe_unaccent(boolean,text);
+DROP TABLE IF EXISTS registry.mt_doc_deadletterevent CASCADE;
+DROP TABLE IF EXISTS registry.mt_doc_envelope CASCADE;
+DROP TABLE IF EXISTS registry.mt_doc_patientrecord CASCADE;
+DROP TABLE IF EXISTS registry.mt_doc_site CASCADE;
+DROP TABLE IF EXISTS registry.mt_doc_subjectcodeclaim CASCADE;
+DROP TABLE IF EXISTS registry.mt_streams CASCADE;
+DROP TABLE IF EXISTS registry.mt_events CASCADE;
+DROP SEQUENCE IF EXISTS registry.mt_events_sequence;
+DROP TABLE IF EXISTS registry.mt_event_progression CASCADE;
+DROP TABLE IF EXISTS registry.mt_event_projection_floors CASCADE;
+drop function if exists registry.mt_mark_event_progression(varchar, bigint);
+drop function if exists registry.mt_archive_stream(uuid);
+drop function if exists registry.mt_quick_append_events(uuid, varchar, varchar, uuid[], varchar[], varchar[], jsonb[], bytea[], varchar[], timestamp with time zone[], bigint DEFAULT NULL::bigint);
+DROP TABLE IF EXISTS registry.mt_high_water_skips CASCADE;
+drop function if exists registry.mt_mark_progression_with_skip(varchar, bigint, bigint);

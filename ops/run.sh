@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs the registry at a local URL, with its database.
+#   ops/run.sh [--demo] [--port N]
+# Database: ConnectionStrings__Registry when set; otherwise a local PostgreSQL cluster under
+# .data/pg (started now, stopped when the registry stops, kept between runs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source ops/postgres.sh
+
+port=5080
+demo=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --demo) demo=1 ;;
+    --port) port="$2"; shift ;;
+    *) echo "usage: ops/run.sh [--demo] [--port N]" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+if [ -z "${ConnectionStrings__Registry:-}" ]; then
+  pg_port="${REGISTRY_PG_PORT:-5433}"
+  pg_local_start .data/pg "$pg_port"
+  trap 'pg_local_stop "$PWD/.data/pg"' EXIT
+  pg_create_database "$pg_port" registry
+  export ConnectionStrings__Registry="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=registry"
+  echo "Database: local PostgreSQL cluster in .data/pg, port $pg_port"
+fi
+
+export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
+dotnet build src/Registry.Api -c Release -nologo -v quiet
+api=(dotnet run --project src/Registry.Api -c Release --no-build --)
+"${api[@]}" migrate
+if [ "$demo" = 1 ]; then
+  echo "Demo data is not there yet (issue: demo data and load generation); starting without it." >&2
+fi
+url="http://127.0.0.1:$port"
+echo "Registry: $url  (API description: $url/openapi/v1.json; stop with Ctrl+C)"
+"${api[@]}" --urls "$url"

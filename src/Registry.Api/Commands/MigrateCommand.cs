@@ -1,0 +1,17 @@
+using JasperFx.CommandLine;
+using Registry.Infrastructure;
+
+namespace Registry.Api.Commands;
+
+[Description("Applies the numbered SQL patches of migrations/ that the database has not had yet")]
+public sealed class MigrateCommand : JasperFxAsyncCommand<NetCoreInput>
+{
+    public override async Task<bool> Execute(NetCoreInput input)
+    {
+        using var host = input.BuildHost();
+        var configuration = host.Services.GetRequiredService<IConfiguration>();
+        var applied = await SchemaMigrations.ApplyAsync(RegistryHosting.ConnectionString(configuration), Console.WriteLine);
+        Console.WriteLine(applied.Count == 0 ? "The schema is up to date." : $"Applied {applied.Count} migration(s).");
+        return true;
+    }
+}

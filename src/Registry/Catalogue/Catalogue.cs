@@ -1,0 +1,69 @@
+using System.Reflection;
+using System.Text.Json;
+
+namespace Registry.Catalogue;
+
+/// <summary>An instrument that scores disease activity, as the catalogue describes it.</summary>
+public sealed record Instrument(
+    string Code,
+    string Name,
+    decimal Min,
+    decimal Max,
+    bool Integer,
+    string Unit,
+    bool HigherIsWorse,
+    string PrimaryRule,
+    string? Context);
+
+public sealed record Disease(string Code, string Name, IReadOnlyList<Instrument> Instruments);
+
+/// <summary>
+/// The disease and instrument catalogue. It is data (a JSON seed shipped with the registry),
+/// not code: a new disease or instrument is a change to <c>catalogue.seed.json</c>.
+/// </summary>
+public sealed class DiseaseCatalogue
+{
+    private readonly Dictionary<string, Disease> _diseases;
+
+    public DiseaseCatalogue(IEnumerable<Disease> diseases)
+    {
+        Diseases = diseases.ToList();
+        _diseases = Diseases.ToDictionary(d => d.Code, StringComparer.Ordinal);
+    }
+
+    public IReadOnlyList<Disease> Diseases { get; }
+
+    public Disease? FindDisease(string? code) =>
+        code is not null && _diseases.TryGetValue(code, out var disease) ? disease : null;
+
+    /// <summary>The instrument when it belongs to the disease (CGI belongs to every disease).</summary>
+    public Instrument? FindInstrument(string diseaseCode, string? instrumentCode) =>
+        FindDisease(diseaseCode)?.Instruments.FirstOrDefault(i => i.Code == instrumentCode);
+
+    public static DiseaseCatalogue LoadSeed()
+    {
+        using var stream = Assembly.GetExecutingAssembly()
+            .GetManifestResourceStream("Registry.Catalogue.catalogue.seed.json")
+            ?? throw new InvalidOperationException("The catalogue seed is missing from the Registry assembly.");
+        var seed = JsonSerializer.Deserialize<Seed>(stream, new JsonSerializerOptions(JsonSerializerDefaults.Web))
+            ?? throw new InvalidOperationException("The catalogue seed is empty.");
+        return FromSeed(seed);
+    }
+
+    private static DiseaseCatalogue FromSeed(Seed seed)
+    {
+        var instruments = seed.Instruments.ToDictionary(i => i.Code, StringComparer.Ordinal);
+        Instrument Lookup(string code) => instruments.TryGetValue(code, out var found)
+            ? found
+            : throw new InvalidOperationException($"The catalogue seed names an unknown instrument '{code}'.");
+
+        return new DiseaseCatalogue(seed.Diseases.Select(d => new Disease(
+            d.Code,
+            d.Name,
+            d.Instruments.Concat(seed.AllDiseaseInstruments).Distinct().Select(Lookup).ToList())));
+    }
+
+    private sealed record Seed(List<Instrument> Instruments, List<string> AllDiseaseInstruments, List<SeedDisease> Diseases);
+
+    private sealed record SeedDisease(string Code, string Name, List<string> Instruments);
+}

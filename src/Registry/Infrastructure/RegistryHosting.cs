@@ -1,0 +1,111 @@
+using System.Reflection;
+using System.Text.Json.Serialization;
+using JasperFx;
+using JasperFx.CodeGeneration;
+using JasperFx.Events;
+using Marten;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Registry.Catalogue;
+using Registry.Patients.Enrolling;
+using Registry.Patients.Timeline;
+using Registry.Sites;
+using Weasel.Core;
+using Wolverine;
+using Wolverine.Http;
+using Wolverine.Marten;
+
+namespace Registry.Infrastructure;
+
+/// <summary>The registry's composition: the store, the messaging runtime, JSON, health. The host only calls this.</summary>
+public static class RegistryHosting
+{
+    public const string ConnectionStringName = "Registry";
+    public const string SchemaName = "registry";
+
+    /// <param name="applicationAssembly">The host's assembly: Wolverine's pre-generated code lives there.</param>
+    public static WebApplicationBuilder AddRegistry(this WebApplicationBuilder builder, Assembly applicationAssembly)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(DiseaseCatalogue.LoadSeed());
+
+        services.ConfigureHttpJsonOptions(o =>
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(Kebab.Policy, allowIntegerValues: false)));
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+
+        // Development creates what it needs; Production only uses the schema built from migrations/
+        // and only the code generated ahead of time (Internal/Generated in the host).
+        services.CritterStackDefaults(x =>
+        {
+            x.Development.GeneratedCodeMode = TypeLoadMode.Dynamic;
+            x.Development.ResourceAutoCreate = AutoCreate.CreateOrUpdate;
+            x.Production.GeneratedCodeMode = TypeLoadMode.Static;
+            x.Production.ResourceAutoCreate = AutoCreate.None;
+            x.Production.SourceCodeWritingEnabled = false;
+            x.Production.AssertAllPreGeneratedTypesExist = true;
+        });
+
+        services.AddMarten(sp =>
+            {
+                var opts = new StoreOptions();
+                opts.Connection(ConnectionString(configuration));
+                opts.DatabaseSchemaName = SchemaName;
+                opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase, o =>
+                    o.Converters.Add(new JsonStringEnumConverter(Kebab.Policy, allowIntegerValues: false)));
+
+                opts.Events.StreamIdentity = StreamIdentity.AsGuid;
+                opts.Events.MetadataConfig.UserNameEnabled = true;
+
+                opts.Schema.For<Site>();
+                opts.Schema.For<SubjectCodeClaim>();
+                opts.Schema.For<PatientRecord>()
+                    .Index(x => x.SiteId)
+                    .Index(x => x.DiseaseCode);
+                opts.Projections.Add<PatientRecordProjection>(JasperFx.Events.Projections.ProjectionLifecycle.Inline);
+                return opts;
+            })
+            .UseLightweightSessions()
+            .IntegrateWithWolverine();
+
+        builder.Host.UseWolverine(opts =>
+        {
+            opts.ApplicationAssembly = applicationAssembly;
+            opts.Discovery.IncludeAssembly(typeof(RegistryHosting).Assembly);
+        });
+        services.AddWolverineHttp();
+
+        services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+
+        return builder;
+    }
+
+    public static string ConnectionString(IConfiguration configuration) =>
+        configuration.GetConnectionString(ConnectionStringName)
+        ?? throw new InvalidOperationException(
+            $"No connection string: set ConnectionStrings:{ConnectionStringName} (the environment variable ConnectionStrings__{ConnectionStringName}), or start the registry with ops/run.");
+}
+
+public sealed class DatabaseHealthCheck(IDocumentStore store) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using var session = store.QuerySession();
+            await session.QueryAsync<int>("select 1", cancellationToken);
+            return HealthCheckResult.Healthy("The database answers.");
+        }
+        catch (Exception e)
+        {
+            return HealthCheckResult.Unhealthy("The database does not answer.", e);
+        }
+    }
+}

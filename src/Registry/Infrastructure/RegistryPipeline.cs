@@ -1,0 +1,20 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Wolverine.Http;
+
+namespace Registry.Infrastructure;
+
+public static class RegistryPipeline
+{
+    /// <summary>The request pipeline: problems for errors, body checks, health, then the endpoints.</summary>
+    public static WebApplication UseRegistry(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseMiddleware<JsonBodyCheck>();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapWolverineEndpoints();
+        return app;
+    }
+}

@@ -1,0 +1,75 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Wolverine.Http;
+
+namespace Registry.Infrastructure;
+
+/// <summary>
+/// Collects validation errors keyed by the JSON path of the request (<c>doses[0].doseIu</c>) and
+/// turns them into an RFC 9457 problem (400). A request with any error writes nothing.
+/// </summary>
+public sealed class ValidationErrors
+{
+    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+
+    public bool Any => _errors.Count > 0;
+
+    public IReadOnlyDictionary<string, List<string>> Errors => _errors;
+
+    public void Add(string path, string message)
+    {
+        if (!_errors.TryGetValue(path, out var messages))
+        {
+            _errors[path] = messages = [];
+        }
+
+        messages.Add(message);
+    }
+
+    /// <summary>Adds the message when the value is null or blank; returns the trimmed value otherwise.</summary>
+    public string? Required(string path, string? value, string message)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            Add(path, message);
+            return null;
+        }
+
+        return value.Trim();
+    }
+
+    public T? Enumeration<T>(string path, string? value, string what) where T : struct, Enum
+    {
+        if (value is null)
+        {
+            Add(path, $"Give the {what}: one of {string.Join(", ", Kebab.Names<T>())}.");
+            return null;
+        }
+
+        if (Kebab.TryParse<T>(value, out var parsed))
+        {
+            return parsed;
+        }
+
+        Add(path, $"'{value}' is not a known {what}: use one of {string.Join(", ", Kebab.Names<T>())}.");
+        return null;
+    }
+
+    /// <summary>Wolverine's continuation: no errors lets the request go on.</summary>
+    public ProblemDetails ToProblem() => Any ? Problem(_errors) : WolverineContinue.NoProblems;
+
+    public static ProblemDetails Problem(IReadOnlyDictionary<string, List<string>> errors) =>
+        new HttpValidationProblemDetails(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()))
+        {
+            Status = StatusCodes.Status400BadRequest,
+            Title = "The request has values the registry cannot accept.",
+            Type = "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.1",
+        };
+
+    public static ProblemDetails Single(string path, string message)
+    {
+        var errors = new ValidationErrors();
+        errors.Add(path, message);
+        return errors.ToProblem();
+    }
+}

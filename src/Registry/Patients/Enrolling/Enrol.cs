@@ -1,0 +1,177 @@
+using Marten;
+using JasperFx;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Registry.Catalogue;
+using Registry.Infrastructure;
+using Registry.Sites;
+using Wolverine.Http;
+
+namespace Registry.Patients.Enrolling;
+
+public sealed record RegimenRequest(int? InductionDays, int? MaintenanceIntervalDays);
+
+public sealed record EnrolPatient(
+    string? SubjectCode,
+    string? SiteId,
+    string? DiseaseCode,
+    int? BirthYear,
+    string? Sex,
+    DateOnly? EnrolledOn,
+    string? ConsentVersion,
+    string? TherapyLine,
+    string? Setting,
+    RegimenRequest? Regimen);
+
+public sealed record PatientEnrolledResponse(Guid PatientId, long Version)
+    : CreationResponse("/api/patients/" + PatientId);
+
+/// <summary>
+/// Reserves a subject code at a site. Its id is unique, so two enrolments racing for one code
+/// cannot both commit: the second one's insert fails inside the same transaction as its events.
+/// </summary>
+public sealed class SubjectCodeClaim
+{
+    public string Id { get; set; } = "";
+
+    public Guid PatientId { get; set; }
+
+    public static string KeyFor(string siteId, string subjectCode) =>
+        $"{siteId}/{subjectCode}".ToUpperInvariant();
+}
+
+public static class EnrolEndpoint
+{
+    public const int MaxSubjectCodeLength = 40;
+    public const int OldestBirthYearSpan = 120;
+
+    public static async Task<ProblemDetails> ValidateAsync(
+        EnrolPatient command, IQuerySession session, DiseaseCatalogue catalogue, TimeProvider time, CancellationToken ct)
+    {
+        var errors = new ValidationErrors();
+
+        var subjectCode = errors.Required("subjectCode", command.SubjectCode, "Give the site's subject code for this patient.");
+        if (subjectCode is { Length: > MaxSubjectCodeLength })
+        {
+            errors.Add("subjectCode", $"A subject code has at most {MaxSubjectCodeLength} characters.");
+        }
+
+        Site? site = null;
+        var siteId = errors.Required("siteId", command.SiteId, "Give the site id, e.g. FR01.");
+        if (siteId is not null)
+        {
+            site = await session.LoadAsync<Site>(siteId, ct);
+            if (site is null)
+            {
+                errors.Add("siteId", $"There is no site '{siteId}' in the registry.");
+            }
+        }
+
+        var diseaseCode = errors.Required("diseaseCode", command.DiseaseCode, "Give the disease's catalogue code, e.g. sle.");
+        if (diseaseCode is not null && catalogue.FindDisease(diseaseCode) is null)
+        {
+            errors.Add("diseaseCode", $"'{diseaseCode}' is not in the disease catalogue: use one of {string.Join(", ", catalogue.Diseases.Select(d => d.Code))}.");
+        }
+
+        var today = SiteClock.Today(time, site?.TimeZone ?? "UTC");
+        if (command.BirthYear is not { } birthYear)
+        {
+            errors.Add("birthYear", "Give the year of birth (the year only).");
+        }
+        else if (birthYear > today.Year)
+        {
+            errors.Add("birthYear", $"The year of birth {birthYear} is in the future.");
+        }
+        else if (birthYear < today.Year - OldestBirthYearSpan)
+        {
+            errors.Add("birthYear", $"The year of birth {birthYear} is more than {OldestBirthYearSpan} years ago; check it.");
+        }
+
+        errors.Enumeration<Sex>("sex", command.Sex, "sex");
+
+        if (command.EnrolledOn is not { } enrolledOn)
+        {
+            errors.Add("enrolledOn", "Give the enrolment date (yyyy-MM-dd).");
+        }
+        else if (enrolledOn > today)
+        {
+            errors.Add("enrolledOn", $"The enrolment date {enrolledOn:yyyy-MM-dd} is after the site's today ({today:yyyy-MM-dd}).");
+        }
+        else if (command.BirthYear is { } year && enrolledOn.Year < year)
+        {
+            errors.Add("enrolledOn", $"The enrolment date {enrolledOn:yyyy-MM-dd} is before the year of birth {year}.");
+        }
+
+        errors.Required("consentVersion", command.ConsentVersion, "Give the version of the consent form the patient signed.");
+        errors.Enumeration<TherapyLine>("therapyLine", command.TherapyLine, "therapy line");
+        errors.Enumeration<CareSetting>("setting", command.Setting, "care setting");
+
+        if (command.Regimen is { } regimen)
+        {
+            if (regimen.InductionDays is < 0 or > 31)
+            {
+                errors.Add("regimen.inductionDays", "Induction lasts 0 to 31 days.");
+            }
+
+            if (regimen.MaintenanceIntervalDays is < 1 or > 90)
+            {
+                errors.Add("regimen.maintenanceIntervalDays", "The maintenance interval is 1 to 90 days.");
+            }
+        }
+
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+
+        var claim = await session.LoadAsync<SubjectCodeClaim>(SubjectCodeClaim.KeyFor(siteId!, subjectCode!), ct);
+        return claim is null ? WolverineContinue.NoProblems : SubjectCodeTaken(siteId!, subjectCode!, claim.PatientId);
+    }
+
+    [WolverinePost("/api/patients", OperationId = "enrolPatient")]
+    public static async Task<PatientEnrolledResponse> Post(EnrolPatient command, IDocumentSession session, CancellationToken ct)
+    {
+        var patientId = Guid.CreateVersion7();
+        var enrolled = new PatientEnrolled(
+            patientId,
+            command.SiteId!.Trim(),
+            command.SubjectCode!.Trim(),
+            command.DiseaseCode!.Trim(),
+            command.BirthYear!.Value,
+            Kebab.TryParse<Sex>(command.Sex, out var sex) ? sex : default,
+            command.EnrolledOn!.Value,
+            command.ConsentVersion!.Trim(),
+            Kebab.TryParse<TherapyLine>(command.TherapyLine, out var line) ? line : default,
+            Kebab.TryParse<CareSetting>(command.Setting, out var setting) ? setting : default,
+            new Regimen(
+                command.Regimen?.InductionDays ?? Regimen.Default.InductionDays,
+                command.Regimen?.MaintenanceIntervalDays ?? Regimen.Default.MaintenanceIntervalDays));
+
+        session.Events.StartStream<PatientEnrolled>(patientId, enrolled);
+        session.Insert(new SubjectCodeClaim
+        {
+            Id = SubjectCodeClaim.KeyFor(enrolled.SiteId, enrolled.SubjectCode),
+            PatientId = patientId,
+        });
+        try
+        {
+            await session.SaveChangesAsync(ct);
+        }
+        catch (DocumentAlreadyExistsException)
+        {
+            // Another enrolment took the code between the check and the commit; nothing of ours was written.
+            var claim = await session.LoadAsync<SubjectCodeClaim>(SubjectCodeClaim.KeyFor(enrolled.SiteId, enrolled.SubjectCode), ct);
+            throw new ProblemException(SubjectCodeTaken(enrolled.SiteId, enrolled.SubjectCode, claim?.PatientId));
+        }
+
+        return new PatientEnrolledResponse(patientId, 1);
+    }
+
+    public static ProblemDetails SubjectCodeTaken(string siteId, string subjectCode, Guid? patientId) => new()
+    {
+        Status = StatusCodes.Status409Conflict,
+        Title = "This subject code is already used at this site.",
+        Detail = $"Subject code {subjectCode} is already enrolled at site {siteId}.",
+        Extensions = { ["patientId"] = patientId },
+    };
+}

@@ -1,0 +1,53 @@
+namespace Registry.Patients;
+
+// The patient stream's vocabulary. Every fact a site records about a patient is one of these
+// events; the store stamps when it was recorded and by whom. No event carries a direct
+// identifier of a person: the site's subject code is a pseudonym whose key only the site holds.
+
+public enum Sex
+{
+    Female,
+    Male,
+    Other,
+    Unknown,
+}
+
+/// <summary>IL-2 given alone, or as an add-on to other immunomodulating drugs.</summary>
+public enum TherapyLine
+{
+    Standalone,
+    Addon,
+}
+
+public enum CareSetting
+{
+    Trial,
+    Routine,
+}
+
+public enum PatientStatus
+{
+    Enrolled,
+    OnTreatment,
+    Withdrawn,
+    Completed,
+}
+
+/// <summary>The dosing regimen that drives the worklist's due doses.</summary>
+public sealed record Regimen(int InductionDays, int MaintenanceIntervalDays)
+{
+    public static readonly Regimen Default = new(5, 14);
+}
+
+public sealed record PatientEnrolled(
+    Guid PatientId,
+    string SiteId,
+    string SubjectCode,
+    string DiseaseCode,
+    int BirthYear,
+    Sex Sex,
+    DateOnly EnrolledOn,
+    string ConsentVersion,
+    TherapyLine TherapyLine,
+    CareSetting Setting,
+    Regimen Regimen);

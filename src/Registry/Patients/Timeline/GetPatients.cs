@@ -1,0 +1,75 @@
+using Marten;
+using Microsoft.AspNetCore.Http;
+using Wolverine.Http;
+
+namespace Registry.Patients.Timeline;
+
+public sealed record PatientSummary(
+    Guid PatientId,
+    string SubjectCode,
+    string SiteId,
+    string DiseaseCode,
+    PatientStatus Status,
+    DateOnly EnrolledOn,
+    DateOnly? FirstDoseOn,
+    long Version);
+
+public sealed record PatientDetail(
+    Guid PatientId,
+    string SubjectCode,
+    string SiteId,
+    string DiseaseCode,
+    PatientStatus Status,
+    DateOnly EnrolledOn,
+    DateOnly? FirstDoseOn,
+    long Version,
+    int BirthYear,
+    Sex Sex,
+    string ConsentVersion,
+    TherapyLine TherapyLine,
+    CareSetting Setting,
+    Regimen Regimen,
+    IReadOnlyList<PatientEntry> Entries)
+{
+    public static PatientDetail From(PatientRecord r) => new(
+        r.Id, r.SubjectCode, r.SiteId, r.DiseaseCode, r.Status, r.EnrolledOn, r.FirstDoseOn, r.Version,
+        r.BirthYear, r.Sex, r.ConsentVersion, r.TherapyLine, r.Setting, r.Regimen,
+        r.Entries.OrderBy(x => x.Date).ThenBy(x => x.RecordedAt).ToList());
+}
+
+public static class GetPatientsEndpoint
+{
+    [WolverineGet("/api/patients", OperationId = "listPatients")]
+    public static async Task<IReadOnlyList<PatientSummary>> List(
+        IQuerySession session, string? siteId, string? diseaseCode, CancellationToken ct)
+    {
+        IQueryable<PatientRecord> query = session.Query<PatientRecord>();
+        if (!string.IsNullOrEmpty(siteId))
+        {
+            query = query.Where(p => p.SiteId == siteId);
+        }
+
+        if (!string.IsNullOrEmpty(diseaseCode))
+        {
+            query = query.Where(p => p.DiseaseCode == diseaseCode);
+        }
+
+        var records = await query.OrderBy(p => p.SiteId).ThenBy(p => p.SubjectCode).ToListAsync(ct);
+        return records
+            .Select(r => new PatientSummary(r.Id, r.SubjectCode, r.SiteId, r.DiseaseCode, r.Status, r.EnrolledOn, r.FirstDoseOn, r.Version))
+            .ToList();
+    }
+
+    [WolverineGet("/api/patients/{patientId}", OperationId = "getPatient")]
+    public static async Task<PatientDetail?> Get(Guid patientId, IQuerySession session, HttpResponse response, CancellationToken ct)
+    {
+        var record = await session.LoadAsync<PatientRecord>(patientId, ct);
+        if (record is null)
+        {
+            return null;
+        }
+
+        response.Headers.ETag = $"\"{record.Version}\"";
+        return PatientDetail.From(record);
+    }
+}
