@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test of the registry.
-#   ops/test.sh
-# Database: ConnectionStrings__Registry when set (each run makes its own fresh database on that
-# server); otherwise the tests start a throwaway PostgreSQL (Testcontainers when Docker answers,
-# else a cluster from the machine's PostgreSQL binaries) and remove it afterwards.
+#   ops/test.sh [extra dotnet test arguments, e.g. --filter Enrolment]
+# Database: ConnectionStrings__Registry when set (the run makes a fresh database of its own on
+# that server and drops it afterwards); otherwise the tests start a throwaway PostgreSQL
+# (Testcontainers when a Docker engine answers, else a cluster from the machine's PostgreSQL
+# binaries) and remove it afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,5 +13,21 @@ dotnet build Registry.sln -c Release -nologo -v quiet
 # Wolverine's generated code must match the code: regenerate it and fail when it changed.
 ops/codegen.sh --check
 
-dotnet test Registry.sln -c Release --no-build -nologo --logger "console;verbosity=normal" 2>&1 \
-  | grep -vE '^\s*(Passed|Skipped) ' 
+# One formatting style.
+dotnet format Registry.sln --verify-no-changes --no-restore
+
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+status=0
+dotnet test Registry.sln -c Release --no-build -nologo --logger trx --results-directory "$results" "$@" || status=$?
+
+# One closing line a person (or CI) can read: N passed, N failed.
+passed=0; failed=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx")
+  passed=$((passed + $(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$counters")))
+  failed=$((failed + $(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$counters")))
+done
+echo "$passed passed, $failed failed"
+exit $status

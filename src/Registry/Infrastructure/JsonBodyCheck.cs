@@ -30,7 +30,7 @@ public sealed partial class JsonBodyCheck(RequestDelegate next, IOptions<JsonOpt
         }
         catch (JsonException e)
         {
-            var (path, message) = Describe(e);
+            var (path, message) = Describe(e, requestType);
             var problem = ValidationErrors.Problem(new Dictionary<string, List<string>> { [path] = [message] });
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
             await context.Response.WriteAsJsonAsync(problem, problem.GetType(), options: null, contentType: "application/problem+json");
@@ -45,30 +45,67 @@ public sealed partial class JsonBodyCheck(RequestDelegate next, IOptions<JsonOpt
     }
 
     /// <summary>The request's JSON path of the failure ("$" for the body as a whole) and a message.</summary>
-    public static (string Path, string Message) Describe(JsonException e)
+    public static (string Path, string Message) Describe(JsonException e, Type requestType)
     {
         var path = e.Path is null or "$" ? "$" : e.Path.StartsWith("$.", StringComparison.Ordinal) ? e.Path[2..] : e.Path.TrimStart('$');
-        var target = ConvertedTo().Match(e.Message);
-        if (!target.Success)
+        if (!e.Message.Contains("could not be converted", StringComparison.Ordinal))
         {
             return (path, $"The request body is not valid JSON (line {e.LineNumber + 1}, position {e.BytePositionInLine + 1}).");
         }
 
-        var expected = target.Groups["type"].Value switch
-        {
-            var t when t.Contains("DateOnly", StringComparison.Ordinal) => "a date written yyyy-MM-dd",
-            var t when t.Contains("DateTimeOffset", StringComparison.Ordinal) => "a date and time in ISO 8601 with its offset",
-            var t when t.Contains("Int", StringComparison.Ordinal) => "a whole number",
-            var t when t.Contains("Decimal", StringComparison.Ordinal) || t.Contains("Double", StringComparison.Ordinal) => "a number",
-            var t when t.Contains("Boolean", StringComparison.Ordinal) => "true or false",
-            var t when t.Contains("Guid", StringComparison.Ordinal) => "an id (a UUID)",
-            var t when t.Contains("String", StringComparison.Ordinal) => "text in quotes",
-            var t when t.Contains("List", StringComparison.Ordinal) || t.Contains("[]", StringComparison.Ordinal) => "a list in [ ]",
-            _ => "an object in { }",
-        };
+        var expected = TypeAt(requestType, path) is { } type ? Expected(type) : "of another type";
         return (path, $"This value cannot be read: it must be {expected}.");
     }
 
-    [GeneratedRegex("could not be converted to (?<type>[^.]+(\\.[^ .]+)*)")]
-    private static partial Regex ConvertedTo();
+    /// <summary>The .NET type the request expects at a JSON path such as <c>doses[1].doseIu</c>.</summary>
+    private static Type? TypeAt(Type root, string path)
+    {
+        var type = root;
+        foreach (Match segment in PathSegment().Matches(path))
+        {
+            if (segment.Groups["index"].Success)
+            {
+                type = ElementType(type);
+            }
+            else
+            {
+                type = type?.GetProperty(segment.Groups["name"].Value,
+                    System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.IgnoreCase)?.PropertyType;
+            }
+
+            if (type is null)
+            {
+                return null;
+            }
+        }
+
+        return type;
+    }
+
+    private static Type? ElementType(Type? type) =>
+        type is null ? null
+        : type.IsArray ? type.GetElementType()
+        : type.GetInterfaces().Append(type)
+            .FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>))?.GetGenericArguments()[0];
+
+    private static string Expected(Type type)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        return type switch
+        {
+            _ when type == typeof(DateOnly) => "a date written yyyy-MM-dd",
+            _ when type == typeof(DateTimeOffset) || type == typeof(DateTime) => "a date and time in ISO 8601 with its offset",
+            _ when type == typeof(int) || type == typeof(long) || type == typeof(short) => "a whole number",
+            _ when type == typeof(decimal) || type == typeof(double) || type == typeof(float) => "a number",
+            _ when type == typeof(bool) => "true or false",
+            _ when type == typeof(Guid) => "an id (a UUID)",
+            _ when type == typeof(string) => "text in quotes",
+            _ when type.IsEnum => "one of the listed values, in quotes",
+            _ when ElementType(type) is not null => "a list in [ ]",
+            _ => "an object in { }",
+        };
+    }
+
+    [GeneratedRegex(@"(?<name>[A-Za-z_][A-Za-z0-9_]*)|\[(?<index>\d+)\]")]
+    private static partial Regex PathSegment();
 }

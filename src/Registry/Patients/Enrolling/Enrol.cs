@@ -1,5 +1,5 @@
-using Marten;
 using JasperFx;
+using Marten;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Registry.Catalogue;
