@@ -36,4 +36,7 @@ if [ "$demo" = 1 ]; then
 fi
 url="http://127.0.0.1:$port"
 echo "Registry: $url  (API description: $url/openapi/v1.json; stop with Ctrl+C)"
+echo "A token for the API (roles: site, monitor, pv, researcher, admin):"
+echo "  ops/token.sh --role admin --user admin1"
+echo "  ops/token.sh --role site --sites FR01 --user nurse1"
 "${api[@]}" --urls "$url"

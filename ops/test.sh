@@ -8,10 +8,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-dotnet build Registry.sln -c Release -nologo -v quiet
-
 # Wolverine's generated code must match the code: regenerate it and fail when it changed.
+# (First, since stale generated code may not even compile.)
 ops/codegen.sh --check
+
+dotnet build Registry.sln -c Release -nologo -v quiet
 
 # One formatting style.
 dotnet format Registry.sln --verify-no-changes --no-restore

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Registry.Access;
 using Registry.Catalogue;
 using Registry.Patients.Enrolling;
 using Registry.Patients.Timeline;
@@ -38,6 +39,7 @@ public static class RegistryHosting
         services.ConfigureHttpJsonOptions(o =>
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(Kebab.Policy, allowIntegerValues: false)));
         services.AddProblemDetails();
+        services.AddRegistryAccess(configuration);
         services.AddExceptionHandler<ProblemExceptionHandler>();
 
         // Development creates what it needs; Production only uses the schema built from migrations/

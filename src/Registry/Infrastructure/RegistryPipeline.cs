@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Registry.Access;
 using Wolverine.Http;
 
 namespace Registry.Infrastructure;
@@ -11,10 +12,17 @@ public static class RegistryPipeline
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseMiddleware<JsonBodyCheck>();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
-        app.MapWolverineEndpoints();
+        app.MapWolverineEndpoints(opts =>
+        {
+            opts.RejectUnparseableQueryValues = true;
+            opts.AddMiddleware(typeof(PatientScope), PatientScope.AppliesTo);
+            opts.AddMiddleware(typeof(RecordedBy));
+        });
         return app;
     }
 }

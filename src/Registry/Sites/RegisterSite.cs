@@ -1,7 +1,9 @@
 using System.Text.RegularExpressions;
 using Marten;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Registry.Access;
 using Registry.Infrastructure;
 using Wolverine.Http;
 
@@ -60,6 +62,7 @@ public static partial class RegisterSiteEndpoint
     }
 
     [WolverinePost("/api/sites", OperationId = "registerSite")]
+    [Authorize(Policy = Policies.Admin)]
     public static async Task<SiteRegistered> Post(RegisterSite command, IDocumentSession session, CancellationToken ct)
     {
         var site = new Site

@@ -8,7 +8,7 @@ public sealed class CatalogueTests(RegistryApp app) : ApiTest(app)
     [Fact]
     public async Task serves_every_disease_of_the_seed_with_its_instruments_and_cgi()
     {
-        var catalogue = await Host.GetJsonAsync("/api/catalogue");
+        var catalogue = await App.As("researcher").GetJsonAsync("/api/catalogue");
         var diseases = catalogue["diseases"]!.AsArray().Select(d => d!.AsObject()).ToList();
 
         Assert.Equal(

@@ -3,7 +3,7 @@ using Marten;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Time.Testing;
+using Registry.Access;
 using Registry.Infrastructure;
 
 namespace Registry.IntegrationTests.Infrastructure;
@@ -18,11 +18,13 @@ public sealed class RegistryApp : IAsyncLifetime
     /// <summary>The tests' "now": a fixed instant, so date rules are checked against a known today.</summary>
     public static readonly DateTimeOffset Now = new(2026, 11, 29, 10, 0, 0, TimeSpan.Zero);
 
+    public const string SigningKey = "integration-tests-signing-key-0123456789abcdef";
+
     public TestDatabase Database { get; private set; } = null!;
 
     public IAlbaHost Host { get; private set; } = null!;
 
-    public FakeTimeProvider Clock { get; } = new(Now);
+    public TestClock Clock { get; } = new(Now);
 
     public IDocumentStore Store => Host.Services.GetRequiredService<IDocumentStore>();
 
@@ -34,16 +36,28 @@ public sealed class RegistryApp : IAsyncLifetime
         {
             builder.UseEnvironment("Production");
             builder.UseSetting("ConnectionStrings:Registry", Database.ConnectionString);
+            builder.UseSetting("Auth:SigningKey", SigningKey);
             builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock)));
         });
     }
+
+    public TokenIssuer Tokens => Host.Services.GetRequiredService<TokenIssuer>();
+
+    /// <summary>A caller with a token for this role (and these sites, for site users).</summary>
+    public ApiClient As(string role, params string[] sites) => new(Host, Tokens.Issue($"{role}-user", role, sites));
+
+    public ApiClient AsUser(string userId, string role, params string[] sites) => new(Host, Tokens.Issue(userId, role, sites));
+
+    public ApiClient Admin => As(Roles.Admin);
+
+    public ApiClient Anonymous => new(Host, null);
 
     /// <summary>Removes every document and event, and puts the clock back.</summary>
     public async Task ResetAsync()
     {
         await Store.Advanced.Clean.DeleteAllDocumentsAsync();
         await Store.Advanced.Clean.DeleteAllEventDataAsync();
-        Clock.SetUtcNow(Now);
+        Clock.Set(Now);
     }
 
     public async Task DisposeAsync()

@@ -31,41 +31,6 @@ public static class Requests
         ["regimen"] = new JsonObject { ["inductionDays"] = 5, ["maintenanceIntervalDays"] = 14 },
     };
 
-    public static async Task<IScenarioResult> PostJsonAsync(this IAlbaHost host, string url, JsonNode body, int expectedStatus)
-    {
-        return await host.Scenario(s =>
-        {
-            s.Post.Text(body.ToJsonString()).ToUrl(url);
-            s.WithRequestHeader("Content-Type", "application/json");
-            s.StatusCodeShouldBe(expectedStatus);
-        });
-    }
-
-    public static async Task RegisterSiteAsync(this IAlbaHost host, string siteId = "FR01", string timeZone = "Europe/Paris") =>
-        await host.PostJsonAsync("/api/sites", Site(siteId, timeZone), 201);
-
-    public static async Task<Guid> EnrolAsync(this IAlbaHost host, JsonObject enrolment)
-    {
-        var result = await host.PostJsonAsync("/api/patients", enrolment, 201);
-        return (await result.ReadAsJsonAsync<JsonObject>())!["patientId"]!.GetValue<Guid>();
-    }
-
-    public static async Task<JsonObject> GetJsonAsync(this IAlbaHost host, string url, int expectedStatus = 200)
-    {
-        var result = await host.Scenario(s =>
-        {
-            s.Get.Url(url);
-            s.StatusCodeShouldBe(expectedStatus);
-        });
-        return JsonNode.Parse(await result.ReadAsTextAsync())!.AsObject();
-    }
-
-    public static async Task<JsonArray> GetJsonArrayAsync(this IAlbaHost host, string url)
-    {
-        var result = await host.Scenario(s => s.Get.Url(url));
-        return JsonNode.Parse(await result.ReadAsTextAsync())!.AsArray();
-    }
-
     /// <summary>The problem's <c>errors</c> object: JSON path → messages.</summary>
     public static async Task<Dictionary<string, string[]>> ValidationErrorsAsync(this IScenarioResult result)
     {
@@ -73,5 +38,69 @@ public static class Requests
         var problem = JsonNode.Parse(await result.ReadAsTextAsync())!.AsObject();
         Assert.Equal(400, problem["status"]!.GetValue<int>());
         return problem["errors"]!.Deserialize<Dictionary<string, string[]>>(Json)!;
+    }
+}
+
+/// <summary>A caller of the API with one token (or none), as a site system or a script would be.</summary>
+public sealed class ApiClient(IAlbaHost host, string? token)
+{
+    public async Task<IScenarioResult> SendAsync(HttpMethod method, string url, JsonNode? body, int expectedStatus, Action<Scenario>? configure = null)
+    {
+        return await host.Scenario(s =>
+        {
+            if (method == HttpMethod.Get)
+            {
+                s.Get.Url(url);
+            }
+            else
+            {
+                s.Post.Json(body ?? new JsonObject(), JsonStyle.MinimalApi).ToUrl(url);
+            }
+
+            if (token is not null)
+            {
+                s.WithRequestHeader("Authorization", $"Bearer {token}");
+            }
+
+            configure?.Invoke(s);
+            s.StatusCodeShouldBe(expectedStatus);
+        });
+    }
+
+    /// <summary>Posts a body exactly as given, JSON or not.</summary>
+    public async Task<IScenarioResult> PostRawAsync(string url, string body, int expectedStatus)
+    {
+        return await host.Scenario(s =>
+        {
+            s.Post.Text(body).ToUrl(url);
+            s.WithRequestHeader("Content-Type", "application/json");
+            if (token is not null)
+            {
+                s.WithRequestHeader("Authorization", $"Bearer {token}");
+            }
+
+            s.StatusCodeShouldBe(expectedStatus);
+        });
+    }
+
+    public Task<IScenarioResult> PostAsync(string url, JsonNode body, int expectedStatus, Action<Scenario>? configure = null) =>
+        SendAsync(HttpMethod.Post, url, body, expectedStatus, configure);
+
+    public Task<IScenarioResult> GetAsync(string url, int expectedStatus = 200, Action<Scenario>? configure = null) =>
+        SendAsync(HttpMethod.Get, url, null, expectedStatus, configure);
+
+    public async Task<JsonObject> GetJsonAsync(string url, int expectedStatus = 200) =>
+        JsonNode.Parse(await (await GetAsync(url, expectedStatus)).ReadAsTextAsync())!.AsObject();
+
+    public async Task<JsonArray> GetJsonArrayAsync(string url) =>
+        JsonNode.Parse(await (await GetAsync(url)).ReadAsTextAsync())!.AsArray();
+
+    public async Task RegisterSiteAsync(string siteId = "FR01", string timeZone = "Europe/Paris") =>
+        await PostAsync("/api/sites", Requests.Site(siteId, timeZone), 201);
+
+    public async Task<Guid> EnrolAsync(JsonObject enrolment)
+    {
+        var result = await PostAsync("/api/patients", enrolment, 201);
+        return JsonNode.Parse(await result.ReadAsTextAsync())!["patientId"]!.GetValue<Guid>();
     }
 }

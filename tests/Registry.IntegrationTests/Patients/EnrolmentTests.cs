@@ -7,10 +7,13 @@ namespace Registry.IntegrationTests.Patients;
 
 public sealed class EnrolmentTests(RegistryApp app) : ApiTest(app)
 {
+    // XX99 does not exist: a claim naming it grants nothing, and enrolling there is a validation error.
+    private ApiClient Nurse => App.AsUser("nurse1", "site", "FR01", "DE01", "KI01", "XX99");
+
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        await Host.RegisterSiteAsync("FR01", "Europe/Paris");
+        await App.Admin.RegisterSiteAsync("FR01", "Europe/Paris");
     }
 
     /// <summary>One invalid enrolment per rule: the change to a valid request, and the field the error must name.</summary>
@@ -48,7 +51,7 @@ public sealed class EnrolmentTests(RegistryApp app) : ApiTest(app)
         var request = Requests.Enrolment();
         spoil(request);
 
-        var result = await Host.PostJsonAsync("/api/patients", request, 400);
+        var result = await Nurse.PostAsync("/api/patients", request, 400);
 
         var errors = await result.ValidationErrorsAsync();
         Assert.True(errors.ContainsKey(path), $"{rule}: expected an error at '{path}', got {string.Join(", ", errors.Keys)}");
@@ -59,12 +62,7 @@ public sealed class EnrolmentTests(RegistryApp app) : ApiTest(app)
     [Fact]
     public async Task rejects_malformed_json_and_writes_nothing()
     {
-        var result = await Host.Scenario(s =>
-        {
-            s.Post.Text("{\"subjectCode\": \"FR01-0001\", ").ToUrl("/api/patients");
-            s.WithRequestHeader("Content-Type", "application/json");
-            s.StatusCodeShouldBe(400);
-        });
+        var result = await Nurse.PostRawAsync("/api/patients", "{\"subjectCode\": \"FR01-0001\", ", 400);
 
         Assert.Equal("application/problem+json", result.Context.Response.ContentType?.Split(';')[0]);
         await AssertNothingWrittenAsync();
@@ -78,7 +76,7 @@ public sealed class EnrolmentTests(RegistryApp app) : ApiTest(app)
         request["diseaseCode"] = "x";
         request["birthYear"] = 1800;
 
-        var errors = await (await Host.PostJsonAsync("/api/patients", request, 400)).ValidationErrorsAsync();
+        var errors = await (await Nurse.PostAsync("/api/patients", request, 400)).ValidationErrorsAsync();
 
         Assert.Equal(["birthYear", "diseaseCode", "sex"], errors.Keys.Order());
     }
@@ -87,24 +85,24 @@ public sealed class EnrolmentTests(RegistryApp app) : ApiTest(app)
     public async Task today_is_the_sites_own_date()
     {
         // 10:00 UTC on 29 November is already 30 November at 00:00 in Kiritimati (UTC+14).
-        await Host.RegisterSiteAsync("KI01", "Pacific/Kiritimati");
+        await App.Admin.RegisterSiteAsync("KI01", "Pacific/Kiritimati");
         var request = Requests.Enrolment("KI01", "KI01-0001");
         request["enrolledOn"] = "2026-11-30";
 
-        await Host.EnrolAsync(request);
+        await Nurse.EnrolAsync(request);
     }
 
     [Fact]
     public async Task enrols_a_patient_and_lists_and_shows_it_with_its_version()
     {
-        var result = await Host.PostJsonAsync("/api/patients", Requests.Enrolment(), 201);
-        var created = (await result.ReadAsJsonAsync<JsonObject>())!;
+        var result = await Nurse.PostAsync("/api/patients", Requests.Enrolment(), 201);
+        var created = JsonNode.Parse(await result.ReadAsTextAsync())!.AsObject();
         var patientId = created["patientId"]!.GetValue<Guid>();
 
         Assert.Equal(1, created["version"]!.GetValue<long>());
         Assert.Equal($"/api/patients/{patientId}", result.Context.Response.Headers.Location.ToString());
 
-        var list = await Host.GetJsonArrayAsync("/api/patients?siteId=FR01&diseaseCode=sle");
+        var list = await Nurse.GetJsonArrayAsync("/api/patients?siteId=FR01&diseaseCode=sle");
         var summary = Assert.Single(list)!.AsObject();
         Assert.Equal(patientId, summary["patientId"]!.GetValue<Guid>());
         Assert.Equal("FR01-0007", summary["subjectCode"]!.GetValue<string>());
@@ -115,7 +113,7 @@ public sealed class EnrolmentTests(RegistryApp app) : ApiTest(app)
         Assert.Null(summary["firstDoseOn"]);
         Assert.Equal(1, summary["version"]!.GetValue<long>());
 
-        var detailResult = await Host.Scenario(s => s.Get.Url($"/api/patients/{patientId}"));
+        var detailResult = await Nurse.GetAsync($"/api/patients/{patientId}");
         Assert.Equal("\"1\"", detailResult.Context.Response.Headers.ETag.ToString());
         var detail = JsonNode.Parse(await detailResult.ReadAsTextAsync())!.AsObject();
         Assert.Equal("FR01-0007", detail["subjectCode"]!.GetValue<string>());
@@ -130,16 +128,16 @@ public sealed class EnrolmentTests(RegistryApp app) : ApiTest(app)
     [Fact]
     public async Task the_list_filters_by_site_and_disease()
     {
-        await Host.RegisterSiteAsync("DE01", "Europe/Berlin");
-        await Host.EnrolAsync(Requests.Enrolment("FR01", "FR01-0001"));
+        await App.Admin.RegisterSiteAsync("DE01", "Europe/Berlin");
+        await Nurse.EnrolAsync(Requests.Enrolment("FR01", "FR01-0001"));
         var ra = Requests.Enrolment("FR01", "FR01-0002");
         ra["diseaseCode"] = "ra";
-        await Host.EnrolAsync(ra);
-        await Host.EnrolAsync(Requests.Enrolment("DE01", "DE01-0001"));
+        await Nurse.EnrolAsync(ra);
+        await Nurse.EnrolAsync(Requests.Enrolment("DE01", "DE01-0001"));
 
-        Assert.Equal(3, (await Host.GetJsonArrayAsync("/api/patients")).Count);
-        Assert.Equal(2, (await Host.GetJsonArrayAsync("/api/patients?siteId=FR01")).Count);
-        Assert.Equal(["FR01-0001", "DE01-0001"], (await Host.GetJsonArrayAsync("/api/patients?diseaseCode=sle"))
+        Assert.Equal(3, (await Nurse.GetJsonArrayAsync("/api/patients")).Count);
+        Assert.Equal(2, (await Nurse.GetJsonArrayAsync("/api/patients?siteId=FR01")).Count);
+        Assert.Equal(["FR01-0001", "DE01-0001"], (await Nurse.GetJsonArrayAsync("/api/patients?diseaseCode=sle"))
             .Select(p => p!["subjectCode"]!.GetValue<string>()).OrderDescending());
     }
 
@@ -148,9 +146,9 @@ public sealed class EnrolmentTests(RegistryApp app) : ApiTest(app)
     {
         var request = Requests.Enrolment();
         request.Remove("regimen");
-        var patientId = await Host.EnrolAsync(request);
+        var patientId = await Nurse.EnrolAsync(request);
 
-        var detail = await Host.GetJsonAsync($"/api/patients/{patientId}");
+        var detail = await Nurse.GetJsonAsync($"/api/patients/{patientId}");
         Assert.Equal(5, detail["regimen"]!["inductionDays"]!.GetValue<int>());
         Assert.Equal(14, detail["regimen"]!["maintenanceIntervalDays"]!.GetValue<int>());
     }
@@ -158,34 +156,30 @@ public sealed class EnrolmentTests(RegistryApp app) : ApiTest(app)
     [Fact]
     public async Task a_subject_code_already_used_at_the_site_is_a_conflict_naming_the_existing_patient()
     {
-        var first = await Host.EnrolAsync(Requests.Enrolment("FR01", "FR01-0007"));
+        var first = await Nurse.EnrolAsync(Requests.Enrolment("FR01", "FR01-0007"));
         var again = Requests.Enrolment("FR01", "fr01-0007");
 
-        var result = await Host.PostJsonAsync("/api/patients", again, 409);
+        var result = await Nurse.PostAsync("/api/patients", again, 409);
 
         var problem = JsonNode.Parse(await result.ReadAsTextAsync())!;
         Assert.Equal(first, problem["patientId"]!.GetValue<Guid>());
-        Assert.Single(await Host.GetJsonArrayAsync("/api/patients"));
+        Assert.Single(await Nurse.GetJsonArrayAsync("/api/patients"));
     }
 
     [Fact]
     public async Task the_same_subject_code_at_another_site_is_another_patient()
     {
-        await Host.RegisterSiteAsync("DE01", "Europe/Berlin");
-        await Host.EnrolAsync(Requests.Enrolment("FR01", "P-0001"));
-        await Host.EnrolAsync(Requests.Enrolment("DE01", "P-0001"));
+        await App.Admin.RegisterSiteAsync("DE01", "Europe/Berlin");
+        await Nurse.EnrolAsync(Requests.Enrolment("FR01", "P-0001"));
+        await Nurse.EnrolAsync(Requests.Enrolment("DE01", "P-0001"));
 
-        Assert.Equal(2, (await Host.GetJsonArrayAsync("/api/patients")).Count);
+        Assert.Equal(2, (await Nurse.GetJsonArrayAsync("/api/patients")).Count);
     }
 
     [Fact]
     public async Task an_unknown_patient_is_404()
     {
-        await Host.Scenario(s =>
-        {
-            s.Get.Url($"/api/patients/{Guid.NewGuid()}");
-            s.StatusCodeShouldBe(404);
-        });
+        await Nurse.GetAsync($"/api/patients/{Guid.NewGuid()}", 404);
     }
 
     private async Task AssertNothingWrittenAsync()

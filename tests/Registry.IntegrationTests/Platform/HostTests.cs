@@ -17,7 +17,7 @@ public sealed class HostTests(RegistryApp app) : ApiTest(app)
     [Fact]
     public async Task the_openapi_document_describes_every_endpoint_with_its_schemas()
     {
-        var document = await Host.GetJsonAsync("/openapi/v1.json");
+        var document = await App.Anonymous.GetJsonAsync("/openapi/v1.json");
         var paths = document["paths"]!.AsObject();
 
         Assert.Contains("/api/sites", paths.Select(p => p.Key));

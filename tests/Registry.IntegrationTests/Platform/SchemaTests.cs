@@ -51,6 +51,7 @@ public sealed class SchemaTests(RegistryApp app)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
         builder.Configuration["ConnectionStrings:Registry"] = connectionString;
+        builder.Configuration["Auth:SigningKey"] = RegistryApp.SigningKey;
         builder.AddRegistry(typeof(Program).Assembly);
         await using var host = builder.Build();
         return await host.RunJasperFxCommands(["db-assert"]);

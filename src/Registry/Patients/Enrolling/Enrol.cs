@@ -1,7 +1,10 @@
+using System.Security.Claims;
 using JasperFx;
 using Marten;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Registry.Access;
 using Registry.Catalogue;
 using Registry.Infrastructure;
 using Registry.Sites;
@@ -46,8 +49,13 @@ public static class EnrolEndpoint
     public const int OldestBirthYearSpan = 120;
 
     public static async Task<ProblemDetails> ValidateAsync(
-        EnrolPatient command, IQuerySession session, DiseaseCatalogue catalogue, TimeProvider time, CancellationToken ct)
+        EnrolPatient command, ClaimsPrincipal user, IQuerySession session, DiseaseCatalogue catalogue, TimeProvider time, CancellationToken ct)
     {
+        if (command.SiteId is { } named && !Caller.From(user).Sites.Contains(named.Trim()))
+        {
+            return SiteAccess.NotYourSite(named);
+        }
+
         var errors = new ValidationErrors();
 
         var subjectCode = errors.Required("subjectCode", command.SubjectCode, "Give the site's subject code for this patient.");
@@ -129,6 +137,7 @@ public static class EnrolEndpoint
     }
 
     [WolverinePost("/api/patients", OperationId = "enrolPatient")]
+    [Authorize(Policy = Policies.SiteStaff)]
     public static async Task<PatientEnrolledResponse> Post(EnrolPatient command, IDocumentSession session, CancellationToken ct)
     {
         var patientId = Guid.CreateVersion7();

@@ -1,5 +1,8 @@
+using System.Security.Claims;
 using Marten;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
+using Registry.Access;
 using Wolverine.Http;
 
 namespace Registry.Patients.Timeline;
@@ -40,10 +43,17 @@ public sealed record PatientDetail(
 public static class GetPatientsEndpoint
 {
     [WolverineGet("/api/patients", OperationId = "listPatients")]
-    public static async Task<IReadOnlyList<PatientSummary>> List(
-        IQuerySession session, string? siteId, string? diseaseCode, CancellationToken ct)
+    [Authorize(Policy = Policies.ReadPatients)]
+    public static async Task<IResult> List(
+        IDocumentSession session, ClaimsPrincipal user, TimeProvider time, string? siteId, string? diseaseCode, CancellationToken ct)
     {
-        IQueryable<PatientRecord> query = session.Query<PatientRecord>();
+        var caller = Caller.From(user);
+        if (!string.IsNullOrEmpty(siteId) && !caller.MaySee(siteId))
+        {
+            return Results.Problem(SiteAccess.NotYourSite(siteId));
+        }
+
+        var query = session.Query<PatientRecord>().VisibleTo(caller);
         if (!string.IsNullOrEmpty(siteId))
         {
             query = query.Where(p => p.SiteId == siteId);
@@ -55,13 +65,18 @@ public static class GetPatientsEndpoint
         }
 
         var records = await query.OrderBy(p => p.SiteId).ThenBy(p => p.SubjectCode).ToListAsync(ct);
-        return records
+        session.Record(caller, time, AuditActions.ListPatients,
+            detail: $"{records.Count} patient(s); siteId={siteId ?? "*"}; diseaseCode={diseaseCode ?? "*"}");
+        await session.SaveChangesAsync(ct);
+        return Results.Ok(records
             .Select(r => new PatientSummary(r.Id, r.SubjectCode, r.SiteId, r.DiseaseCode, r.Status, r.EnrolledOn, r.FirstDoseOn, r.Version))
-            .ToList();
+            .ToList());
     }
 
     [WolverineGet("/api/patients/{patientId}", OperationId = "getPatient")]
-    public static async Task<PatientDetail?> Get(Guid patientId, IQuerySession session, HttpResponse response, CancellationToken ct)
+    [Authorize(Policy = Policies.ReadPatients)]
+    public static async Task<PatientDetail?> Get(
+        Guid patientId, IDocumentSession session, ClaimsPrincipal user, TimeProvider time, HttpResponse response, CancellationToken ct)
     {
         var record = await session.LoadAsync<PatientRecord>(patientId, ct);
         if (record is null)
@@ -69,6 +84,8 @@ public static class GetPatientsEndpoint
             return null;
         }
 
+        session.Record(Caller.From(user), time, AuditActions.ReadPatient, patientId: patientId);
+        await session.SaveChangesAsync(ct);
         response.Headers.ETag = $"\"{record.Version}\"";
         return PatientDetail.From(record);
     }

@@ -5,6 +5,8 @@ using Registry.Catalogue;
 using System;
 using System.Linq;
 using Wolverine.Http;
+using Wolverine.Marten.Publishing;
+using Wolverine.Runtime;
 
 namespace Internal.Generated.WolverineHandlers
 {
@@ -14,16 +16,24 @@ namespace Internal.Generated.WolverineHandlers
     {
         private readonly Wolverine.Http.WolverineHttpOptions _wolverineHttpOptions;
         private readonly Registry.Catalogue.DiseaseCatalogue _diseaseCatalogue;
+        private readonly Wolverine.Marten.Publishing.OutboxedSessionFactory _outboxedSessionFactory;
+        private readonly Wolverine.Runtime.IWolverineRuntime _wolverineRuntime;
 
-        public GET_api_catalogue(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Registry.Catalogue.DiseaseCatalogue diseaseCatalogue) : base(wolverineHttpOptions)
+        public GET_api_catalogue(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Registry.Catalogue.DiseaseCatalogue diseaseCatalogue, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
         {
             _wolverineHttpOptions = wolverineHttpOptions;
             _diseaseCatalogue = diseaseCatalogue;
+            _outboxedSessionFactory = outboxedSessionFactory;
+            _wolverineRuntime = wolverineRuntime;
         }
 
         public override async System.Threading.Tasks.Task Handle(Microsoft.AspNetCore.Http.HttpContext httpContext)
         {
+            var messageContext = new Wolverine.Runtime.MessageContext(_wolverineRuntime);
+            // Building the Marten session
+            await using var documentSession = _outboxedSessionFactory.OpenSession(messageContext);
             Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Catalogue.GetCatalogueEndpoint").SetTag("http.route", "/api/catalogue").SetTag("http.request.method", "GET");
+            Registry.Access.RecordedBy.Before(documentSession, httpContext.User);
             
             // The actual HTTP request handler execution
             var catalogueResponse_response = Registry.Catalogue.GetCatalogueEndpoint.Get(_diseaseCatalogue);

@@ -14,12 +14,14 @@ namespace Internal.Generated.WolverineHandlers
     public sealed class GET_api_patients_patientId : Wolverine.Http.HttpHandler
     {
         private readonly Wolverine.Http.WolverineHttpOptions _wolverineHttpOptions;
+        private readonly System.TimeProvider _timeProvider;
         private readonly Wolverine.Marten.Publishing.OutboxedSessionFactory _outboxedSessionFactory;
         private readonly Wolverine.Runtime.IWolverineRuntime _wolverineRuntime;
 
-        public GET_api_patients_patientId(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
+        public GET_api_patients_patientId(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, System.TimeProvider timeProvider, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
         {
             _wolverineHttpOptions = wolverineHttpOptions;
+            _timeProvider = timeProvider;
             _outboxedSessionFactory = outboxedSessionFactory;
             _wolverineRuntime = wolverineRuntime;
         }
@@ -30,6 +32,15 @@ namespace Internal.Generated.WolverineHandlers
             // Building the Marten session
             await using var documentSession = _outboxedSessionFactory.OpenSession(messageContext);
             Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Patients.Timeline.GetPatientsEndpoint").SetTag("http.route", "/api/patients/{patientId}").SetTag("http.request.method", "GET");
+            var result1 = await Registry.Access.PatientScope.BeforeAsync(httpContext, httpContext.User, ((Marten.IQuerySession)documentSession)).ConfigureAwait(false);
+            // Evaluate whether or not the execution should be stopped based on the IResult value
+            if (result1 != null && !(result1 is Wolverine.Http.WolverineContinue))
+            {
+                await result1.ExecuteAsync(httpContext).ConfigureAwait(false);
+                return;
+            }
+
+            Registry.Access.RecordedBy.Before(documentSession, httpContext.User);
             string patientId_rawValue = (string?)httpContext.GetRouteValue("patientId");
             System.Guid patientId = default;
 
@@ -44,7 +55,7 @@ namespace Internal.Generated.WolverineHandlers
 
             
             // The actual HTTP request handler execution
-            var patientDetail_response = await Registry.Patients.Timeline.GetPatientsEndpoint.Get(patientId, ((Marten.IQuerySession)documentSession), httpContext.Response, httpContext.RequestAborted).ConfigureAwait(false);
+            var patientDetail_response = await Registry.Patients.Timeline.GetPatientsEndpoint.Get(patientId, documentSession, httpContext.User, _timeProvider, httpContext.Response, httpContext.RequestAborted).ConfigureAwait(false);
 
             // Writing the response body to JSON because this was the first 'return variable' in the method signature
             await WriteJsonAsync(httpContext, patientDetail_response, 404);

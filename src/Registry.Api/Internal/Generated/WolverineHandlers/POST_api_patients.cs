@@ -35,10 +35,11 @@ namespace Internal.Generated.WolverineHandlers
             // Building the Marten session
             await using var documentSession = _outboxedSessionFactory.OpenSession(messageContext);
             Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Patients.Enrolling.EnrolEndpoint").SetTag("http.route", "/api/patients").SetTag("http.request.method", "POST");
+            Registry.Access.RecordedBy.Before(documentSession, httpContext.User);
             // Reading the request body via JSON deserialization
             var (command, jsonContinue) = await ReadJsonAsync<Registry.Patients.Enrolling.EnrolPatient>(httpContext);
             if (jsonContinue == Wolverine.HandlerContinuation.Stop) return;
-            var problemDetails1 = await Registry.Patients.Enrolling.EnrolEndpoint.ValidateAsync(command, ((Marten.IQuerySession)documentSession), _diseaseCatalogue, _timeProvider, httpContext.RequestAborted).ConfigureAwait(false);
+            var problemDetails1 = await Registry.Patients.Enrolling.EnrolEndpoint.ValidateAsync(command, httpContext.User, ((Marten.IQuerySession)documentSession), _diseaseCatalogue, _timeProvider, httpContext.RequestAborted).ConfigureAwait(false);
             // Evaluate whether the processing should stop if there are any problems
             if (!(ReferenceEquals(problemDetails1, Wolverine.Http.WolverineContinue.NoProblems)))
             {

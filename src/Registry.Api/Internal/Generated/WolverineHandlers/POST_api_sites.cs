@@ -30,6 +30,7 @@ namespace Internal.Generated.WolverineHandlers
             // Building the Marten session
             await using var documentSession = _outboxedSessionFactory.OpenSession(messageContext);
             Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Sites.RegisterSiteEndpoint").SetTag("http.route", "/api/sites").SetTag("http.request.method", "POST");
+            Registry.Access.RecordedBy.Before(documentSession, httpContext.User);
             // Reading the request body via JSON deserialization
             var (command, jsonContinue) = await ReadJsonAsync<Registry.Sites.RegisterSite>(httpContext);
             if (jsonContinue == Wolverine.HandlerContinuation.Stop) return;

@@ -1,0 +1,64 @@
+using System.Security.Claims;
+
+namespace Registry.Access;
+
+/// <summary>The roles of API.md. A token carries exactly one.</summary>
+public static class Roles
+{
+    public const string Site = "site";
+    public const string Monitor = "monitor";
+    public const string Pv = "pv";
+    public const string Researcher = "researcher";
+    public const string Admin = "admin";
+
+    public static readonly IReadOnlyList<string> All = [Site, Monitor, Pv, Researcher, Admin];
+}
+
+/// <summary>The token's claims (API.md): <c>sub</c>, <c>role</c>, <c>sites</c>.</summary>
+public static class Claims
+{
+    public const string Subject = "sub";
+    public const string Role = "role";
+    public const string Sites = "sites";
+}
+
+/// <summary>
+/// Authorization policies, one per row of API.md's role matrix. Every endpoint names one of these
+/// (a test fails for an endpoint that does not).
+/// </summary>
+public static class Policies
+{
+    /// <summary>Any of the five roles.</summary>
+    public const string AnyRole = "any-role";
+
+    /// <summary>Site staff: enrol, visits, corrections, withdrawal (their own sites only).</summary>
+    public const string SiteStaff = "site-staff";
+
+    /// <summary>Patient records and their history: site (own sites), monitor, pv.</summary>
+    public const string ReadPatients = "read-patients";
+
+    /// <summary>Configuration: sites, catalogue changes, audit.</summary>
+    public const string Admin = "admin";
+
+    public static readonly IReadOnlyDictionary<string, string[]> RolesOf = new Dictionary<string, string[]>
+    {
+        [AnyRole] = [.. Roles.All],
+        [SiteStaff] = [Roles.Site],
+        [ReadPatients] = [Roles.Site, Roles.Monitor, Roles.Pv],
+        [Admin] = [Roles.Admin],
+    };
+}
+
+/// <summary>Who is calling, from the validated token. The only source of "who acted".</summary>
+public sealed record Caller(string UserId, string Role, IReadOnlySet<string> Sites)
+{
+    public static Caller From(ClaimsPrincipal user) => new(
+        user.FindFirstValue(Claims.Subject) ?? throw new InvalidOperationException("An authenticated caller has no 'sub' claim."),
+        user.FindFirstValue(Claims.Role) ?? "",
+        user.FindAll(Claims.Sites).Select(c => c.Value).ToHashSet(StringComparer.Ordinal));
+
+    /// <summary>Site users see their own sites' patients; the cross-site roles see every site's.</summary>
+    public bool IsSiteBound => Role == Roles.Site;
+
+    public bool MaySee(string siteId) => !IsSiteBound || Sites.Contains(siteId);
+}
