@@ -1,8 +1,8 @@
 using System.Reflection;
-using System.Text.Json.Serialization;
 using JasperFx;
 using JasperFx.CodeGeneration;
 using JasperFx.Events;
+using JasperFx.Events.Projections;
 using Marten;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -11,6 +11,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Registry.Access;
 using Registry.Catalogue;
+using Registry.Patients;
 using Registry.Patients.Enrolling;
 using Registry.Patients.Timeline;
 using Registry.Sites;
@@ -36,8 +37,7 @@ public static class RegistryHosting
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(DiseaseCatalogue.LoadSeed());
 
-        services.ConfigureHttpJsonOptions(o =>
-            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(Kebab.Policy, allowIntegerValues: false)));
+        services.ConfigureHttpJsonOptions(o => RegistryJson.Configure(o.SerializerOptions));
         services.AddProblemDetails();
         services.AddRegistryAccess(configuration);
         services.AddExceptionHandler<ProblemExceptionHandler>();
@@ -59,8 +59,7 @@ public static class RegistryHosting
                 var opts = new StoreOptions();
                 opts.Connection(ConnectionString(configuration));
                 opts.DatabaseSchemaName = SchemaName;
-                opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase, o =>
-                    o.Converters.Add(new JsonStringEnumConverter(Kebab.Policy, allowIntegerValues: false)));
+                opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
 
                 opts.Events.StreamIdentity = StreamIdentity.AsGuid;
                 opts.Events.MetadataConfig.UserNameEnabled = true;
@@ -70,7 +69,9 @@ public static class RegistryHosting
                 opts.Schema.For<PatientRecord>()
                     .Index(x => x.SiteId)
                     .Index(x => x.DiseaseCode);
-                opts.Projections.Add<PatientRecordProjection>(JasperFx.Events.Projections.ProjectionLifecycle.Inline);
+                opts.Schema.For<IdempotencyRecord>();
+                opts.Projections.Add<PatientRecordProjection>(ProjectionLifecycle.Inline);
+                opts.Projections.Add<PatientStateProjection>(ProjectionLifecycle.Live);
                 return opts;
             })
             .UseLightweightSessions()

@@ -21,20 +21,54 @@ public sealed class AccessMatrixTests(RegistryApp app) : ApiTest(app)
     private const string None = "none";
     private static readonly string[] Callers = [None, Roles.Site, Roles.Monitor, Roles.Pv, Roles.Researcher, Roles.Admin];
 
-    private sealed record Row(string Route, string Method, string Url, Func<JsonObject?> Body, int[] Expected);
+    private sealed record Row(string Route, string Method, string Url, Func<Ids, JsonObject?> Body, int[] Expected);
+
+    private sealed record Ids(Guid Own, Guid Other, Guid OwnAe, Guid OtherAe);
+
+    private const string Visits = "/api/patients/{patientId}/visits";
+    private const string FollowUps = "/api/patients/{patientId}/adverse-events/{adverseEventId}/follow-ups";
+    private const string Corrections = "/api/patients/{patientId}/corrections";
+    private const string Voids = "/api/patients/{patientId}/voids";
+    private const string Withdrawal = "/api/patients/{patientId}/withdrawal";
+    private const string Completion = "/api/patients/{patientId}/completion";
+    private const string History = "/api/patients/{patientId}/entries/{entryId}/history";
+
+    private static JsonObject Score() => new()
+    {
+        ["visitId"] = Guid.NewGuid(),
+        ["visitDate"] = "2026-11-20",
+        ["scores"] = new JsonArray(new JsonObject { ["assessedOn"] = "2026-11-20", ["instrument"] = "cgi-s", ["value"] = 4 }),
+    };
+
+    private static readonly int[] SiteWrite = [401, 201, 403, 403, 403, 403];
+    private static readonly int[] OtherSiteWrite = [401, 404, 403, 403, 403, 403];
 
     /// <summary>Expected status per caller, in the order of <see cref="Callers"/>: none, site (FR01), monitor, pv, researcher, admin.</summary>
     private static readonly Row[] Matrix =
     [
-        new("/api/sites", "POST", "/api/sites", () => Requests.Site("IT01"), [401, 403, 403, 403, 403, 201]),
-        new("/api/catalogue", "GET", "/api/catalogue", () => null, [401, 200, 200, 200, 200, 200]),
-        new("/api/patients", "POST", "/api/patients", () => Requests.Enrolment("FR01", "FR01-0099"), [401, 201, 403, 403, 403, 403]),
-        new("/api/patients", "POST", "/api/patients", () => Requests.Enrolment("DE01", "DE01-0099"), [401, 403, 403, 403, 403, 403]),
-        new("/api/patients", "GET", "/api/patients", () => null, [401, 200, 200, 200, 403, 403]),
-        new("/api/patients", "GET", "/api/patients?siteId=DE01", () => null, [401, 403, 200, 200, 403, 403]),
-        new("/api/patients/{patientId}", "GET", "/api/patients/{own}", () => null, [401, 200, 200, 200, 403, 403]),
-        new("/api/patients/{patientId}", "GET", "/api/patients/{other}", () => null, [401, 404, 200, 200, 403, 403]),
-        new("/api/audit", "GET", "/api/audit", () => null, [401, 403, 403, 403, 403, 200]),
+        new("/api/sites", "POST", "/api/sites", _ => Requests.Site("IT01"), [401, 403, 403, 403, 403, 201]),
+        new("/api/catalogue", "GET", "/api/catalogue", _ => null, [401, 200, 200, 200, 200, 200]),
+        new("/api/patients", "POST", "/api/patients", _ => Requests.Enrolment("FR01", "FR01-0099"), [401, 201, 403, 403, 403, 403]),
+        new("/api/patients", "POST", "/api/patients", _ => Requests.Enrolment("DE01", "DE01-0099"), [401, 403, 403, 403, 403, 403]),
+        new("/api/patients", "GET", "/api/patients", _ => null, [401, 200, 200, 200, 403, 403]),
+        new("/api/patients", "GET", "/api/patients?siteId=DE01", _ => null, [401, 403, 200, 200, 403, 403]),
+        new("/api/patients/{patientId}", "GET", "/api/patients/{own}", _ => null, [401, 200, 200, 200, 403, 403]),
+        new("/api/patients/{patientId}", "GET", "/api/patients/{other}", _ => null, [401, 404, 200, 200, 403, 403]),
+        new(History, "GET", "/api/patients/{own}/entries/{ownAe}/history", _ => null, [401, 200, 200, 200, 403, 403]),
+        new(History, "GET", "/api/patients/{other}/entries/{otherAe}/history", _ => null, [401, 404, 200, 200, 403, 403]),
+        new(Visits, "POST", "/api/patients/{own}/visits", _ => Score(), SiteWrite),
+        new(Visits, "POST", "/api/patients/{other}/visits", _ => Score(), OtherSiteWrite),
+        new(FollowUps, "POST", "/api/patients/{own}/adverse-events/{ownAe}/follow-ups", _ => new JsonObject { ["reportedOn"] = "2026-11-21", ["grade"] = 2 }, SiteWrite),
+        new(FollowUps, "POST", "/api/patients/{other}/adverse-events/{otherAe}/follow-ups", _ => new JsonObject { ["reportedOn"] = "2026-11-21", ["grade"] = 2 }, OtherSiteWrite),
+        new(Corrections, "POST", "/api/patients/{own}/corrections", ids => Correction(ids.OwnAe), SiteWrite),
+        new(Corrections, "POST", "/api/patients/{other}/corrections", ids => Correction(ids.OtherAe), OtherSiteWrite),
+        new(Voids, "POST", "/api/patients/{own}/voids", ids => new JsonObject { ["entryId"] = ids.OwnAe, ["reason"] = "wrong patient" }, SiteWrite),
+        new(Voids, "POST", "/api/patients/{other}/voids", ids => new JsonObject { ["entryId"] = ids.OtherAe, ["reason"] = "wrong patient" }, OtherSiteWrite),
+        new(Withdrawal, "POST", "/api/patients/{own}/withdrawal", _ => new JsonObject { ["withdrawnOn"] = "2026-11-25", ["reasonCode"] = "patient-decision" }, SiteWrite),
+        new(Withdrawal, "POST", "/api/patients/{other}/withdrawal", _ => new JsonObject { ["withdrawnOn"] = "2026-11-25", ["reasonCode"] = "patient-decision" }, OtherSiteWrite),
+        new(Completion, "POST", "/api/patients/{own}/completion", _ => new JsonObject { ["completedOn"] = "2026-11-25" }, SiteWrite),
+        new(Completion, "POST", "/api/patients/{other}/completion", _ => new JsonObject { ["completedOn"] = "2026-11-25" }, OtherSiteWrite),
+        new("/api/audit", "GET", "/api/audit", _ => null, [401, 403, 403, 403, 403, 200]),
     ];
 
     public static TheoryData<int, string> Cases()
@@ -60,14 +94,16 @@ public sealed class AccessMatrixTests(RegistryApp app) : ApiTest(app)
         await App.Admin.RegisterSiteAsync("DE01");
         var own = await App.As(Roles.Site, "FR01").EnrolAsync(Requests.Enrolment("FR01", OwnSubject));
         var other = await App.As(Roles.Site, "DE01").EnrolAsync(Requests.Enrolment("DE01", OtherSubject));
+        var ids = new Ids(own, other, await AdverseEventAsync("FR01", own), await AdverseEventAsync("DE01", other));
 
         var client = caller == None ? App.Anonymous : caller == Roles.Site ? App.As(Roles.Site, "FR01") : App.As(caller);
-        var url = row.Url.Replace("{own}", own.ToString()).Replace("{other}", other.ToString());
+        var url = row.Url.Replace("{own}", own.ToString()).Replace("{other}", other.ToString())
+            .Replace("{ownAe}", ids.OwnAe.ToString()).Replace("{otherAe}", ids.OtherAe.ToString());
         var expected = row.Expected[Array.IndexOf(Callers, caller)];
 
         var result = row.Method == "GET"
             ? await client.GetAsync(url, expected)
-            : await client.PostAsync(url, row.Body()!, expected);
+            : await client.PostAsync(url, row.Body(ids)!, expected);
 
         var body = await result.ReadAsTextAsync();
         var mayReadOtherSites = caller is Roles.Monitor or Roles.Pv;
@@ -82,6 +118,26 @@ public sealed class AccessMatrixTests(RegistryApp app) : ApiTest(app)
             Assert.DoesNotContain(OtherSubject, body);
             Assert.DoesNotContain(other.ToString(), body);
         }
+    }
+
+    private static JsonObject Correction(Guid entryId) => new()
+    {
+        ["entryId"] = entryId,
+        ["changes"] = new JsonObject { ["grade"] = 2 },
+        ["reasonCode"] = "source-updated",
+        ["reason"] = "lab report",
+    };
+
+    private async Task<Guid> AdverseEventAsync(string site, Guid patientId)
+    {
+        var aeId = Guid.NewGuid();
+        await App.As(Roles.Site, site).PostAsync($"/api/patients/{patientId}/visits", new JsonObject
+        {
+            ["visitId"] = Guid.NewGuid(),
+            ["visitDate"] = "2026-11-20",
+            ["adverseEvents"] = new JsonArray(Requests.AdverseEvent(aeId)),
+        }, 201);
+        return aeId;
     }
 
     [Fact]

@@ -31,6 +31,22 @@ public static class Requests
         ["regimen"] = new JsonObject { ["inductionDays"] = 5, ["maintenanceIntervalDays"] = 14 },
     };
 
+    public static JsonObject AdverseEvent(Guid adverseEventId, string onsetOn = "2026-11-19", string awareOn = "2026-11-20") => new()
+    {
+        ["adverseEventId"] = adverseEventId,
+        ["onsetOn"] = onsetOn,
+        ["awareOn"] = awareOn,
+        ["term"] = "injection site erythema",
+        ["meddraPtCode"] = "10022061",
+        ["meddraSocCode"] = "10018065",
+        ["grade"] = 1,
+        ["seriousCriteria"] = new JsonArray(),
+        ["causality"] = "probable",
+        ["expected"] = true,
+        ["outcome"] = "recovering",
+        ["actionTaken"] = "none",
+    };
+
     /// <summary>The problem's <c>errors</c> object: JSON path → messages.</summary>
     public static async Task<Dictionary<string, string[]>> ValidationErrorsAsync(this IScenarioResult result)
     {

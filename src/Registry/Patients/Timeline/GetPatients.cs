@@ -32,11 +32,12 @@ public sealed record PatientDetail(
     TherapyLine TherapyLine,
     CareSetting Setting,
     Regimen Regimen,
+    DateOnly? LastVisitOn,
     IReadOnlyList<PatientEntry> Entries)
 {
     public static PatientDetail From(PatientRecord r) => new(
         r.Id, r.SubjectCode, r.SiteId, r.DiseaseCode, r.Status, r.EnrolledOn, r.FirstDoseOn, r.Version,
-        r.BirthYear, r.Sex, r.ConsentVersion, r.TherapyLine, r.Setting, r.Regimen,
+        r.BirthYear, r.Sex, r.ConsentVersion, r.TherapyLine, r.Setting, r.Regimen, r.LastVisitOn,
         r.Entries.OrderBy(x => x.Date).ThenBy(x => x.RecordedAt).ToList());
 }
 

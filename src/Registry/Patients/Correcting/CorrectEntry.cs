@@ -1,0 +1,166 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Registry.Access;
+using Registry.Catalogue;
+using Registry.Infrastructure;
+using Registry.Patients.FollowingUp;
+using Registry.Patients.RecordingVisits;
+using Wolverine.Http;
+
+namespace Registry.Patients.Correcting;
+
+public sealed record CorrectEntry(Guid? EntryId, JsonObject? Changes, string? ReasonCode, string? Reason);
+
+public sealed record VoidEntry(Guid? EntryId, string? Reason);
+
+public static class CorrectEntryEndpoint
+{
+    [WolverinePost("/api/patients/{patientId}/corrections", OperationId = "correctEntry")]
+    [Authorize(Policy = Policies.SiteStaff)]
+    [ProducesResponseType<EntryRecorded>(StatusCodes.Status201Created)]
+    public static Task<IResult> Post(
+        Guid patientId, CorrectEntry correction, IDocumentSession session, HttpContext http, DiseaseCatalogue catalogue, TimeProvider time) =>
+        PatientWrites.ExecuteAsync(session, http, patientId, correction, [], time,
+            (patient, today) => Decide(correction, patient, today, catalogue));
+
+    /// <summary>Applies the changes to the entry's current values and checks the result as a whole, as if it were new.</summary>
+    public static Decision Decide(CorrectEntry correction, PatientState patient, DateOnly today, DiseaseCatalogue catalogue)
+    {
+        var errors = new ValidationErrors();
+        var reasonCode = errors.Enumeration<CorrectionReason>("reasonCode", correction.ReasonCode, "reason for the correction");
+        var reason = errors.Required("reason", correction.Reason, "Say what was wrong and where the right value comes from.");
+        var entry = Existing(correction.EntryId, patient, errors);
+        if (correction.Changes is not { Count: > 0 } changes)
+        {
+            errors.Add("changes", "Give the fields to change and their new values, e.g. {\"doseIu\": 1000000}.");
+            return Decision.Reject(errors.ToProblem());
+        }
+
+        if (entry is null)
+        {
+            return Decision.Reject(errors.ToProblem());
+        }
+
+        var (requestType, immutable) = RequestOf(entry.Kind);
+        var fields = requestType.GetProperties().Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name)).Except(immutable).ToHashSet();
+        foreach (var field in changes.Select(c => c.Key).Where(f => !fields.Contains(f)))
+        {
+            errors.Add($"changes.{field}", $"A {entry.Kind} entry has no field '{field}' that can be corrected: it has {string.Join(", ", fields.Order())}.");
+        }
+
+        if (errors.Any)
+        {
+            return Decision.Reject(errors.ToProblem());
+        }
+
+        var merged = (JsonObject)entry.Data.DeepClone();
+        foreach (var (field, value) in changes)
+        {
+            merged[field] = value?.DeepClone();
+        }
+
+        object request;
+        try
+        {
+            request = merged.Deserialize(requestType, RegistryJson.Options)!;
+        }
+        catch (JsonException e)
+        {
+            var (path, message) = JsonBodyCheck.Describe(e, requestType);
+            errors.Add(path == "$" ? "changes" : $"changes.{path}", message);
+            return Decision.Reject(errors.ToProblem());
+        }
+
+        var rules = new EntryRules(patient, today, catalogue, errors);
+        var id = correction.EntryId!.Value;
+        object? corrected = entry.Kind switch
+        {
+            EntryKinds.Dose => rules.Dose("changes", (DoseRequest)request, id),
+            EntryKinds.DoseHeld => rules.DoseHold("changes", (DoseHoldRequest)request, id),
+            EntryKinds.Treg => rules.Treg("changes", (TregRequest)request, id),
+            EntryKinds.Score => rules.Score("changes", (ScoreRequest)request, id),
+            EntryKinds.AdverseEvent => rules.AdverseEvent("changes", (AdverseEventRequest)request),
+            EntryKinds.AeFollowUp => rules.FollowUp("changes", entry.Read<AeFollowUpData>().AdverseEventId, (AeFollowUpRequest)request, id),
+            EntryKinds.Conmed => rules.Conmed("changes", (ConmedRequest)request),
+            EntryKinds.NotDone => rules.NotDone("changes", (NotDoneRequest)request),
+            EntryKinds.Withdrawal => rules.Withdrawal("changes", (WithdrawalRequest)request, id),
+            EntryKinds.Completion => rules.Completion("changes", (CompletionRequest)request, id),
+            _ => null,
+        };
+
+        if (corrected is null || errors.Any)
+        {
+            return Decision.Reject(errors.ToProblem());
+        }
+
+        var values = JsonSerializer.SerializeToNode(corrected, corrected.GetType(), RegistryJson.Options)!.AsObject();
+        if (JsonNode.DeepEquals(values, entry.Data))
+        {
+            return Decision.Reject(ValidationErrors.Single("changes", "These values are the entry's current ones: there is nothing to correct."));
+        }
+
+        return Decision.Accept(
+            [new EntryCorrected(id, entry.Kind, (JsonObject)changes.DeepClone(), values, reasonCode!.Value, reason!)],
+            version => new EntryRecorded(patient.Id, version, id));
+    }
+
+    /// <summary>The current (not voided) entry the body names, or an error at <c>entryId</c>.</summary>
+    public static StateEntry? Existing(Guid? entryId, PatientState patient, ValidationErrors errors)
+    {
+        if (entryId is not { } id || id == Guid.Empty)
+        {
+            errors.Add("entryId", "Give the id of the entry, as the patient's timeline shows it.");
+            return null;
+        }
+
+        if (!patient.Entries.TryGetValue(id, out var entry))
+        {
+            errors.Add("entryId", "This patient has no entry with this id.");
+            return null;
+        }
+
+        if (entry.Voided)
+        {
+            errors.Add("entryId", "This entry was voided; it cannot be changed any more.");
+            return null;
+        }
+
+        return entry;
+    }
+
+    private static (Type Request, string[] Immutable) RequestOf(string kind) => kind switch
+    {
+        EntryKinds.Dose => (typeof(DoseRequest), []),
+        EntryKinds.DoseHeld => (typeof(DoseHoldRequest), []),
+        EntryKinds.Treg => (typeof(TregRequest), []),
+        EntryKinds.Score => (typeof(ScoreRequest), []),
+        EntryKinds.AdverseEvent => (typeof(AdverseEventRequest), ["adverseEventId"]),
+        EntryKinds.AeFollowUp => (typeof(AeFollowUpRequest), []),
+        EntryKinds.Conmed => (typeof(ConmedRequest), []),
+        EntryKinds.NotDone => (typeof(NotDoneRequest), []),
+        EntryKinds.Withdrawal => (typeof(WithdrawalRequest), []),
+        EntryKinds.Completion => (typeof(CompletionRequest), []),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown entry kind"),
+    };
+}
+
+public static class VoidEntryEndpoint
+{
+    [WolverinePost("/api/patients/{patientId}/voids", OperationId = "voidEntry")]
+    [Authorize(Policy = Policies.SiteStaff)]
+    [ProducesResponseType<EntryRecorded>(StatusCodes.Status201Created)]
+    public static Task<IResult> Post(Guid patientId, VoidEntry voiding, IDocumentSession session, HttpContext http, TimeProvider time) =>
+        PatientWrites.ExecuteAsync(session, http, patientId, voiding, [], time, (patient, _) =>
+        {
+            var errors = new ValidationErrors();
+            var entry = CorrectEntryEndpoint.Existing(voiding.EntryId, patient, errors);
+            var reason = errors.Required("reason", voiding.Reason, "Say why the entry is void, e.g. entered for the wrong patient.");
+            return entry is null || reason is null
+                ? Decision.Reject(errors.ToProblem())
+                : Decision.Accept([new EntryVoided(voiding.EntryId!.Value, reason)], version => new EntryRecorded(patientId, version, voiding.EntryId!.Value));
+        });
+}

@@ -1,0 +1,46 @@
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Registry.Access;
+using Registry.Catalogue;
+using Registry.Infrastructure;
+using Registry.Patients.RecordingVisits;
+using Wolverine.Http;
+
+namespace Registry.Patients.FollowingUp;
+
+public sealed record EntryRecorded(Guid PatientId, long Version, Guid EntryId);
+
+public static class FollowUpAdverseEventEndpoint
+{
+    [WolverinePost("/api/patients/{patientId}/adverse-events/{adverseEventId}/follow-ups", OperationId = "followUpAdverseEvent")]
+    [Authorize(Policy = Policies.SiteStaff)]
+    [ProducesResponseType<EntryRecorded>(StatusCodes.Status201Created)]
+    public static Task<IResult> Post(
+        Guid patientId, Guid adverseEventId, AeFollowUpRequest followUp, IDocumentSession session, HttpContext http, DiseaseCatalogue catalogue, TimeProvider time)
+    {
+        return PatientWrites.ExecuteAsync(session, http, patientId, followUp, [], time, (patient, today) =>
+        {
+            if (!patient.Entries.TryGetValue(adverseEventId, out var entry) || entry.Kind != EntryKinds.AdverseEvent || entry.Voided)
+            {
+                return Decision.Reject(new ProblemDetails
+                {
+                    Status = StatusCodes.Status404NotFound,
+                    Title = "No such adverse event.",
+                    Detail = "This patient has no current adverse event with this id.",
+                });
+            }
+
+            var errors = new ValidationErrors();
+            var data = new EntryRules(patient, today, catalogue, errors).FollowUp("", adverseEventId, followUp);
+            if (data is null)
+            {
+                return Decision.Reject(errors.ToProblem());
+            }
+
+            var entryId = Guid.CreateVersion7();
+            return Decision.Accept([new AdverseEventFollowedUp(entryId, data)], version => new EntryRecorded(patientId, version, entryId));
+        });
+    }
+}

@@ -1,0 +1,87 @@
+using System.Text.Json.Nodes;
+using JasperFx.Events;
+using Marten.Events.Aggregation;
+
+namespace Registry.Patients;
+
+/// <summary>An entry as the write model knows it: its kind, its current values, whether it was voided.</summary>
+public sealed class StateEntry
+{
+    public string Kind { get; set; } = "";
+
+    public DateOnly FirstRecordedOn { get; set; }
+
+    public JsonObject Data { get; set; } = [];
+
+    public bool Voided { get; set; }
+
+    public DateOnly Date => NewEntry.DateOf(Kind, Data, FirstRecordedOn);
+
+    public T Read<T>() => EntryJson.Read<T>(Data);
+}
+
+/// <summary>
+/// The write model of a patient: only what the decisions need (enrolment facts, each entry's
+/// current values and status). Folded live from the stream each time a write locks the stream.
+/// </summary>
+public sealed class PatientState
+{
+    public Guid Id { get; set; }
+
+    public long Version { get; set; }
+
+    public string SiteId { get; set; } = "";
+
+    public string DiseaseCode { get; set; } = "";
+
+    public DateOnly EnrolledOn { get; set; }
+
+    public Dictionary<Guid, StateEntry> Entries { get; set; } = [];
+
+    public IEnumerable<KeyValuePair<Guid, StateEntry>> Current(string kind) =>
+        Entries.Where(e => e.Value.Kind == kind && !e.Value.Voided);
+
+    /// <summary>The withdrawal or completion in force, if any.</summary>
+    public (string Kind, DateOnly On, Guid EntryId)? Ended =>
+        Entries.Where(e => e.Value.Kind is EntryKinds.Withdrawal or EntryKinds.Completion && !e.Value.Voided)
+            .Select(e => ((string Kind, DateOnly On, Guid EntryId)?)(e.Value.Kind, e.Value.Date, e.Key))
+            .FirstOrDefault();
+}
+
+public sealed class PatientStateProjection : SingleStreamProjection<PatientState, Guid>
+{
+    public override PatientState? Evolve(PatientState? snapshot, Guid id, IEvent e)
+    {
+        if (e.Data is PatientEnrolled enrolled)
+        {
+            snapshot = new PatientState
+            {
+                Id = enrolled.PatientId,
+                SiteId = enrolled.SiteId,
+                DiseaseCode = enrolled.DiseaseCode,
+                EnrolledOn = enrolled.EnrolledOn,
+            };
+        }
+
+        if (snapshot is null)
+        {
+            return null;
+        }
+
+        if (NewEntry.From(e.Data) is { } entry)
+        {
+            snapshot.Entries[entry.EntryId] = new StateEntry { Kind = entry.Kind, Data = entry.Data, FirstRecordedOn = entry.Date };
+        }
+        else if (e.Data is EntryCorrected corrected && snapshot.Entries.TryGetValue(corrected.EntryId, out var target))
+        {
+            target.Data = (JsonObject)corrected.Values.DeepClone();
+        }
+        else if (e.Data is EntryVoided voided && snapshot.Entries.TryGetValue(voided.EntryId, out var gone))
+        {
+            gone.Voided = true;
+        }
+
+        snapshot.Version = e.Version;
+        return snapshot;
+    }
+}
