@@ -1,4 +1,4 @@
-namespace Registry.IntegrationTests.Infrastructure;
+namespace Registry.Testing;
 
 /// <summary>The registry's clock in tests: it stands still until a test moves it, and can be put back.</summary>
 public sealed class TestClock(DateTimeOffset start) : TimeProvider

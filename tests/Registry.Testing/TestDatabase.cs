@@ -5,7 +5,7 @@ using DotNet.Testcontainers.Builders;
 using Npgsql;
 using Testcontainers.PostgreSql;
 
-namespace Registry.IntegrationTests.Infrastructure;
+namespace Registry.Testing;
 
 public enum DatabaseSource
 {

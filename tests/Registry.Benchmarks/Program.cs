@@ -1,0 +1,240 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using JasperFx.Events;
+using Marten;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Npgsql;
+using Registry.Access;
+using Registry.Infrastructure;
+using Registry.Testing;
+
+// Benchmarks of the registry against raw PostgreSQL doing the same writes, on the same machine in
+// the same run. Usage: ops/bench.sh [--visits N] [--out docs/benchmarks.md]
+var visitsPerLevel = Arg("--visits", 600);
+var output = ArgText("--out", "docs/benchmarks.md");
+const int EventsPerVisit = 3;
+
+await using var database = await TestDatabase.AcquireAsync(Environment.GetEnvironmentVariable);
+await SchemaMigrations.ApplyAsync(database.ConnectionString);
+Console.WriteLine($"Database: {database.Source}, {database.DatabaseName}");
+
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ApplicationName = "Registry.Api" });
+builder.Configuration["ConnectionStrings:Registry"] = database.ConnectionString;
+builder.Configuration["Auth:SigningKey"] = "benchmark-signing-key-0123456789abcdefghij";
+builder.Logging.ClearProviders();
+builder.WebHost.UseUrls("http://127.0.0.1:0");
+// The host's assembly holds Wolverine's pre-generated handlers, which Production loads.
+builder.AddRegistry(typeof(Registry.Api.Commands.MigrateCommand).Assembly);
+await using var app = builder.Build();
+app.UseRegistry();
+await app.StartAsync();
+var baseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+var tokens = app.Services.GetRequiredService<TokenIssuer>();
+using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
+http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens.Issue("admin-bench", Roles.Admin, []));
+(await http.PostAsJsonAsync("/api/sites", new { siteId = "BE01", name = "Bench", country = "BE", timeZone = "UTC" })).EnsureSuccessStatusCode();
+http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens.Issue("nurse-bench", Roles.Site, ["BE01"]));
+
+var patients = new List<Guid>();
+for (var i = 0; i < 64; i++)
+{
+    var response = await http.PostAsJsonAsync("/api/patients", new
+    {
+        subjectCode = $"BE01-{i:0000}",
+        siteId = "BE01",
+        diseaseCode = "sle",
+        birthYear = 1980,
+        sex = "female",
+        enrolledOn = "2025-12-01",
+        consentVersion = "v1",
+        therapyLine = "standalone",
+        setting = "routine",
+    });
+    response.EnsureSuccessStatusCode();
+    patients.Add((await response.Content.ReadFromJsonAsync<JsonObject>())!["patientId"]!.GetValue<Guid>());
+}
+
+await using (var setup = new NpgsqlConnection(database.ConnectionString))
+{
+    await setup.OpenAsync();
+    await using var create = new NpgsqlCommand("""
+        create table if not exists bench_streams (id uuid primary key, version bigint not null);
+        create table if not exists bench_events (seq bigserial primary key, stream_id uuid not null, version bigint not null,
+            type text not null, data jsonb not null, recorded_at timestamptz not null default now(), unique (stream_id, version));
+        """, setup);
+    await create.ExecuteNonQueryAsync();
+    foreach (var p in patients)
+    {
+        await using var insert = new NpgsqlCommand("insert into bench_streams values (@id, 1)", setup);
+        insert.Parameters.AddWithValue("id", p);
+        await insert.ExecuteNonQueryAsync();
+    }
+}
+
+var rows = new List<string[]>();
+foreach (var clients in new[] { 1, 8, 32 })
+{
+    var registry = await RunAsync(clients, visitsPerLevel, async (patient, day, n) =>
+    {
+        var response = await http.PostAsync($"/api/patients/{patient}/visits", Json(Visit(day, n)));
+        if ((int)response.StatusCode != 201)
+        {
+            throw new InvalidOperationException($"Visit answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+    });
+    var raw = await RunAsync(clients, visitsPerLevel, (patient, day, n) => RawVisitAsync(database.ConnectionString, patient, Visit(day, n)));
+    rows.Add(Row($"{clients}", registry, raw));
+    Console.WriteLine(string.Join(" | ", rows[^1]));
+}
+
+var machine = $"{Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1 << 30)} GiB, {Cpu()}, {await PgVersionAsync(database.ConnectionString)}, .NET {Environment.Version}";
+var table = new StringBuilder();
+table.AppendLine("| clients | registry visits/s | registry events/s | median ms | p95 ms | p99 ms | raw Npgsql visits/s | raw median ms | raw p99 ms | registry / raw |");
+table.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+foreach (var row in rows)
+{
+    table.AppendLine("| " + string.Join(" | ", row) + " |");
+}
+
+var report = $"""
+    ## Visit ingest over HTTP
+
+    Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on: {machine}. Database: {database.Source}.
+
+    Each visit is one `POST /api/patients/<id>/visits` with a dose, a Treg result and a score
+    ({EventsPerVisit} events), through the real host (Kestrel on loopback, JWT, validation, stream lock,
+    idempotency record, inline timeline projection), {visitsPerLevel} visits per level spread over
+    {patients.Count} patients. The baseline is raw Npgsql writing the same three JSON rows and bumping a
+    stream version in one transaction per visit, at the same concurrency.
+
+    {table}
+    """;
+Console.WriteLine(report);
+Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+await File.WriteAllTextAsync(output, "# Benchmarks\n\nProduced by `ops/bench.sh`; each run replaces this file.\n\n" + report);
+Console.WriteLine($"Written to {output}");
+await app.StopAsync();
+return 0;
+
+JsonObject Visit(int day, int n) => new()
+{
+    ["visitId"] = Guid.NewGuid(),
+    ["visitDate"] = $"2026-{1 + day / 28 % 10:00}-{1 + day % 28:00}",
+    ["doses"] = new JsonArray(new JsonObject
+    {
+        ["givenOn"] = $"2026-{1 + day / 28 % 10:00}-{1 + day % 28:00}",
+        ["doseIu"] = 1_000_000 + n,
+        ["product"] = "aldesleukin",
+        ["lot"] = "B1",
+        ["phase"] = "maintenance",
+    }),
+    ["tregs"] = new JsonArray(new JsonObject
+    {
+        ["sampledOn"] = $"2026-{1 + day / 28 % 10:00}-{1 + day % 28:00}",
+        ["tregPercentOfCd4"] = 6.5,
+        ["gating"] = "cd4-cd25-foxp3",
+        ["tregPerUl"] = 40,
+        ["cd4PerUl"] = 600,
+    }),
+    ["scores"] = new JsonArray(new JsonObject { ["assessedOn"] = $"2026-{1 + day / 28 % 10:00}-{1 + day % 28:00}", ["instrument"] = "sledai-2k", ["value"] = 4 }),
+};
+
+static StringContent Json(JsonNode node) => new(node.ToJsonString(), Encoding.UTF8, "application/json");
+
+async Task<Result> RunAsync(int clients, int total, Func<Guid, int, int, Task> send)
+{
+    var latencies = new double[total];
+    var next = -1;
+    var clock = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
+    {
+        int n;
+        while ((n = Interlocked.Increment(ref next)) < total)
+        {
+            var patient = patients[n % patients.Count];
+            var started = Stopwatch.GetTimestamp();
+            await send(patient, n / patients.Count, n);
+            latencies[n] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        }
+    }));
+    clock.Stop();
+    Array.Sort(latencies);
+    return new Result(total / clock.Elapsed.TotalSeconds, Percentile(latencies, 0.5), Percentile(latencies, 0.95), Percentile(latencies, 0.99));
+}
+
+static async Task RawVisitAsync(string connectionString, Guid patient, JsonObject visit)
+{
+    await using var connection = new NpgsqlConnection(connectionString);
+    await connection.OpenAsync();
+    await using var tx = await connection.BeginTransactionAsync();
+    await using var bump = new NpgsqlCommand("update bench_streams set version = version + 3 where id = @id returning version", connection, tx);
+    bump.Parameters.AddWithValue("id", patient);
+    var version = (long)(await bump.ExecuteScalarAsync())!;
+    var batch = new NpgsqlBatch(connection, tx);
+    var i = 0;
+    foreach (var list in new[] { "doses", "tregs", "scores" })
+    {
+        var command = new NpgsqlBatchCommand("insert into bench_events (stream_id, version, type, data) values (@s, @v, @t, @d::jsonb)");
+        command.Parameters.AddWithValue("s", patient);
+        command.Parameters.AddWithValue("v", version - 2 + i++);
+        command.Parameters.AddWithValue("t", list);
+        command.Parameters.AddWithValue("d", visit[list]![0]!.ToJsonString());
+        batch.BatchCommands.Add(command);
+    }
+
+    await batch.ExecuteNonQueryAsync();
+    await tx.CommitAsync();
+}
+
+static double Percentile(double[] sorted, double p)
+{
+    var rank = p * (sorted.Length - 1);
+    var low = (int)Math.Floor(rank);
+    var high = (int)Math.Ceiling(rank);
+    return sorted[low] + (sorted[high] - sorted[low]) * (rank - low);
+}
+
+static string[] Row(string clients, Result registry, Result raw) =>
+[
+    clients,
+    F(registry.PerSecond), F(registry.PerSecond * EventsPerVisit), F(registry.Median, 1), F(registry.P95, 1), F(registry.P99, 1),
+    F(raw.PerSecond), F(raw.Median, 1), F(raw.P99, 1), F(registry.PerSecond / raw.PerSecond, 2),
+];
+
+static string F(double value, int decimals = 0) => value.ToString($"F{decimals}", CultureInfo.InvariantCulture);
+
+static string Cpu()
+{
+    try
+    {
+        return File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
+    }
+    catch (IOException)
+    {
+        return "unknown CPU";
+    }
+}
+
+static async Task<string> PgVersionAsync(string connectionString)
+{
+    await using var connection = new NpgsqlConnection(connectionString);
+    await connection.OpenAsync();
+    return "PostgreSQL " + connection.PostgreSqlVersion;
+}
+
+int Arg(string name, int fallback) => int.TryParse(ArgText(name, ""), out var v) ? v : fallback;
+
+string ArgText(string name, string fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+}
+
+internal sealed record Result(double PerSecond, double Median, double P95, double P99);
