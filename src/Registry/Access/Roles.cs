@@ -37,6 +37,12 @@ public static class Policies
     /// <summary>Patient records and their history: site (own sites), monitor, pv.</summary>
     public const string ReadPatients = "read-patients";
 
+    /// <summary>Cohort response figures: everyone but the admin (a site user sees its own sites' patients only).</summary>
+    public const string Cohorts = "cohorts";
+
+    /// <summary>Safety figures across sites: monitor and pv.</summary>
+    public const string Safety = "safety";
+
     /// <summary>Configuration: sites, catalogue changes, audit.</summary>
     public const string Admin = "admin";
 
@@ -45,6 +51,8 @@ public static class Policies
         [AnyRole] = [.. Roles.All],
         [SiteStaff] = [Roles.Site],
         [ReadPatients] = [Roles.Site, Roles.Monitor, Roles.Pv],
+        [Cohorts] = [Roles.Site, Roles.Monitor, Roles.Pv, Roles.Researcher],
+        [Safety] = [Roles.Monitor, Roles.Pv],
         [Admin] = [Roles.Admin],
     };
 }

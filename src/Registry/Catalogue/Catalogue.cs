@@ -13,7 +13,8 @@ public sealed record Instrument(
     string Unit,
     bool HigherIsWorse,
     string PrimaryRule,
-    string? Context);
+    string? Context,
+    ResponseRule Rule);
 
 public sealed record Disease(string Code, string Name, IReadOnlyList<Instrument> Instruments);
 

@@ -11,6 +11,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Registry.Access;
 using Registry.Catalogue;
+using Registry.Cohorts;
 using Registry.Patients;
 using Registry.Patients.Enrolling;
 using Registry.Patients.Timeline;
@@ -36,6 +37,9 @@ public static class RegistryHosting
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(DiseaseCatalogue.LoadSeed());
+        services.AddOptions<ResponseOptions>().Bind(configuration.GetSection(ResponseOptions.Section));
+        services.AddSingleton(sp => new Response(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ResponseOptions>>().Value));
+        services.AddSingleton<CohortFigures>();
 
         services.ConfigureHttpJsonOptions(o => RegistryJson.Configure(o.SerializerOptions));
         services.AddProblemDetails();
@@ -72,9 +76,17 @@ public static class RegistryHosting
                 opts.Schema.For<IdempotencyRecord>();
                 opts.Projections.Add<PatientRecordProjection>(ProjectionLifecycle.Inline);
                 opts.Projections.Add<PatientStateProjection>(ProjectionLifecycle.Live);
+                opts.Projections.Add<PatientFactsProjection>(ProjectionLifecycle.Async);
+
+                // A projection that cannot apply an event stops, loudly, rather than skip it.
+                opts.Projections.Errors.SkipApplyErrors = false;
+                opts.Projections.Errors.SkipSerializationErrors = false;
+                opts.Projections.Errors.SkipUnknownEvents = false;
+                opts.Schema.For<PatientFacts>().Index(x => x.DiseaseCode).Index(x => x.SiteId);
                 return opts;
             })
             .UseLightweightSessions()
+            .AddAsyncDaemon(JasperFx.Events.Daemon.DaemonMode.Solo)
             .IntegrateWithWolverine();
 
         builder.Host.UseWolverine(opts =>

@@ -10,7 +10,12 @@ public sealed record AdverseEventNow(
     AeOutcome Outcome,
     DateOnly? ResolvedOn,
     Causality? Causality,
-    bool? Expected);
+    bool? Expected)
+{
+    /// <summary>The event as first reported (or as corrected), before any follow-up.</summary>
+    public static AdverseEventNow From(AdverseEventData report) => new(report.OnsetOn, report.AwareOn, report.Grade, report.Grade,
+        report.SeriousCriteria, report.Outcome, report.ResolvedOn, report.Causality, report.Expected);
+}
 
 public static class AdverseEvents
 {
@@ -20,9 +25,7 @@ public static class AdverseEvents
     /// </summary>
     public static AdverseEventNow Current(PatientState patient, Guid adverseEventId, Guid? excludeFollowUp = null)
     {
-        var report = patient.Entries[adverseEventId].Read<AdverseEventData>();
-        var now = new AdverseEventNow(report.OnsetOn, report.AwareOn, report.Grade, report.Grade, report.SeriousCriteria,
-            report.Outcome, report.ResolvedOn, report.Causality, report.Expected);
+        var now = AdverseEventNow.From(patient.Entries[adverseEventId].Read<AdverseEventData>());
         foreach (var (id, entry) in patient.Current(EntryKinds.AeFollowUp))
         {
             var followUp = entry.Read<AeFollowUpData>();

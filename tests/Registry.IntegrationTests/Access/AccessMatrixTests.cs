@@ -68,6 +68,11 @@ public sealed class AccessMatrixTests(RegistryApp app) : ApiTest(app)
         new(Withdrawal, "POST", "/api/patients/{other}/withdrawal", _ => new JsonObject { ["withdrawnOn"] = "2026-11-25", ["reasonCode"] = "patient-decision" }, OtherSiteWrite),
         new(Completion, "POST", "/api/patients/{own}/completion", _ => new JsonObject { ["completedOn"] = "2026-11-25" }, SiteWrite),
         new(Completion, "POST", "/api/patients/{other}/completion", _ => new JsonObject { ["completedOn"] = "2026-11-25" }, OtherSiteWrite),
+        new("/api/cohorts", "GET", "/api/cohorts", _ => null, [401, 200, 200, 200, 200, 403]),
+        new("/api/cohorts", "GET", "/api/cohorts?siteId=DE01", _ => null, [401, 403, 200, 200, 200, 403]),
+        new("/api/cohorts/{diseaseCode}", "GET", "/api/cohorts/sle", _ => null, [401, 200, 200, 200, 200, 403]),
+        new("/api/safety/profile", "GET", "/api/safety/profile", _ => null, [401, 403, 200, 200, 403, 403]),
+        new("/api/safety/signals", "GET", "/api/safety/signals", _ => null, [401, 403, 200, 200, 403, 403]),
         new("/api/audit", "GET", "/api/audit", _ => null, [401, 403, 403, 403, 403, 200]),
     ];
 

@@ -1,5 +1,6 @@
 using Alba;
 using Marten;
+using Marten.Events;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -52,11 +53,14 @@ public sealed class RegistryApp : IAsyncLifetime
 
     public ApiClient Anonymous => new(Host, null);
 
+    /// <summary>Waits until the async projections have caught up with every event appended so far (no sleeping).</summary>
+    public Task WaitForProjectionsAsync() => Host.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(30));
+
     /// <summary>Removes every document and event, and puts the clock back.</summary>
     public async Task ResetAsync()
     {
-        await Store.Advanced.Clean.DeleteAllDocumentsAsync();
-        await Store.Advanced.Clean.DeleteAllEventDataAsync();
+        // Pauses the async daemon, removes every document and event, and starts the daemon again.
+        await Host.ResetAllMartenDataAsync();
         Clock.Set(Now);
     }
 

@@ -1,0 +1,133 @@
+using Registry.Catalogue;
+
+namespace Registry.Cohorts;
+
+public sealed record AsOf(long Sequence, DateTimeOffset? At);
+
+public sealed record TregFigures(
+    int TargetDay,
+    int Evaluable,
+    double? MedianFoldChange,
+    double? Q1,
+    double? Q3,
+    int Responders,
+    double? ResponderRate,
+    double[]? ResponderRateCi95,
+    double? ResponderRateTreated);
+
+public sealed record ClinicalFigures(
+    string Instrument,
+    int TargetDay,
+    int Evaluable,
+    double? MeanChange,
+    int Responders,
+    int WithChange,
+    double? ResponderRate);
+
+public sealed record CgiImprovementFigures(int TargetDay, int N, IReadOnlyDictionary<string, int> Counts, int Improved);
+
+public sealed record TregTconvFigures(int TargetDay, int WithBaselineRatio, double? MedianBaselineRatio, int WithChange, double? MedianRatioFoldChange);
+
+public sealed record CohortSummary(
+    string DiseaseCode,
+    int Enrolled,
+    int Treated,
+    TregFigures Treg,
+    IReadOnlyList<ClinicalFigures> Clinical,
+    AsOf AsOf,
+    IReadOnlyList<TregFigures>? ByTargetDay = null,
+    CgiImprovementFigures? CgiImprovement = null,
+    TregTconvFigures? TregTconv = null);
+
+/// <summary>A disease cohort's response figures, computed from its patients' facts at query time.</summary>
+public sealed class CohortFigures(Response response, DiseaseCatalogue catalogue)
+{
+    private ResponseOptions Options => response.Options;
+
+    public CohortSummary Summarise(string diseaseCode, IReadOnlyList<PatientFacts> patients, AsOf asOf, bool detail)
+    {
+        var treated = patients.Count(p => p.FirstDoseOn is not null);
+        var instruments = catalogue.FindDisease(diseaseCode)?.Instruments ?? [];
+        return new CohortSummary(
+            diseaseCode,
+            patients.Count,
+            treated,
+            Treg(patients, Options.PrimaryTargetDay, treated),
+            instruments.Select(i => Clinical(patients, i, Options.ClinicalTargetDay)).ToList(),
+            asOf,
+            detail ? Options.TargetDays.Select(day => Treg(patients, day, treated)).ToList() : null,
+            detail ? CgiImprovement(patients, instruments.FirstOrDefault(i => i.Code == "cgi-i")) : null,
+            detail ? TregTconv(patients, Options.PrimaryTargetDay) : null);
+    }
+
+    public TregFigures Treg(IReadOnlyList<PatientFacts> patients, int targetDay, int treated)
+    {
+        var outcomes = patients.Select(p => response.Treg(p, targetDay)).Where(o => o.Evaluable).ToList();
+        var foldChanges = outcomes.Select(o => o.FoldChange!.Value).ToList();
+        var responders = outcomes.Count(o => o.Responder);
+        var enough = outcomes.Count >= Options.MinEvaluableForRates;
+        var ci = enough ? Statistics.Wilson(responders, outcomes.Count) : null;
+        return new TregFigures(
+            targetDay,
+            outcomes.Count,
+            Statistics.Round(Statistics.Median(foldChanges), 4),
+            Statistics.Round(Statistics.Quantile(foldChanges, 0.25), 4),
+            Statistics.Round(Statistics.Quantile(foldChanges, 0.75), 4),
+            responders,
+            enough ? Statistics.Round((double)responders / outcomes.Count, 4) : null,
+            ci is { } interval ? [Statistics.Round(interval.Low, 4), Statistics.Round(interval.High, 4)] : null,
+            enough && treated > 0 ? Statistics.Round((double)responders / treated, 4) : null);
+    }
+
+    public ClinicalFigures Clinical(IReadOnlyList<PatientFacts> patients, Instrument instrument, int targetDay)
+    {
+        var outcomes = patients.Select(p => response.Clinical(p, instrument, targetDay)).ToList();
+        var changes = outcomes.Where(o => o.Change is not null).Select(o => (double)o.Change!.Value).ToList();
+        var evaluable = outcomes.Count(o => o.Responder is not null);
+        var responders = outcomes.Count(o => o.Responder == true);
+        return new ClinicalFigures(
+            instrument.Code,
+            targetDay,
+            evaluable,
+            changes.Count == 0 ? null : Statistics.Round(changes.Average(), 4),
+            responders,
+            changes.Count,
+            evaluable >= Options.MinEvaluableForRates ? Statistics.Round((double)responders / evaluable, 4) : null);
+    }
+
+    private CgiImprovementFigures? CgiImprovement(IReadOnlyList<PatientFacts> patients, Instrument? cgiI)
+    {
+        if (cgiI is null)
+        {
+            return null;
+        }
+
+        var values = patients.Select(p => response.Clinical(p, cgiI, Options.ClinicalTargetDay).AtTarget).OfType<decimal>().ToList();
+        var counts = Enumerable.Range(1, 7).ToDictionary(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture), v => values.Count(x => x == v));
+        return new CgiImprovementFigures(Options.ClinicalTargetDay, values.Count, counts, values.Count(v => v <= 2));
+    }
+
+    /// <summary>Treg : Tconv ratio where sites give conventional T-cell figures: at baseline, and its fold change at the target.</summary>
+    private TregTconvFigures TregTconv(IReadOnlyList<PatientFacts> patients, int targetDay)
+    {
+        var baselines = new List<double>();
+        var changes = new List<double>();
+        foreach (var patient in patients)
+        {
+            var outcome = response.Treg(patient, targetDay);
+            if (outcome.Baseline is not { TconvPercentOfCd4: > 0 } b || b.TregPercentOfCd4 == 0)
+            {
+                continue;
+            }
+
+            var baselineRatio = (double)(b.TregPercentOfCd4 / b.TconvPercentOfCd4!.Value);
+            baselines.Add(baselineRatio);
+            if (outcome.AtTarget is { TconvPercentOfCd4: > 0 } t)
+            {
+                changes.Add((double)(t.TregPercentOfCd4 / t.TconvPercentOfCd4!.Value) / baselineRatio);
+            }
+        }
+
+        return new TregTconvFigures(targetDay, baselines.Count, Statistics.Round(Statistics.Median(baselines), 4), changes.Count, Statistics.Round(Statistics.Median(changes), 4));
+    }
+}

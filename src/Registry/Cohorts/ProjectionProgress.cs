@@ -1,0 +1,30 @@
+using Marten;
+using Npgsql;
+using Registry.Infrastructure;
+
+namespace Registry.Cohorts;
+
+/// <summary>How far the async projections have read the event log: the <c>asOf</c> of every figure.</summary>
+public static class ProjectionProgress
+{
+    public const string PatientFacts = "PatientFacts";
+
+    public static async Task<AsOf> ForAsync(IQuerySession session, string projection, CancellationToken ct)
+    {
+        var schema = RegistryHosting.SchemaName;
+        var command = new NpgsqlCommand($"""
+            select p.last_seq_id, e.timestamp
+            from {schema}.mt_event_progression p
+            left join {schema}.mt_events e on e.seq_id = p.last_seq_id
+            where p.name = @name
+            """);
+        command.Parameters.AddWithValue("name", $"{projection}:All");
+        await using var reader = await session.ExecuteReaderAsync(command, ct);
+        if (!await reader.ReadAsync(ct))
+        {
+            return new AsOf(0, null);
+        }
+
+        return new AsOf(reader.GetInt64(0), await reader.IsDBNullAsync(1, ct) ? null : reader.GetFieldValue<DateTimeOffset>(1));
+    }
+}

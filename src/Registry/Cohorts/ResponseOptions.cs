@@ -1,0 +1,45 @@
+namespace Registry.Cohorts;
+
+/// <summary>
+/// The registry's response conventions (DOMAIN.md), configurable in the <c>Response</c> section.
+/// Defaults: targets at study days 8, 15, 29, 85 and 183; the day-8 window is days 6 to 10, the others
+/// ± 20 % of their distance from day 1, rounded half away from zero; baseline at most 30 days before
+/// the first dose; a responder's fold change is at least 1.5 after rounding to 4 decimals; clinical
+/// response at day 85; rates and intervals only from 5 evaluable patients.
+/// </summary>
+public sealed class ResponseOptions
+{
+    public const string Section = "Response";
+
+    public List<int> TargetDays { get; set; } = [8, 15, 29, 85, 183];
+
+    public int PrimaryTargetDay { get; set; } = 8;
+
+    /// <summary>Half-widths given explicitly rather than by <see cref="WindowFraction"/> (day 8: ± 2).</summary>
+    public Dictionary<int, int> WindowHalfWidths { get; set; } = new() { [8] = 2 };
+
+    public double WindowFraction { get; set; } = 0.2;
+
+    public int BaselineMaxDaysBefore { get; set; } = 30;
+
+    public double ResponderFoldChange { get; set; } = 1.5;
+
+    public int ClinicalTargetDay { get; set; } = 85;
+
+    public int MinEvaluableForRates { get; set; } = 5;
+
+    public int HalfWidth(int targetDay) =>
+        WindowHalfWidths.TryGetValue(targetDay, out var fixedWidth)
+            ? fixedWidth
+            : (int)Math.Round(WindowFraction * (targetDay - 1), MidpointRounding.AwayFromZero);
+}
+
+public static class StudyDays
+{
+    /// <summary>Day 1 is the first dose's date; there is no day 0 (the day before is −1).</summary>
+    public static int Of(DateOnly firstDose, DateOnly date)
+    {
+        var difference = date.DayNumber - firstDose.DayNumber;
+        return difference >= 0 ? difference + 1 : difference;
+    }
+}

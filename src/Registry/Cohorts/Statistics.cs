@@ -1,0 +1,46 @@
+using MathNet.Numerics.Distributions;
+using MathNet.Numerics.Statistics;
+
+namespace Registry.Cohorts;
+
+/// <summary>The statistics of DOMAIN.md, as pure functions (known-answer tests in Registry.Tests).</summary>
+public static class Statistics
+{
+    public const double Z95 = 1.959963984540054;
+
+    /// <summary>The p-quantile by linear interpolation between order statistics (R's and numpy's default, "type 7").</summary>
+    public static double? Quantile(IReadOnlyCollection<double> values, double p) =>
+        values.Count == 0 ? null : SortedArrayStatistics.QuantileCustom(values.Order().ToArray(), p, QuantileDefinition.R7);
+
+    public static double? Median(IReadOnlyCollection<double> values) => Quantile(values, 0.5);
+
+    /// <summary>95 % Wilson score interval of a proportion.</summary>
+    public static (double Low, double High)? Wilson(int successes, int n)
+    {
+        if (n == 0)
+        {
+            return null;
+        }
+
+        var p = (double)successes / n;
+        var z2 = Z95 * Z95;
+        var centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+        var half = Z95 / (1 + z2 / n) * Math.Sqrt(p * (1 - p) / n + z2 / (4.0 * n * n));
+        return (Math.Max(0, centre - half), Math.Min(1, centre + half));
+    }
+
+    /// <summary>
+    /// Exact (Garwood) 95 % interval of a Poisson count: [χ²(0.025; 2k)/2, χ²(0.975; 2k+2)/2], the lower
+    /// bound 0 when k = 0. Divide by the exposure for a rate.
+    /// </summary>
+    public static (double Low, double High) Garwood(int k)
+    {
+        var low = k == 0 ? 0 : ChiSquared.InvCDF(2 * k, 0.025) / 2;
+        var high = ChiSquared.InvCDF(2 * k + 2, 0.975) / 2;
+        return (low, high);
+    }
+
+    public static double Round(double value, int decimals) => Math.Round(value, decimals, MidpointRounding.AwayFromZero);
+
+    public static double? Round(double? value, int decimals) => value is { } v ? Round(v, decimals) : null;
+}

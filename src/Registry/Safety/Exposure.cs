@@ -1,0 +1,68 @@
+using Registry.Cohorts;
+using Registry.Patients;
+
+namespace Registry.Safety;
+
+/// <summary>A treatment-emergent adverse event as the safety figures count it (corrected, follow-ups applied).</summary>
+public sealed record Teae(Guid AdverseEventId, AdverseEventData Report, AdverseEventNow Now, int TimeToOnsetDays)
+{
+    public bool Serious => Now.SeriousCriteria.Count > 0;
+
+    /// <summary>MedDRA preferred term when coded; else the verbatim term, lower-cased, standing in for it.</summary>
+    public string TermKey => Report.MeddraPtCode ?? Report.Term.Trim().ToLowerInvariant();
+}
+
+/// <summary>One exposed patient's window and the adverse events inside it.</summary>
+public sealed record PatientExposure(PatientFacts Facts, DateOnly From, DateOnly To, DateOnly? DiedOn, IReadOnlyList<Teae> Events)
+{
+    public int Days => Math.Max(0, To.DayNumber - From.DayNumber + 1);
+
+    public bool DiscontinuedForAe => Facts.End is { Kind: EntryKinds.Withdrawal, Reason: WithdrawalReason.AdverseEvent };
+}
+
+/// <summary>
+/// Exposure as DOMAIN.md defines it: from the first dose to the earliest of last dose + 28 days,
+/// withdrawal, completion, death, or the data cut-off (today for live figures), both ends counted.
+/// </summary>
+public static class Exposure
+{
+    public const double DaysPerYear = 365.25;
+    public const int DaysAfterLastDose = 28;
+
+    public static PatientExposure? Of(PatientFacts facts, DateOnly cutOff)
+    {
+        if (facts.FirstDoseOn is not { } first || facts.LastDoseOn is not { } last)
+        {
+            return null;
+        }
+
+        var died = DeathDate(facts);
+        var end = new[] { last.AddDays(DaysAfterLastDose), cutOff, facts.End?.On ?? DateOnly.MaxValue, died ?? DateOnly.MaxValue }.Min();
+        var events = facts.AdverseEvents
+            .Where(ae => ae.Value.Report.OnsetOn >= first && ae.Value.Report.OnsetOn <= end)
+            .Select(ae => new Teae(ae.Key, ae.Value.Report, facts.Current(ae.Key), StudyDays.Of(first, ae.Value.Report.OnsetOn) - 1))
+            .ToList();
+        return new PatientExposure(facts, first, end, died, events);
+    }
+
+    /// <summary>A withdrawal for death (its date), or a grade-5 adverse event (its resolution date, else its onset).</summary>
+    public static DateOnly? DeathDate(PatientFacts facts)
+    {
+        var dates = new List<DateOnly>();
+        if (facts.End is { Kind: EntryKinds.Withdrawal, Reason: WithdrawalReason.Death } end)
+        {
+            dates.Add(end.On);
+        }
+
+        foreach (var id in facts.AdverseEvents.Keys)
+        {
+            var now = facts.Current(id);
+            if (now.WorstGrade == 5)
+            {
+                dates.Add(now.ResolvedOn ?? now.OnsetOn);
+            }
+        }
+
+        return dates.Count == 0 ? null : dates.Min();
+    }
+}

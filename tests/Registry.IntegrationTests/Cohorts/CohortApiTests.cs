@@ -1,0 +1,136 @@
+using System.Text.Json.Nodes;
+using Registry.Access;
+using Registry.IntegrationTests.Infrastructure;
+
+namespace Registry.IntegrationTests.Cohorts;
+
+/// <summary>
+/// A small lupus cohort entered through the API, projected by the async daemon, its figures worked by hand.
+/// Five patients, first doses on 2026-03-09 (day 1), baseline Tregs on day 1, day-8 samples on 2026-03-16:
+/// fold changes 2.0, 1.2, 1.8, 1.5 and 2.5 → median 1.8, q1 1.5, q3 2.0, responders 4 of 5 (0.8,
+/// Wilson [0.3755, 0.9638]); a sixth patient is treated with no day-8 sample: 4 of 6 treated = 0.6667.
+/// </summary>
+public sealed class CohortApiTests(RegistryApp app) : ApiTest(app)
+{
+    private ApiClient Nurse => App.AsUser("nurse1", Roles.Site, "FR01", "DE01");
+
+    private static JsonObject Visit(string date, decimal? treg = null, long? doseIu = null, (string Instrument, decimal Value)? score = null, string gating = "cd4-cd25-foxp3")
+    {
+        var visit = new JsonObject { ["visitId"] = Guid.NewGuid(), ["visitDate"] = date };
+        if (doseIu is { } iu)
+        {
+            visit["doses"] = new JsonArray(new JsonObject { ["givenOn"] = date, ["doseIu"] = iu, ["product"] = "aldesleukin", ["phase"] = "induction" });
+        }
+
+        if (treg is { } t)
+        {
+            visit["tregs"] = new JsonArray(new JsonObject { ["sampledOn"] = date, ["tregPercentOfCd4"] = t, ["gating"] = gating, ["tconvPercentOfCd4"] = 100 - t - 10 });
+        }
+
+        if (score is { } s)
+        {
+            visit["scores"] = new JsonArray(new JsonObject { ["assessedOn"] = date, ["instrument"] = s.Instrument, ["value"] = s.Value });
+        }
+
+        return visit;
+    }
+
+    private async Task<(Guid Patient, Guid? Day8Sample)> PatientAsync(string site, string code, decimal? foldChange, string therapyLine = "standalone")
+    {
+        var enrolment = Requests.Enrolment(site, code);
+        enrolment["therapyLine"] = therapyLine;
+        var id = await Nurse.EnrolAsync(enrolment);
+        await Nurse.PostAsync($"/api/patients/{id}/visits", Visit("2026-03-09", treg: 4.0m, doseIu: 1_000_000, score: ("sledai-2k", 10)), 201);
+        Guid? sample = null;
+        if (foldChange is { } fc)
+        {
+            var result = await Nurse.PostAsync($"/api/patients/{id}/visits", Visit("2026-03-16", treg: 4.0m * fc), 201);
+            sample = JsonNode.Parse(await result.ReadAsTextAsync())!["entryIds"]![0]!.GetValue<Guid>();
+        }
+
+        return (id, sample);
+    }
+
+    private async Task<List<(Guid Patient, Guid? Day8Sample)>> CohortAsync()
+    {
+        await App.Admin.RegisterSiteAsync("FR01");
+        await App.Admin.RegisterSiteAsync("DE01");
+        var patients = new List<(Guid, Guid?)>();
+        var n = 0;
+        foreach (var fc in new decimal?[] { 2.0m, 1.2m, 1.8m, 1.5m, 2.5m, null })
+        {
+            patients.Add(await PatientAsync(n % 2 == 0 ? "FR01" : "DE01", $"P-{n++}", fc));
+        }
+
+        await App.WaitForProjectionsAsync();
+        return patients;
+    }
+
+    [Fact]
+    public async Task a_cohorts_treg_response_is_computed_as_domain_md_defines_it()
+    {
+        await CohortAsync();
+
+        var cohort = await App.As(Roles.Researcher).GetJsonAsync("/api/cohorts/sle");
+
+        Assert.Equal(6, cohort["enrolled"]!.GetValue<int>());
+        Assert.Equal(6, cohort["treated"]!.GetValue<int>());
+        var treg = cohort["treg"]!;
+        Assert.Equal(8, treg["targetDay"]!.GetValue<int>());
+        Assert.Equal(5, treg["evaluable"]!.GetValue<int>());
+        Assert.Equal(1.8, treg["medianFoldChange"]!.GetValue<double>());
+        Assert.Equal(1.5, treg["q1"]!.GetValue<double>());
+        Assert.Equal(2.0, treg["q3"]!.GetValue<double>());
+        Assert.Equal(4, treg["responders"]!.GetValue<int>());
+        Assert.Equal(0.8, treg["responderRate"]!.GetValue<double>());
+        Assert.Equal([0.3755, 0.9638], treg["responderRateCi95"]!.AsArray().Select(x => x!.GetValue<double>()));
+        Assert.Equal(0.6667, treg["responderRateTreated"]!.GetValue<double>());
+        Assert.Equal([8, 15, 29, 85, 183], cohort["byTargetDay"]!.AsArray().Select(x => x!["targetDay"]!.GetValue<int>()));
+        Assert.True(cohort["asOf"]!["sequence"]!.GetValue<long>() > 0);
+        var sledai = cohort["clinical"]!.AsArray().Single(c => c!["instrument"]!.GetValue<string>() == "sledai-2k")!;
+        Assert.Equal(0, sledai["evaluable"]!.GetValue<int>());
+        // Treg : Tconv ratio at baseline: 4 / 86 = 0.0465 for everyone.
+        Assert.Equal(0.0465, cohort["tregTconv"]!["medianBaselineRatio"]!.GetValue<double>());
+    }
+
+    [Fact]
+    public async Task a_site_user_sees_figures_of_its_own_sites_only_and_filters_narrow_the_cohort()
+    {
+        await CohortAsync();
+
+        var own = (await App.As(Roles.Site, "FR01").GetJsonArrayAsync("/api/cohorts")).Single()!;
+        Assert.Equal(3, own["enrolled"]!.GetValue<int>());
+        Assert.Equal(3, own["treg"]!["evaluable"]!.GetValue<int>());
+        Assert.Null(own["treg"]!["responderRate"]);
+
+        Assert.Equal(3, (await App.As(Roles.Monitor).GetJsonArrayAsync("/api/cohorts?siteId=DE01")).Single()!["enrolled"]!.GetValue<int>());
+        Assert.Empty(await App.As(Roles.Monitor).GetJsonArrayAsync("/api/cohorts?therapyLine=addon"));
+        await App.As(Roles.Monitor).GetAsync("/api/cohorts?therapyLine=first", 400);
+        await App.As(Roles.Monitor).GetAsync("/api/cohorts/influenza", 404);
+    }
+
+    [Fact]
+    public async Task a_correction_moves_a_patient_out_of_the_responders_and_a_void_out_of_the_evaluable()
+    {
+        var patients = await CohortAsync();
+        var (patient, sample) = patients[0];   // fold change 2.0
+
+        await Nurse.PostAsync($"/api/patients/{patient}/corrections", new JsonObject
+        {
+            ["entryId"] = sample,
+            ["changes"] = new JsonObject { ["tregPercentOfCd4"] = 4.4 },
+            ["reasonCode"] = "transcription-error",
+            ["reason"] = "lab sheet",
+        }, 201);
+        await App.WaitForProjectionsAsync();
+
+        // Fold changes now 1.1, 1.2, 1.8, 1.5, 2.5: 3 responders of 5, median 1.5.
+        var treg = (await App.As(Roles.Monitor).GetJsonAsync("/api/cohorts/sle"))["treg"]!;
+        Assert.Equal(3, treg["responders"]!.GetValue<int>());
+        Assert.Equal(1.5, treg["medianFoldChange"]!.GetValue<double>());
+
+        await Nurse.PostAsync($"/api/patients/{patient}/voids", new JsonObject { ["entryId"] = sample, ["reason"] = "sample of another patient" }, 201);
+        await App.WaitForProjectionsAsync();
+        Assert.Equal(4, (await App.As(Roles.Monitor).GetJsonAsync("/api/cohorts/sle"))["treg"]!["evaluable"]!.GetValue<int>());
+    }
+}

@@ -1,0 +1,104 @@
+using System.Text.Json.Nodes;
+using Registry.Access;
+using Registry.IntegrationTests.Infrastructure;
+
+namespace Registry.IntegrationTests.Safety;
+
+/// <summary>The safety profile and signals through the API and the async daemon, with the clock at 2026-11-29.</summary>
+public sealed class SafetyApiTests(RegistryApp app) : ApiTest(app)
+{
+    private ApiClient Nurse => App.AsUser("nurse1", Roles.Site, "FR01");
+
+    private async Task<Guid> TreatedPatientAsync(string code, string disease, string doseOn, params JsonObject[] adverseEvents)
+    {
+        var enrolment = Requests.Enrolment("FR01", code);
+        enrolment["diseaseCode"] = disease;
+        var id = await Nurse.EnrolAsync(enrolment);
+        var visit = new JsonObject
+        {
+            ["visitId"] = Guid.NewGuid(),
+            ["visitDate"] = doseOn,
+            ["doses"] = new JsonArray(new JsonObject { ["givenOn"] = doseOn, ["doseIu"] = 1_000_000, ["product"] = "aldesleukin", ["phase"] = "induction" }),
+        };
+        if (adverseEvents.Length > 0)
+        {
+            visit["adverseEvents"] = new JsonArray(adverseEvents);
+        }
+
+        await Nurse.PostAsync($"/api/patients/{id}/visits", visit, 201);
+        return id;
+    }
+
+    [Fact]
+    public async Task a_voided_sae_counts_nowhere_and_a_withdrawal_ends_exposure()
+    {
+        await App.Admin.RegisterSiteAsync("FR01");
+        var sae = Requests.AdverseEvent(Guid.NewGuid(), "2026-11-02", "2026-11-02");
+        sae["seriousCriteria"] = new JsonArray("hospitalisation");
+        sae["grade"] = 3;
+        var patient = await TreatedPatientAsync("P-1", "sle", "2026-11-01", sae, Requests.AdverseEvent(Guid.NewGuid(), "2026-11-03", "2026-11-03"));
+
+        await App.WaitForProjectionsAsync();
+        var before = await App.As(Roles.Pv).GetJsonAsync("/api/safety/profile?diseaseCode=sle");
+        Assert.Equal(1, before["seriousEvents"]!.GetValue<int>());
+        Assert.Equal(2, before["events"]!.GetValue<int>());
+        // 1 to 29 November (the cut-off, today): 29 days = 29 / 365.25 = 0.0794 patient-years.
+        Assert.Equal(0.0794, before["patientYears"]!.GetValue<double>());
+
+        await Nurse.PostAsync($"/api/patients/{patient}/voids", new JsonObject { ["entryId"] = sae["adverseEventId"]!.GetValue<Guid>(), ["reason"] = "other patient" }, 201);
+        await Nurse.PostAsync($"/api/patients/{patient}/withdrawal", new JsonObject { ["withdrawnOn"] = "2026-11-10", ["reasonCode"] = "adverse-event" }, 201);
+        await App.WaitForProjectionsAsync();
+
+        var after = await App.As(Roles.Monitor).GetJsonAsync("/api/safety/profile?diseaseCode=sle");
+        Assert.Equal(0, after["seriousEvents"]!.GetValue<int>());
+        Assert.Equal(1, after["events"]!.GetValue<int>());
+        Assert.Equal(1, after["discontinuationsDueToAe"]!.GetValue<int>());
+        // 1 to 10 November: 10 days = 0.0274 patient-years.
+        Assert.Equal(0.0274, after["patientYears"]!.GetValue<double>());
+        var soc = after["bySoc"]!.AsArray().Single()!;
+        Assert.Equal("10018065", soc["socCode"]!.GetValue<string>());
+        Assert.Equal(2, soc["eairCi95"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public async Task exposure_of_a_patient_on_treatment_grows_with_the_clock()
+    {
+        await App.Admin.RegisterSiteAsync("FR01");
+        await TreatedPatientAsync("P-1", "ra", "2026-11-20");
+        await App.WaitForProjectionsAsync();
+        var now = (await App.As(Roles.Pv).GetJsonAsync("/api/safety/profile"))["patientYears"]!.GetValue<double>();
+
+        App.Clock.Advance(TimeSpan.FromDays(10));
+
+        var later = (await App.As(Roles.Pv).GetJsonAsync("/api/safety/profile"))["patientYears"]!.GetValue<double>();
+        // 20 to 29 November is 10 days; ten days later, 20 days (last dose + 28 is not reached yet).
+        Assert.Equal(Math.Round(10 / 365.25, 4), now);
+        Assert.Equal(Math.Round(20 / 365.25, 4), later);
+    }
+
+    [Fact]
+    public async Task signals_compare_each_cohort_with_the_others()
+    {
+        await App.Admin.RegisterSiteAsync("FR01");
+        for (var i = 0; i < 4; i++)
+        {
+            await TreatedPatientAsync($"S-{i}", "sle", "2026-11-01", Requests.AdverseEvent(Guid.NewGuid(), "2026-11-02", "2026-11-02"));
+        }
+
+        for (var i = 0; i < 6; i++)
+        {
+            await TreatedPatientAsync($"R-{i}", "ra", "2026-11-01");
+        }
+
+        await App.WaitForProjectionsAsync();
+        var signals = await App.As(Roles.Pv).GetJsonArrayAsync("/api/safety/signals");
+
+        // sle: a = 4, b = 0, c = 0, d = 6. PRR and ROR have zero denominators: null, interval continuity-corrected.
+        var row = signals.Single()!;
+        Assert.Equal("sle", row["diseaseCode"]!.GetValue<string>());
+        Assert.Equal([4, 0, 0, 6], new[] { "a", "b", "c", "d" }.Select(k => row[k]!.GetValue<int>()));
+        Assert.Null(row["prr"]);
+        Assert.True(row["continuityCorrected"]!.GetValue<bool>());
+        Assert.Equal(10.0, row["chi2"]!.GetValue<double>());
+    }
+}
