@@ -32,7 +32,8 @@ dotnet build src/Registry.Api -c Release -nologo -v quiet
 api=(dotnet run --project src/Registry.Api -c Release --no-build --)
 "${api[@]}" migrate
 if [ "$demo" = 1 ]; then
-  echo "Demo data is not there yet (issue: demo data and load generation); starting without it." >&2
+  # A synthetic basket registry (200 patients at sites S001-S004), loaded once: on an empty registry only.
+  "${api[@]}" demo --patients 200 --sites 4 --if-empty
 fi
 url="http://127.0.0.1:$port"
 echo "Registry: $url  (API description: $url/openapi/v1.json; stop with Ctrl+C)"

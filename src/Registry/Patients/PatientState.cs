@@ -50,6 +50,17 @@ public sealed class PatientState
 
 public sealed class PatientStateProjection : SingleStreamProjection<PatientState, Guid>
 {
+    private static readonly PatientStateProjection Instance = new();
+
+    /// <summary>Folds one event in memory, as the store would (for decisions made outside a request: imports, tests).</summary>
+    public static PatientState Fold(PatientState? state, object data, long version, Guid streamId)
+    {
+        var e = (IEvent)Activator.CreateInstance(typeof(Event<>).MakeGenericType(data.GetType()), data)!;
+        e.Version = version;
+        e.StreamId = streamId;
+        return Instance.Evolve(state, streamId, e) ?? throw new InvalidOperationException("The first event of a patient is its enrolment.");
+    }
+
     public override PatientState? Evolve(PatientState? snapshot, Guid id, IEvent e)
     {
         if (e.Data is PatientEnrolled enrolled)

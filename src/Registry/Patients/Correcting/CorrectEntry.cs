@@ -154,13 +154,15 @@ public static class VoidEntryEndpoint
     [Authorize(Policy = Policies.SiteStaff)]
     [ProducesResponseType<EntryRecorded>(StatusCodes.Status201Created)]
     public static Task<IResult> Post(Guid patientId, VoidEntry voiding, IDocumentSession session, HttpContext http, TimeProvider time) =>
-        PatientWrites.ExecuteAsync(session, http, patientId, voiding, [], time, (patient, _) =>
-        {
-            var errors = new ValidationErrors();
-            var entry = CorrectEntryEndpoint.Existing(voiding.EntryId, patient, errors);
-            var reason = errors.Required("reason", voiding.Reason, "Say why the entry is void, e.g. entered for the wrong patient.");
-            return entry is null || reason is null
-                ? Decision.Reject(errors.ToProblem())
-                : Decision.Accept([new EntryVoided(voiding.EntryId!.Value, reason)], version => new EntryRecorded(patientId, version, voiding.EntryId!.Value));
-        });
+        PatientWrites.ExecuteAsync(session, http, patientId, voiding, [], time, (patient, _) => Decide(voiding, patient));
+
+    public static Decision Decide(VoidEntry voiding, PatientState patient)
+    {
+        var errors = new ValidationErrors();
+        var entry = CorrectEntryEndpoint.Existing(voiding.EntryId, patient, errors);
+        var reason = errors.Required("reason", voiding.Reason, "Say why the entry is void, e.g. entered for the wrong patient.");
+        return entry is null || reason is null
+            ? Decision.Reject(errors.ToProblem())
+            : Decision.Accept([new EntryVoided(voiding.EntryId!.Value, reason)], version => new EntryRecorded(patient.Id, version, voiding.EntryId!.Value));
+    }
 }

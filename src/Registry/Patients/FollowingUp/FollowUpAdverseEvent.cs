@@ -20,27 +20,30 @@ public static class FollowUpAdverseEventEndpoint
     public static Task<IResult> Post(
         Guid patientId, Guid adverseEventId, AeFollowUpRequest followUp, IDocumentSession session, HttpContext http, DiseaseCatalogue catalogue, TimeProvider time)
     {
-        return PatientWrites.ExecuteAsync(session, http, patientId, followUp, [], time, (patient, today) =>
+        return PatientWrites.ExecuteAsync(session, http, patientId, followUp, [], time,
+            (patient, today) => Decide(adverseEventId, followUp, patient, today, catalogue));
+    }
+
+    public static Decision Decide(Guid adverseEventId, AeFollowUpRequest followUp, PatientState patient, DateOnly today, DiseaseCatalogue catalogue)
+    {
+        if (!patient.Entries.TryGetValue(adverseEventId, out var entry) || entry.Kind != EntryKinds.AdverseEvent || entry.Voided)
         {
-            if (!patient.Entries.TryGetValue(adverseEventId, out var entry) || entry.Kind != EntryKinds.AdverseEvent || entry.Voided)
+            return Decision.Reject(new ProblemDetails
             {
-                return Decision.Reject(new ProblemDetails
-                {
-                    Status = StatusCodes.Status404NotFound,
-                    Title = "No such adverse event.",
-                    Detail = "This patient has no current adverse event with this id.",
-                });
-            }
+                Status = StatusCodes.Status404NotFound,
+                Title = "No such adverse event.",
+                Detail = "This patient has no current adverse event with this id.",
+            });
+        }
 
-            var errors = new ValidationErrors();
-            var data = new EntryRules(patient, today, catalogue, errors).FollowUp("", adverseEventId, followUp);
-            if (data is null)
-            {
-                return Decision.Reject(errors.ToProblem());
-            }
+        var errors = new ValidationErrors();
+        var data = new EntryRules(patient, today, catalogue, errors).FollowUp("", adverseEventId, followUp);
+        if (data is null)
+        {
+            return Decision.Reject(errors.ToProblem());
+        }
 
-            var entryId = Guid.CreateVersion7();
-            return Decision.Accept([new AdverseEventFollowedUp(entryId, data)], version => new EntryRecorded(patientId, version, entryId));
-        });
+        var entryId = Guid.CreateVersion7();
+        return Decision.Accept([new AdverseEventFollowedUp(entryId, data)], version => new EntryRecorded(patient.Id, version, entryId));
     }
 }
