@@ -18,6 +18,7 @@ using Registry.Testing;
 // Benchmarks of the registry against raw PostgreSQL doing the same writes, on the same machine in
 // the same run. Usage: ops/bench.sh [--visits N] [--out docs/benchmarks.md]
 var visitsPerLevel = Arg("--visits", 600);
+var importEvents = Arg("--events", 1_000_000);
 var output = ArgText("--out", "docs/benchmarks.md");
 const int EventsPerVisit = 3;
 
@@ -94,6 +95,86 @@ foreach (var clients in new[] { 1, 8, 32 })
     Console.WriteLine(string.Join(" | ", rows[^1]));
 }
 
+// 2. Bulk import of the synthetic registry, beside raw binary COPY of the same payloads.
+var catalogue = app.Services.GetRequiredService<Registry.Catalogue.DiseaseCatalogue>();
+var store = app.Services.GetRequiredService<IDocumentStore>();
+var import = new Registry.Demo.BulkImport(store, catalogue, TimeProvider.System);
+var generator = new Registry.Demo.BasketGenerator(catalogue, 99, DateOnly.FromDateTime(DateTime.UtcNow));
+var decided = new List<(Guid Id, List<object> Events)>();
+var decidedEvents = 0;
+foreach (var patient in generator.Patients(int.MaxValue, 20))
+{
+    var d = import.Decide(patient, DateOnly.FromDateTime(DateTime.UtcNow));
+    decided.Add(d);
+    decidedEvents += d.Events.Count;
+    if (decidedEvents >= importEvents)
+    {
+        break;
+    }
+}
+
+Console.WriteLine($"Generated {decided.Count} patients, {decidedEvents} events");
+var importClock = Stopwatch.StartNew();
+foreach (var batch in decided.Chunk(500))
+{
+    var actions = batch.Select(d =>
+    {
+        var action = JasperFx.Events.StreamAction.Start(((DocumentStore)store).Events, d.Id, d.Events.ToArray());
+        foreach (var e in action.Events)
+        {
+            e.UserName = "import";
+        }
+
+        return action;
+    }).ToList();
+    await store.BulkInsertEventsAsync(actions, 5000);
+}
+
+importClock.Stop();
+var payloads = decided.SelectMany(d => d.Events.Select((e, i) => (d.Id, Version: i + 1, Type: e.GetType().Name, Json: System.Text.Json.JsonSerializer.Serialize(e, e.GetType(), RegistryJson.Options)))).ToList();
+var copyClock = Stopwatch.StartNew();
+await using (var connection = new NpgsqlConnection(database.ConnectionString))
+{
+    await connection.OpenAsync();
+    await using (var create = new NpgsqlCommand("create table bench_copy (seq bigserial primary key, stream_id uuid not null, version int not null, type text not null, data jsonb not null, recorded_at timestamptz not null default now())", connection))
+    {
+        await create.ExecuteNonQueryAsync();
+    }
+
+    await using var writer = await connection.BeginBinaryImportAsync("copy bench_copy (stream_id, version, type, data) from stdin (format binary)");
+    foreach (var row in payloads)
+    {
+        await writer.StartRowAsync();
+        await writer.WriteAsync(row.Id, NpgsqlTypes.NpgsqlDbType.Uuid);
+        await writer.WriteAsync(row.Version, NpgsqlTypes.NpgsqlDbType.Integer);
+        await writer.WriteAsync(row.Type, NpgsqlTypes.NpgsqlDbType.Text);
+        await writer.WriteAsync(row.Json, NpgsqlTypes.NpgsqlDbType.Jsonb);
+    }
+
+    await writer.CompleteAsync();
+}
+
+copyClock.Stop();
+var importRate = decidedEvents / importClock.Elapsed.TotalSeconds;
+var copyRate = payloads.Count / copyClock.Elapsed.TotalSeconds;
+Console.WriteLine($"Bulk import {importRate:F0} events/s, raw COPY {copyRate:F0} events/s");
+
+// 3. Full rebuild of the projections over that log.
+var totalEvents = await CountEventsAsync(database.ConnectionString);
+var coordinator = app.Services.GetRequiredService<Marten.Events.Daemon.Coordination.IProjectionCoordinator>();
+var rebuildFacts = Stopwatch.StartNew();
+await coordinator.DaemonForMainDatabase().RebuildProjectionAsync<Registry.Cohorts.PatientFactsProjection>(TimeSpan.FromMinutes(30), CancellationToken.None);
+rebuildFacts.Stop();
+var rebuildTimeline = Stopwatch.StartNew();
+await coordinator.DaemonForMainDatabase().RebuildProjectionAsync<Registry.Patients.Timeline.PatientRecordProjection>(TimeSpan.FromMinutes(30), CancellationToken.None);
+rebuildTimeline.Stop();
+Console.WriteLine($"Rebuilt PatientFacts in {rebuildFacts.Elapsed.TotalSeconds:F1} s, PatientRecord in {rebuildTimeline.Elapsed.TotalSeconds:F1} s over {totalEvents} events");
+
+// 4. Figures at that size.
+http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens.Issue("monitor-bench", Roles.Monitor, []));
+var cohortsLatency = await LatencyAsync("/api/cohorts", 10);
+var profileLatency = await LatencyAsync("/api/safety/profile", 10);
+
 var machine = $"{Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1 << 30)} GiB, {Cpu()}, {await PgVersionAsync(database.ConnectionString)}, .NET {Environment.Version}";
 var table = new StringBuilder();
 table.AppendLine("| clients | registry visits/s | registry events/s | median ms | p95 ms | p99 ms | raw Npgsql visits/s | raw median ms | raw p99 ms | registry / raw |");
@@ -115,6 +196,22 @@ var report = $"""
     stream version in one transaction per visit, at the same concurrency.
 
     {table}
+
+    ## Bulk import, rebuild and figures at size
+
+    The synthetic basket registry ({decided.Count} patients at 20 sites, {decidedEvents} events, every step
+    decided by the API's rules first) appended with the store's COPY-based bulk append, beside raw binary
+    COPY of the same JSON payloads into a plain table. Then a full rebuild of each projection over the
+    whole log ({totalEvents} events, including the visits above), and the figures' latency at that size
+    (10 requests each, one client).
+
+    | what | result | raw PostgreSQL | ratio |
+    |---|---:|---:|---:|
+    | bulk import, events/s | {importRate:F0} | {copyRate:F0} (binary COPY) | {importRate / copyRate:F2} |
+    | rebuild of PatientFacts (cohort and safety facts), events/s | {totalEvents / rebuildFacts.Elapsed.TotalSeconds:F0} | | |
+    | rebuild of PatientRecord (timelines), events/s | {totalEvents / rebuildTimeline.Elapsed.TotalSeconds:F0} | | |
+    | `GET /api/cohorts`, median / p95 ms | {cohortsLatency.Median:F0} / {cohortsLatency.P95:F0} | | |
+    | `GET /api/safety/profile`, median / p95 ms | {profileLatency.Median:F0} / {profileLatency.P95:F0} | | |
     """;
 Console.WriteLine(report);
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
@@ -145,6 +242,28 @@ JsonObject Visit(int day, int n) => new()
     }),
     ["scores"] = new JsonArray(new JsonObject { ["assessedOn"] = $"2026-{1 + day / 28 % 10:00}-{1 + day % 28:00}", ["instrument"] = "sledai-2k", ["value"] = 4 }),
 };
+
+async Task<Result> LatencyAsync(string url, int count)
+{
+    var times = new double[count];
+    for (var i = 0; i < count; i++)
+    {
+        var started = Stopwatch.GetTimestamp();
+        (await http.GetAsync(url)).EnsureSuccessStatusCode();
+        times[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+    }
+
+    Array.Sort(times);
+    return new Result(0, Percentile(times, 0.5), Percentile(times, 0.95), Percentile(times, 0.99));
+}
+
+static async Task<long> CountEventsAsync(string connectionString)
+{
+    await using var connection = new NpgsqlConnection(connectionString);
+    await connection.OpenAsync();
+    await using var count = new NpgsqlCommand("select count(*) from registry.mt_events", connection);
+    return (long)(await count.ExecuteScalarAsync())!;
+}
 
 static StringContent Json(JsonNode node) => new(node.ToJsonString(), Encoding.UTF8, "application/json");
 

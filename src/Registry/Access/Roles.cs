@@ -43,6 +43,9 @@ public static class Policies
     /// <summary>Safety figures across sites: monitor and pv.</summary>
     public const string Safety = "safety";
 
+    /// <summary>SAE acknowledgement and regulatory submissions: pv only.</summary>
+    public const string Pv = "pv";
+
     /// <summary>Configuration: sites, catalogue changes, audit.</summary>
     public const string Admin = "admin";
 
@@ -53,6 +56,7 @@ public static class Policies
         [ReadPatients] = [Roles.Site, Roles.Monitor, Roles.Pv],
         [Cohorts] = [Roles.Site, Roles.Monitor, Roles.Pv, Roles.Researcher],
         [Safety] = [Roles.Monitor, Roles.Pv],
+        [Pv] = [Roles.Pv],
         [Admin] = [Roles.Admin],
     };
 }

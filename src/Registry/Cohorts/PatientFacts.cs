@@ -16,6 +16,12 @@ public sealed record AdverseEventFact(AdverseEventData Report, DateTimeOffset Re
 public sealed record EndFact(string Kind, DateOnly On, WithdrawalReason? Reason);
 
 /// <summary>
+/// An adverse event right after a recorded change (its report, a follow-up, a correction, a void):
+/// what the SAE reporting clocks replay. <see cref="Now"/> is null once the event is voided.
+/// </summary>
+public sealed record AeMoment(DateTimeOffset At, long Sequence, string Change, AdverseEventNow? Now, DateOnly? ReportedOn);
+
+/// <summary>
 /// Everything the cohort, safety and signal figures need about one patient, folded from the patient's
 /// stream by the async daemon: the current (corrected, not voided) doses, Treg results, scores,
 /// adverse events with their follow-ups, and the end of participation. Figures are computed from these
@@ -51,6 +57,12 @@ public sealed class PatientFacts
     public Dictionary<Guid, FollowUpFact> FollowUps { get; set; } = [];
 
     public Dictionary<Guid, EndFact> Ends { get; set; } = [];
+
+    /// <summary>Follow-ups voided, by the adverse event they were about.</summary>
+    public Dictionary<Guid, Guid> VoidedFollowUps { get; set; } = [];
+
+    /// <summary>Each adverse event's states over time, in the order recorded.</summary>
+    public Dictionary<Guid, List<AeMoment>> AeHistory { get; set; } = [];
 
     public long LastSequence { get; set; }
 
@@ -136,6 +148,11 @@ public sealed class PatientFactsProjection : SingleStreamProjection<PatientFacts
                 Correct(snapshot, x);
                 break;
             case EntryVoided x:
+                if (snapshot.FollowUps.TryGetValue(x.EntryId, out var voidedFollowUp))
+                {
+                    snapshot.VoidedFollowUps[x.EntryId] = voidedFollowUp.AdverseEventId;
+                }
+
                 snapshot.Doses.Remove(x.EntryId);
                 snapshot.Tregs.Remove(x.EntryId);
                 snapshot.Scores.Remove(x.EntryId);
@@ -145,9 +162,40 @@ public sealed class PatientFactsProjection : SingleStreamProjection<PatientFacts
                 break;
         }
 
+        if (AffectedAdverseEvent(snapshot, e.Data) is { } aeId)
+        {
+            var now = snapshot.AdverseEvents.ContainsKey(aeId) ? snapshot.Current(aeId) : null;
+            var change = e.Data switch
+            {
+                AdverseEventRecorded => "reported",
+                AdverseEventFollowedUp => "followed-up",
+                EntryCorrected => "corrected",
+                _ => "voided",
+            };
+            var reportedOn = e.Data is AdverseEventFollowedUp f ? f.Data.ReportedOn : (DateOnly?)null;
+            if (!snapshot.AeHistory.TryGetValue(aeId, out var history))
+            {
+                snapshot.AeHistory[aeId] = history = [];
+            }
+
+            history.Add(new AeMoment(e.Timestamp, e.Sequence, change, now, reportedOn));
+        }
+
         snapshot.LastSequence = e.Sequence;
         return snapshot;
     }
+
+    /// <summary>The adverse event an event changes, directly or through one of its follow-ups.</summary>
+    private static Guid? AffectedAdverseEvent(PatientFacts facts, object data) => data switch
+    {
+        AdverseEventRecorded x => x.EntryId,
+        AdverseEventFollowedUp x => x.Data.AdverseEventId,
+        EntryCorrected { Kind: EntryKinds.AdverseEvent } x => x.EntryId,
+        EntryCorrected { Kind: EntryKinds.AeFollowUp } x => facts.FollowUps.TryGetValue(x.EntryId, out var f) ? f.AdverseEventId : null,
+        EntryVoided x when facts.AeHistory.ContainsKey(x.EntryId) => x.EntryId,
+        EntryVoided x => facts.VoidedFollowUps.TryGetValue(x.EntryId, out var ae) ? ae : null,
+        _ => null,
+    };
 
     private static TregFact Treg(TregData d, long sequence) => new(d.SampledOn, d.TregPercentOfCd4, d.Gating, d.TconvPercentOfCd4, sequence);
 

@@ -15,6 +15,7 @@ using Registry.Cohorts;
 using Registry.Patients;
 using Registry.Patients.Enrolling;
 using Registry.Patients.Timeline;
+using Registry.Safety;
 using Registry.Sites;
 using Weasel.Core;
 using Wolverine;
@@ -77,6 +78,7 @@ public static class RegistryHosting
                 opts.Projections.Add<PatientRecordProjection>(ProjectionLifecycle.Inline);
                 opts.Projections.Add<PatientStateProjection>(ProjectionLifecycle.Live);
                 opts.Projections.Add<PatientFactsProjection>(ProjectionLifecycle.Async);
+                opts.Projections.Add<SaeCaseProjection>(ProjectionLifecycle.Inline);
 
                 // A projection that cannot apply an event stops, loudly, rather than skip it.
                 opts.Projections.Errors.SkipApplyErrors = false;

@@ -61,17 +61,12 @@ public static class PatientWrites
     {
         var ct = http.RequestAborted;
         var hash = RequestHash(http, request);
-        var keys = clientIds.Select(id => $"patient:{patientId}:{id}").ToList();
-        if (http.Request.Headers[IdempotencyKeyHeader].ToString() is { Length: > 0 } headerKey)
-        {
-            keys.Add($"key:{Caller.From(http.User).UserId}:{headerKey}");
-        }
+        var keys = KeysOf(http, clientIds.Select(id => $"patient:{patientId}:{id}"));
 
         var stream = await session.Events.FetchForExclusiveWriting<PatientState>(patientId, ct);
-        var earlier = await session.LoadManyAsync<IdempotencyRecord>(ct, keys);
-        if (earlier.Count > 0)
+        if (await TryReplayAsync(session, keys, hash, ct) is { } replay)
         {
-            return Replay(earlier, hash);
+            return replay;
         }
 
         var patient = stream.Aggregate ?? throw new InvalidOperationException($"Patient {patientId} has no enrolment.");
@@ -107,11 +102,7 @@ public static class PatientWrites
         var answer = decision.Answer!(current + decision.Events.Count);
         var body = JsonSerializer.Serialize(answer, answer.GetType(), RegistryJson.Options);
         var location = $"/api/patients/{patientId}";
-        var now = time.GetUtcNow();
-        foreach (var key in keys)
-        {
-            session.Insert(new IdempotencyRecord { Id = key, RequestHash = hash, Status = StatusCodes.Status201Created, Body = body, Location = location, At = now });
-        }
+        Remember(session, keys, hash, body, location, time);
 
         try
         {
@@ -120,12 +111,48 @@ public static class PatientWrites
         catch (DocumentAlreadyExistsException)
         {
             // The same Idempotency-Key raced in on another patient's stream; the first one won.
-            await using var fresh = session.DocumentStore.QuerySession();
-            return Replay(await fresh.LoadManyAsync<IdempotencyRecord>(ct, keys), hash);
+            await using var fresh = session.DocumentStore.LightweightSession();
+            return await TryReplayAsync(fresh, keys, hash, ct) ?? throw new InvalidOperationException("An idempotency key collided but no record was found.");
         }
 
         return Answer(StatusCodes.Status201Created, body, location, replayed: false);
     }
+
+    /// <summary>The keys of a write: the caller's <c>Idempotency-Key</c>, if any, besides the write's own client ids.</summary>
+    public static List<string> KeysOf(HttpContext http, IEnumerable<string> clientIds)
+    {
+        var keys = clientIds.ToList();
+        if (http.Request.Headers[IdempotencyKeyHeader].ToString() is { Length: > 0 } headerKey)
+        {
+            keys.Add($"key:{Caller.From(http.User).UserId}:{headerKey}");
+        }
+
+        return keys;
+    }
+
+    /// <summary>The first answer when one of the keys was used before (or 409 for a different request); null for a new write.</summary>
+    public static async Task<IResult?> TryReplayAsync(IDocumentSession session, IReadOnlyList<string> keys, string hash, CancellationToken ct)
+    {
+        if (keys.Count == 0)
+        {
+            return null;
+        }
+
+        var earlier = await session.LoadManyAsync<IdempotencyRecord>(ct, keys);
+        return earlier.Count > 0 ? Replay(earlier, hash) : null;
+    }
+
+    /// <summary>Keeps a write's answer under each of its keys, in the write's own transaction.</summary>
+    public static void Remember(IDocumentSession session, IEnumerable<string> keys, string hash, string body, string? location, TimeProvider time)
+    {
+        var now = time.GetUtcNow();
+        foreach (var key in keys)
+        {
+            session.Insert(new IdempotencyRecord { Id = key, RequestHash = hash, Status = StatusCodes.Status201Created, Body = body, Location = location, At = now });
+        }
+    }
+
+    public static IResult Created(string body, string? location) => Answer(StatusCodes.Status201Created, body, location, replayed: false);
 
     private static IResult Replay(IReadOnlyList<IdempotencyRecord> earlier, string hash)
     {

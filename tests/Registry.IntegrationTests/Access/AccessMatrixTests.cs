@@ -19,6 +19,9 @@ public sealed class AccessMatrixTests(RegistryApp app) : ApiTest(app)
     private const string OtherSubject = "DE01-0001";
 
     private const string None = "none";
+
+    /// <summary>An endpoint that streams for this caller: covered by its own test, not here.</summary>
+    private const int Streams = 0;
     private static readonly string[] Callers = [None, Roles.Site, Roles.Monitor, Roles.Pv, Roles.Researcher, Roles.Admin];
 
     private sealed record Row(string Route, string Method, string Url, Func<Ids, JsonObject?> Body, int[] Expected);
@@ -73,6 +76,14 @@ public sealed class AccessMatrixTests(RegistryApp app) : ApiTest(app)
         new("/api/cohorts/{diseaseCode}", "GET", "/api/cohorts/sle", _ => null, [401, 200, 200, 200, 200, 403]),
         new("/api/safety/profile", "GET", "/api/safety/profile", _ => null, [401, 403, 200, 200, 403, 403]),
         new("/api/safety/signals", "GET", "/api/safety/signals", _ => null, [401, 403, 200, 200, 403, 403]),
+        new("/api/safety/sae-clocks", "GET", "/api/safety/sae-clocks?status=all", _ => null, [401, 403, 200, 200, 403, 403]),
+        new("/api/safety/line-listing", "GET", "/api/safety/line-listing?format=csv", _ => null, [401, 403, 200, 200, 403, 403]),
+        // The live stream never ends for the roles that may open it: SaeApiTests reads it; here, the refusals.
+        new("/api/safety/live", "GET", "/api/safety/live", _ => null, [401, 403, Streams, Streams, 403, 403]),
+        // The matrix's adverse events are not serious: pv reaches the endpoint and finds no SAE.
+        new("/api/safety/sae/{adverseEventId}/acknowledgement", "POST", "/api/safety/sae/{ownAe}/acknowledgement", _ => new JsonObject(), [401, 403, 403, 404, 403, 403]),
+        new("/api/safety/sae/{adverseEventId}/submissions", "POST", "/api/safety/sae/{ownAe}/submissions",
+            _ => new JsonObject { ["submittedOn"] = "2026-11-25", ["authority"] = "ANSM", ["reference"] = "R-1" }, [401, 403, 403, 404, 403, 403]),
         new("/api/audit", "GET", "/api/audit", _ => null, [401, 403, 403, 403, 403, 200]),
     ];
 
@@ -105,6 +116,10 @@ public sealed class AccessMatrixTests(RegistryApp app) : ApiTest(app)
         var url = row.Url.Replace("{own}", own.ToString()).Replace("{other}", other.ToString())
             .Replace("{ownAe}", ids.OwnAe.ToString()).Replace("{otherAe}", ids.OtherAe.ToString());
         var expected = row.Expected[Array.IndexOf(Callers, caller)];
+        if (expected == Streams)
+        {
+            return;
+        }
 
         var result = row.Method == "GET"
             ? await client.GetAsync(url, expected)

@@ -1,0 +1,190 @@
+using Registry.Cohorts;
+using Registry.Patients;
+
+namespace Registry.Safety;
+
+public static class SaeStatus
+{
+    public const string AwaitingAcknowledgement = "awaiting-acknowledgement";
+    public const string AwaitingSubmission = "awaiting-submission";
+    public const string Submitted = "submitted";
+    public const string Closed = "closed";
+}
+
+/// <summary>One serious adverse event's reporting clocks (API.md's sae-clocks item, plus case data).</summary>
+public sealed record SaeClock(
+    Guid PatientId,
+    string SubjectCode,
+    string SiteId,
+    string DiseaseCode,
+    Guid AdverseEventId,
+    string Term,
+    string? MeddraPtCode,
+    int Grade,
+    int WorstGrade,
+    IReadOnlyList<SeriousCriterion> SeriousCriteria,
+    Causality? Causality,
+    bool? Expected,
+    AeOutcome? Outcome,
+    DateOnly OnsetOn,
+    DateOnly AwareOn,
+    DateTimeOffset RecordedAt,
+    DateTimeOffset SiteDueAt,
+    bool SiteLate,
+    bool Susar,
+    DateOnly? RegulatoryDueOn,
+    DateOnly? CompleteReportDueOn,
+    DateTimeOffset? AcknowledgedAt,
+    DateOnly? SubmittedOn,
+    DateOnly? CompleteReportOn,
+    string Status,
+    bool Overdue,
+    bool Downgraded,
+    bool Voided,
+    long ChangeSequence);
+
+/// <summary>
+/// The reporting clocks and the case's step, replayed from the adverse event's recorded states and the
+/// pv actions in the order they happened, exactly as DOMAIN.md's transition table says. "Overdue" is
+/// evaluated against the injected clock at read time, so it turns true with time alone.
+/// </summary>
+public static class SaeClocks
+{
+    public const int FatalDays = 7;
+    public const int OtherDays = 15;
+    public const int CompleteReportDays = 8;
+
+    /// <summary>Suspected unless judged unlikely: a missing or unassessable causality counts as suspected.</summary>
+    public static bool Suspected(Causality? causality) => causality is not Patients.Causality.Unlikely;
+
+    public static bool IsSusar(AdverseEventNow? now) =>
+        now is not null && now.SeriousCriteria.Count > 0 && Suspected(now.Causality) && now.Expected != true;
+
+    public static bool FatalOrLifeThreatening(AdverseEventNow now) =>
+        now.SeriousCriteria.Contains(SeriousCriterion.Death) || now.SeriousCriteria.Contains(SeriousCriterion.LifeThreatening) || now.Outcome == AeOutcome.Fatal;
+
+    public static SaeClock? Compute(PatientFacts patient, Guid adverseEventId, SaeCaseRecord? pvCase, string timeZone, DateTimeOffset now)
+    {
+        if (!patient.AeHistory.TryGetValue(adverseEventId, out var history))
+        {
+            return null;
+        }
+
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(timeZone);
+        DateOnly LocalDate(DateTimeOffset at) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(at, zone).DateTime);
+
+        var steps = history.Select(m => (m.At, m.Sequence, Moment: (AeMoment?)m, Action: (SaeAction?)null))
+            .Concat((pvCase?.Actions ?? []).Select(a => (a.At, a.Sequence, Moment: (AeMoment?)null, Action: (SaeAction?)a)))
+            .OrderBy(s => s.Sequence);
+
+        string? status = null;
+        bool serious = false, susar = false, downgraded = false;
+        DateOnly? awareOn = null, susarLearnedOn = null, submittedOn = null, completeOn = null;
+        DateTimeOffset? recordedAt = null, acknowledgedAt = null;
+        AdverseEventNow? last = null;
+        foreach (var step in steps)
+        {
+            if (step.Moment is { } moment)
+            {
+                last = moment.Now ?? last;
+                var nowSerious = moment.Now is { SeriousCriteria.Count: > 0 };
+                var nowSusar = IsSusar(moment.Now);
+                if (nowSerious && !serious)
+                {
+                    if (awareOn is null)
+                    {
+                        // The site's clock starts when it became aware: the report's awareOn, or the follow-up's reportedOn.
+                        awareOn = moment.Change == "reported" ? moment.Now!.AwareOn : moment.ReportedOn ?? LocalDate(moment.At);
+                        recordedAt = moment.At;
+                    }
+
+                    if (status is null or SaeStatus.Closed)
+                    {
+                        status = acknowledgedAt is null ? SaeStatus.AwaitingAcknowledgement : nowSusar ? SaeStatus.AwaitingSubmission : SaeStatus.Closed;
+                        downgraded = false;
+                    }
+                }
+
+                if (nowSusar && !susar)
+                {
+                    susarLearnedOn = LocalDate(moment.At);
+                    if (status == SaeStatus.Closed)
+                    {
+                        status = SaeStatus.AwaitingSubmission;
+                        downgraded = false;
+                    }
+                }
+
+                if ((serious && !nowSerious) || (susar && !nowSusar))
+                {
+                    downgraded = true;
+                    if (status != SaeStatus.Submitted)
+                    {
+                        status = SaeStatus.Closed;
+                    }
+                }
+
+                serious = nowSerious;
+                susar = nowSusar;
+            }
+            else if (step.Action is { } action)
+            {
+                switch (action.Kind)
+                {
+                    case "acknowledged":
+                        acknowledgedAt ??= action.At;
+                        if (status == SaeStatus.AwaitingAcknowledgement)
+                        {
+                            status = susar ? SaeStatus.AwaitingSubmission : SaeStatus.Closed;
+                        }
+
+                        break;
+                    case "submitted":
+                        submittedOn ??= action.SubmittedOn;
+                        status = SaeStatus.Submitted;
+                        break;
+                    case "complete-report":
+                        completeOn ??= action.SubmittedOn;
+                        break;
+                }
+            }
+        }
+
+        if (awareOn is null || last is null)
+        {
+            return null;
+        }
+
+        var report = patient.AdverseEvents.TryGetValue(adverseEventId, out var fact) ? fact.Report : null;
+        var voided = report is null;
+        var fatal = FatalOrLifeThreatening(last);
+        DateOnly? regulatoryDue = susarLearnedOn is { } learned && (susar || status == SaeStatus.Submitted) ? learned.AddDays(fatal ? FatalDays : OtherDays) : null;
+        DateOnly? completeDue = fatal && submittedOn is { } initial ? initial.AddDays(CompleteReportDays) : null;
+        var siteDueAt = EndOfDay(awareOn.Value.AddDays(1), zone);
+        var today = LocalDate(now);
+        var overdue = status != SaeStatus.Closed && (
+            (regulatoryDue is { } due && submittedOn is null && today > due) ||
+            (completeDue is { } complete && completeOn is null && today > complete));
+
+        return new SaeClock(
+            patient.Id, patient.SubjectCode, patient.SiteId, patient.DiseaseCode, adverseEventId,
+            report?.Term ?? "(voided)", report?.MeddraPtCode, last.Grade, last.WorstGrade, last.SeriousCriteria, last.Causality, last.Expected, last.Outcome,
+            last.OnsetOn, awareOn.Value, recordedAt!.Value, siteDueAt, recordedAt > siteDueAt, susar, regulatoryDue, completeDue,
+            acknowledgedAt, submittedOn, completeOn, status ?? SaeStatus.Closed, overdue, downgraded, voided,
+            Math.Max(history[^1].Sequence, pvCase?.Actions.LastOrDefault()?.Sequence ?? 0));
+    }
+
+    /// <summary>23:59:59 of a date in a zone, as an instant with that zone's offset.</summary>
+    public static DateTimeOffset EndOfDay(DateOnly date, TimeZoneInfo zone)
+    {
+        var local = date.ToDateTime(new TimeOnly(23, 59, 59));
+        return new DateTimeOffset(local, zone.GetUtcOffset(local));
+    }
+
+    public static IEnumerable<SaeClock> All(IEnumerable<PatientFacts> patients, IReadOnlyDictionary<Guid, SaeCaseRecord> cases,
+        IReadOnlyDictionary<string, string> siteZones, DateTimeOffset now) =>
+        patients.SelectMany(p => p.AeHistory.Keys.Select(ae => Compute(p, ae, cases.GetValueOrDefault(ae), siteZones.GetValueOrDefault(p.SiteId, "UTC"), now)))
+            .OfType<SaeClock>();
+
+    public static bool Open(SaeClock clock) => clock.Status is not (SaeStatus.Closed or SaeStatus.Submitted);
+}
