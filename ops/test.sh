@@ -30,5 +30,8 @@ for trx in "$results"/*.trx; do
   passed=$((passed + $(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$counters")))
   failed=$((failed + $(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$counters")))
 done
+for shot in tests/Registry.IntegrationTests/bin/Release/net10.0/screenshots/*.png; do
+  [ -f "$shot" ] && echo "Browser screenshot: $shot"
+done
 echo "$passed passed, $failed failed"
 exit $status

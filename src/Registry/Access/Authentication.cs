@@ -46,12 +46,14 @@ public static class Authentication
             .ValidateOnStart();
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<IConfigureOptions<JwtBearerOptions>, ConfigureJwtBearer>();
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        var authentication = services.AddAuthentication(BrowserSignIn.Scheme);
+        authentication.AddJwtBearer();
+        authentication.AddBrowserSignIn();
         services.AddAuthorization(o =>
         {
             foreach (var (policy, roles) in Policies.RolesOf)
             {
-                o.AddPolicy(policy, p => p.RequireAuthenticatedUser().RequireClaim(Claims.Subject).RequireClaim(Claims.Role, roles));
+                o.AddPolicy(policy, p => p.AddAuthenticationSchemes(BrowserSignIn.Scheme).RequireAuthenticatedUser().RequireClaim(Claims.Subject).RequireClaim(Claims.Role, roles));
             }
         });
         return services;

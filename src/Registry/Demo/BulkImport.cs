@@ -38,11 +38,13 @@ public sealed class BulkImport(IDocumentStore store, DiseaseCatalogue catalogue,
             var claims = new List<SubjectCodeClaim>();
             foreach (var patient in batch)
             {
-                var (id, events) = Decide(patient, today);
+                var (id, events, dates) = DecideWithDates(patient, today);
                 var action = StreamAction.Start(((DocumentStore)store).Events, id, events.ToArray());
-                foreach (var e in action.Events)
+                for (var i = 0; i < action.Events.Count; i++)
                 {
-                    e.UserName = ImportUser;
+                    // Recorded when it happened (mid-morning UTC of the step's date), as in the registry it came from.
+                    action.Events[i].UserName = ImportUser;
+                    action.Events[i].Timestamp = new DateTimeOffset(dates[i].ToDateTime(new TimeOnly(9, 0)), TimeSpan.Zero).AddSeconds(i);
                 }
 
                 streams.Add(action);
@@ -71,6 +73,13 @@ public sealed class BulkImport(IDocumentStore store, DiseaseCatalogue catalogue,
     /// <summary>Runs one generated patient's steps through the API's decisions; the events they produce, in order.</summary>
     public (Guid PatientId, List<object> Events) Decide(GeneratedPatient patient, DateOnly today)
     {
+        var (id, events, _) = DecideWithDates(patient, today);
+        return (id, events);
+    }
+
+    /// <summary>As <see cref="Decide"/>, with the date each event was recorded on (its step's date).</summary>
+    public (Guid PatientId, List<object> Events, List<DateOnly> Dates) DecideWithDates(GeneratedPatient patient, DateOnly today)
+    {
         var id = Guid.CreateVersion7();
         var enrolment = patient.Enrolment;
         Kebab.TryParse<Sex>(enrolment.Sex, out var sex);
@@ -80,6 +89,7 @@ public sealed class BulkImport(IDocumentStore store, DiseaseCatalogue catalogue,
             enrolment.EnrolledOn!.Value, enrolment.ConsentVersion!, line, setting,
             new Regimen(enrolment.Regimen?.InductionDays ?? 5, enrolment.Regimen?.MaintenanceIntervalDays ?? 14));
         var events = new List<object> { enrolled };
+        var dates = new List<DateOnly> { enrolment.EnrolledOn!.Value };
         var state = PatientStateProjection.Fold(null, enrolled, 1, id);
         foreach (var step in patient.Steps)
         {
@@ -104,11 +114,12 @@ public sealed class BulkImport(IDocumentStore store, DiseaseCatalogue catalogue,
             foreach (var e in decision.Events)
             {
                 events.Add(e);
+                dates.Add(step.On);
                 state = PatientStateProjection.Fold(state, e, events.Count, id);
             }
         }
 
-        return (id, events);
+        return (id, events, dates);
     }
 
     private static Guid? Nth(PatientState state, string kind, int ordinal) =>

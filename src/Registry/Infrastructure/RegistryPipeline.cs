@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Registry.Access;
+using Registry.Web;
 using Wolverine.Http;
 
 namespace Registry.Infrastructure;
@@ -17,6 +18,8 @@ public static class RegistryPipeline
         app.UseMiddleware<JsonBodyCheck>();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapBrowserSignIn(app.Environment);
+        app.MapPages();
         app.MapWolverineEndpoints(opts =>
         {
             opts.RejectUnparseableQueryValues = true;
