@@ -27,4 +27,17 @@ public static class ProjectionProgress
 
         return new AsOf(reader.GetInt64(0), await reader.IsDBNullAsync(1, ct) ? null : reader.GetFieldValue<DateTimeOffset>(1));
     }
+
+    /// <summary>How many events a projection is behind the store's high-water mark.</summary>
+    public static async Task<long> LagAsync(IQuerySession session, string projection, CancellationToken ct)
+    {
+        var command = new NpgsqlCommand($"""
+            select coalesce(max(last_seq_id) filter (where name = 'HighWaterMark'), 0)
+                 - coalesce(max(last_seq_id) filter (where name = @name), 0)
+            from {RegistryHosting.SchemaName}.mt_event_progression
+            """);
+        command.Parameters.AddWithValue("name", $"{projection}:All");
+        await using var reader = await session.ExecuteReaderAsync(command, ct);
+        return await reader.ReadAsync(ct) ? reader.GetInt64(0) : 0;
+    }
 }

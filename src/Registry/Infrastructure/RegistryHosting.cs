@@ -99,7 +99,8 @@ public static class RegistryHosting
         services.AddWolverineHttp();
 
         services.AddHealthChecks()
-            .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+            .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
+            .AddCheck<ProjectionHealthCheck>("projections", tags: ["ready"]);
 
         return builder;
     }
@@ -108,6 +109,23 @@ public static class RegistryHosting
         configuration.GetConnectionString(ConnectionStringName)
         ?? throw new InvalidOperationException(
             $"No connection string: set ConnectionStrings:{ConnectionStringName} (the environment variable ConnectionStrings__{ConnectionStringName}), or start the registry with ops/run.");
+}
+
+/// <summary>
+/// Ready only while the async projections keep up: unhealthy when the cohort and safety facts are more
+/// than <c>Health:MaxProjectionLag</c> events (default 10,000) behind the event store's high-water mark.
+/// </summary>
+public sealed class ProjectionHealthCheck(IDocumentStore store, IConfiguration configuration) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var maxLag = configuration.GetValue("Health:MaxProjectionLag", 10_000L);
+        await using var session = store.QuerySession();
+        var lag = await Cohorts.ProjectionProgress.LagAsync(session, Cohorts.ProjectionProgress.PatientFacts, cancellationToken);
+        return lag > maxLag
+            ? HealthCheckResult.Unhealthy($"The cohort and safety projections are {lag} events behind.")
+            : HealthCheckResult.Healthy($"The projections are {lag} events behind.");
+    }
 }
 
 public sealed class DatabaseHealthCheck(IDocumentStore store) : IHealthCheck

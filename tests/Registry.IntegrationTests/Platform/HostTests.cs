@@ -1,5 +1,9 @@
 using System.Text.Json.Nodes;
 using Alba;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Registry.Infrastructure;
 using Registry.IntegrationTests.Infrastructure;
 
 namespace Registry.IntegrationTests.Platform;
@@ -12,6 +16,20 @@ public sealed class HostTests(RegistryApp app) : ApiTest(app)
         await Host.Scenario(s => s.Get.Url("/health/live"));
         var ready = await Host.Scenario(s => s.Get.Url("/health/ready"));
         Assert.Equal("Healthy", await ready.ReadAsTextAsync());
+    }
+
+    [Fact]
+    public async Task readiness_fails_when_the_projections_fall_further_behind_than_allowed()
+    {
+        var store = Host.Services.GetRequiredService<Marten.IDocumentStore>();
+        var strict = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Health:MaxProjectionLag"] = "-1" }).Build();
+        var lenient = new ConfigurationBuilder().Build();
+
+        var failing = await new ProjectionHealthCheck(store, strict).CheckHealthAsync(new HealthCheckContext());
+        var passing = await new ProjectionHealthCheck(store, lenient).CheckHealthAsync(new HealthCheckContext());
+
+        Assert.Equal(HealthStatus.Unhealthy, failing.Status);
+        Assert.Equal(HealthStatus.Healthy, passing.Status);
     }
 
     [Fact]
