@@ -46,6 +46,9 @@ public static class Policies
     /// <summary>SAE acknowledgement and regulatory submissions: pv only.</summary>
     public const string Pv = "pv";
 
+    /// <summary>De-identified exports: researchers only.</summary>
+    public const string Researcher = "researcher";
+
     /// <summary>Configuration: sites, catalogue changes, audit.</summary>
     public const string Admin = "admin";
 
@@ -57,6 +60,7 @@ public static class Policies
         [Cohorts] = [Roles.Site, Roles.Monitor, Roles.Pv, Roles.Researcher],
         [Safety] = [Roles.Monitor, Roles.Pv],
         [Pv] = [Roles.Pv],
+        [Researcher] = [Roles.Researcher],
         [Admin] = [Roles.Admin],
     };
 }

@@ -41,6 +41,7 @@ public static class RegistryHosting
         services.AddOptions<ResponseOptions>().Bind(configuration.GetSection(ResponseOptions.Section));
         services.AddSingleton(sp => new Response(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ResponseOptions>>().Value));
         services.AddSingleton<CohortFigures>();
+        services.AddOptions<Exports.ExportOptions>().Bind(configuration.GetSection(Exports.ExportOptions.Section));
 
         services.ConfigureHttpJsonOptions(o => RegistryJson.Configure(o.SerializerOptions));
         services.AddProblemDetails();
@@ -79,6 +80,7 @@ public static class RegistryHosting
                 opts.Projections.Add<PatientStateProjection>(ProjectionLifecycle.Live);
                 opts.Projections.Add<PatientFactsProjection>(ProjectionLifecycle.Async);
                 opts.Projections.Add<SaeCaseProjection>(ProjectionLifecycle.Inline);
+                opts.Schema.For<Exports.ExportRecord>();
 
                 // A projection that cannot apply an event stops, loudly, rather than skip it.
                 opts.Projections.Errors.SkipApplyErrors = false;
@@ -95,6 +97,7 @@ public static class RegistryHosting
         {
             opts.ApplicationAssembly = applicationAssembly;
             opts.Discovery.IncludeAssembly(typeof(RegistryHosting).Assembly);
+            opts.Policies.UseDurableLocalQueues();
         });
         services.AddWolverineHttp();
 

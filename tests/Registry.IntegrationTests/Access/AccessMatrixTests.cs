@@ -84,6 +84,9 @@ public sealed class AccessMatrixTests(RegistryApp app) : ApiTest(app)
         new("/api/safety/sae/{adverseEventId}/acknowledgement", "POST", "/api/safety/sae/{ownAe}/acknowledgement", _ => new JsonObject(), [401, 403, 403, 404, 403, 403]),
         new("/api/safety/sae/{adverseEventId}/submissions", "POST", "/api/safety/sae/{ownAe}/submissions",
             _ => new JsonObject { ["submittedOn"] = "2026-11-25", ["authority"] = "ANSM", ["reference"] = "R-1" }, [401, 403, 403, 404, 403, 403]),
+        new("/api/exports", "POST", "/api/exports", _ => new JsonObject { ["format"] = "xlsx" }, [401, 403, 403, 403, 400, 403]),
+        new("/api/exports/{exportId}", "GET", $"/api/exports/{Guid.Empty}", _ => null, [401, 403, 403, 403, 404, 403]),
+        new("/api/exports/{exportId}/files/{name}", "GET", $"/api/exports/{Guid.Empty}/files/dm.csv", _ => null, [401, 403, 403, 403, 404, 403]),
         new("/api/audit", "GET", "/api/audit", _ => null, [401, 403, 403, 403, 403, 200]),
     ];
 

@@ -23,6 +23,8 @@ public sealed class RegistryApp : IAsyncLifetime
 
     public TestDatabase Database { get; private set; } = null!;
 
+    public string ExportsDirectory { get; } = Path.Combine(Path.GetTempPath(), $"registry-test-exports-{Guid.NewGuid():N}");
+
     public IAlbaHost Host { get; private set; } = null!;
 
     public TestClock Clock { get; } = new(Now);
@@ -38,6 +40,8 @@ public sealed class RegistryApp : IAsyncLifetime
             builder.UseEnvironment("Production");
             builder.UseSetting("ConnectionStrings:Registry", Database.ConnectionString);
             builder.UseSetting("Auth:SigningKey", SigningKey);
+            builder.UseSetting("Exports:PseudonymSecret", "integration-tests-pseudonym-secret-0123456789");
+            builder.UseSetting("Exports:Directory", ExportsDirectory);
             builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock)));
         });
     }

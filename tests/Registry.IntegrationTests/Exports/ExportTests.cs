@@ -1,0 +1,201 @@
+using System.Text.Json.Nodes;
+using DuckDB.NET.Data;
+using Registry.Access;
+using Registry.IntegrationTests.Infrastructure;
+using Wolverine.Tracking;
+
+namespace Registry.IntegrationTests.Exports;
+
+/// <summary>De-identified exports, rebuilt from the event log as of one point, byte for byte reproducible.</summary>
+public sealed class ExportTests(RegistryApp app) : ApiTest(app)
+{
+    private ApiClient Nurse => App.AsUser("nurse1", Roles.Site, "FR01");
+
+    private ApiClient Researcher => App.AsUser("researcher1", Roles.Researcher);
+
+    private Guid _patientId;
+    private Guid _doseId;
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        await App.Admin.RegisterSiteAsync("FR01");
+        var enrolment = Requests.Enrolment("FR01", "FR01-SECRET-7");
+        enrolment["birthYear"] = 1930;
+        enrolment["enrolledOn"] = "2026-03-01";
+        _patientId = await Nurse.EnrolAsync(enrolment);
+        var ae = Requests.AdverseEvent(Guid.NewGuid(), "2026-03-03", "2026-03-03");
+        ae["term"] = "itchy red patch on left arm";
+        var visit = new JsonObject
+        {
+            ["visitId"] = Guid.NewGuid(),
+            ["visitDate"] = "2026-03-02",
+            ["doses"] = new JsonArray(new JsonObject { ["givenOn"] = "2026-03-02", ["doseIu"] = 1_000_000, ["product"] = "aldesleukin", ["phase"] = "induction" }),
+            ["tregs"] = new JsonArray(new JsonObject { ["sampledOn"] = "2026-03-01", ["tregPercentOfCd4"] = 5.5, ["gating"] = "cd4-cd25-foxp3", ["cd4PerUl"] = 600 }),
+            ["adverseEvents"] = new JsonArray(ae),
+            ["conmeds"] = new JsonArray(new JsonObject { ["drug"] = "Dr Smith's prednisone", ["drugClass"] = "corticosteroid", ["dose"] = 5, ["unit"] = "mg/day", ["startedOn"] = "2025-12-01" }),
+        };
+        var result = await Nurse.PostAsync($"/api/patients/{_patientId}/visits", visit, 201);
+        _doseId = JsonNode.Parse(await result.ReadAsTextAsync())!["entryIds"]![0]!.GetValue<Guid>();
+        await App.WaitForProjectionsAsync();
+    }
+
+    private async Task<JsonObject> ExportAsync(JsonObject request)
+    {
+        Guid exportId = default;
+        await Host.ExecuteAndWaitAsync(async () =>
+        {
+            var accepted = await Researcher.PostAsync("/api/exports", request, 202);
+            exportId = JsonNode.Parse(await accepted.ReadAsTextAsync())!["exportId"]!.GetValue<Guid>();
+        }, 60_000);
+        var status = await Researcher.GetJsonAsync($"/api/exports/{exportId}");
+        Assert.Equal("done", status["status"]!.GetValue<string>());
+        return status;
+    }
+
+    private static JsonObject Request(string format = "csv", long? sequence = null, bool freeText = false, string scope = "registry") => new()
+    {
+        ["cohort"] = new JsonObject { ["diseaseCodes"] = new JsonArray("sle") },
+        ["asOf"] = new JsonObject { ["sequence"] = sequence, ["at"] = null },
+        ["format"] = format,
+        ["dates"] = "study-day",
+        ["pseudonymScope"] = scope,
+        ["includeFreeText"] = freeText,
+    };
+
+    private async Task<string> FileAsync(JsonObject status, string name) =>
+        await (await Researcher.GetAsync($"/api/exports/{status["exportId"]}/files/{name}")).ReadAsTextAsync();
+
+    [Fact]
+    public async Task the_same_request_at_the_same_point_gives_byte_identical_files_and_later_entries_stay_out()
+    {
+        var first = await ExportAsync(Request());
+        var sequence = first["manifest"]!["asOf"]!["sequence"]!.GetValue<long>();
+
+        await Nurse.PostAsync($"/api/patients/{_patientId}/corrections", new JsonObject
+        {
+            ["entryId"] = _doseId,
+            ["changes"] = new JsonObject { ["doseIu"] = 1_500_000 },
+            ["reasonCode"] = "transcription-error",
+            ["reason"] = "x",
+        }, 201);
+        await Nurse.PostAsync($"/api/patients/{_patientId}/visits", new JsonObject
+        {
+            ["visitId"] = Guid.NewGuid(),
+            ["visitDate"] = "2026-03-09",
+            ["doses"] = new JsonArray(new JsonObject { ["givenOn"] = "2026-03-09", ["doseIu"] = 1_000_000, ["product"] = "aldesleukin", ["phase"] = "maintenance" }),
+        }, 201);
+        await App.WaitForProjectionsAsync();
+
+        var again = await ExportAsync(Request(sequence: sequence));
+        var now = await ExportAsync(Request());
+
+        Assert.Equal(Hashes(first), Hashes(again));
+        var exThen = await FileAsync(again, "ex.csv");
+        var exNow = await FileAsync(now, "ex.csv");
+        Assert.Single(exThen.Trim().Split('\n').Skip(1));
+        Assert.Contains(",1000000,", exThen);
+        Assert.Equal(2, exNow.Trim().Split('\n').Skip(1).Count());
+        Assert.Contains(",1500000,", exNow);
+    }
+
+    [Fact]
+    public async Task no_subject_code_birth_year_stream_id_or_free_text_by_default_and_ages_and_days_are_right()
+    {
+        var status = await ExportAsync(Request());
+        var files = status["manifest"]!["files"]!.AsArray().Select(f => f!["name"]!.GetValue<string>()).ToList();
+        Assert.Equal(["dm.csv", "ex.csv", "lb.csv", "rs.csv", "ae.csv", "cm.csv", "ds.csv", "dictionary.csv"], files);
+
+        foreach (var name in files)
+        {
+            var text = await FileAsync(status, name);
+            Assert.DoesNotContain("FR01-SECRET-7", text);
+            Assert.DoesNotContain("1930", text);
+            Assert.DoesNotContain(_patientId.ToString(), text, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(_patientId.ToString("N"), text, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("itchy", text);
+            Assert.DoesNotContain("Smith", text);
+        }
+
+        var dm = (await FileAsync(status, "dm.csv")).Trim().Split('\n');
+        Assert.StartsWith("usubjid,siteid,disease,sex,age,therapyline,setting,rfendy,treated", dm[0]);
+        // Born 1930, enrolled 2026: 96, given as 90. Enrolled the day before the first dose: day −1.
+        Assert.EndsWith(",FR01,sle,female,90,standalone,routine,-1,Y", dm[1].TrimEnd('\r'));
+        var lb = await FileAsync(status, "lb.csv");
+        Assert.Contains("TREGPCD4,,5.5,%,-1,cd4-cd25-foxp3", lb);
+        Assert.Contains("CD4CNT,24467-3,600,/uL,-1,cd4-cd25-foxp3", lb);
+        Assert.Contains(",1,", (await FileAsync(status, "ex.csv")).Trim().Split('\n')[1]);
+        Assert.Contains("no free text", status["manifest"]!["deIdentification"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task free_text_only_when_asked_and_the_manifest_says_so()
+    {
+        var status = await ExportAsync(Request(freeText: true));
+
+        Assert.Contains("itchy red patch on left arm", await FileAsync(status, "ae.csv"));
+        Assert.Contains("INCLUDED", status["manifest"]!["deIdentification"]!.GetValue<string>());
+        Assert.True(status["manifest"]!["includeFreeText"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task pseudonyms_are_stable_within_a_scope_and_unlinkable_across_scopes()
+    {
+        var a = await FileAsync(await ExportAsync(Request(scope: "study-a")), "dm.csv");
+        var b = await FileAsync(await ExportAsync(Request(scope: "study-a")), "dm.csv");
+        var c = await FileAsync(await ExportAsync(Request(scope: "study-b")), "dm.csv");
+
+        Assert.Equal(a, b);
+        Assert.NotEqual(a.Split('\n')[1].Split(',')[0], c.Split('\n')[1].Split(',')[0]);
+    }
+
+    [Fact]
+    public async Task parquet_files_are_read_back_by_an_independent_reader_with_the_manifests_row_counts()
+    {
+        var status = await ExportAsync(Request(format: "parquet"));
+        var folder = Path.Combine(App.ExportsDirectory, status["exportId"]!.GetValue<Guid>().ToString("N"));
+
+        using var duck = new DuckDBConnection("DataSource=:memory:");
+        duck.Open();
+        foreach (var file in status["manifest"]!["files"]!.AsArray().Where(f => f!["name"]!.GetValue<string>().EndsWith(".parquet", StringComparison.Ordinal)))
+        {
+            using var command = duck.CreateCommand();
+            command.CommandText = $"select count(*) from read_parquet('{Path.Combine(folder, file!["name"]!.GetValue<string>())}')";
+            Assert.Equal(file["rows"]!.GetValue<long>(), Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        using var ages = duck.CreateCommand();
+        ages.CommandText = $"select age from read_parquet('{Path.Combine(folder, "dm.parquet")}')";
+        Assert.Equal(90L, Convert.ToInt64(ages.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task bad_requests_are_400_and_another_researchers_export_is_404()
+    {
+        var errors = await (await Researcher.PostAsync("/api/exports", Request(format: "xlsx"), 400)).ValidationErrorsAsync();
+        Assert.Contains("format", errors.Keys);
+        errors = await (await Researcher.PostAsync("/api/exports", Request(sequence: 10_000_000), 400)).ValidationErrorsAsync();
+        Assert.Contains("asOf.sequence", errors.Keys);
+        var unknown = Request();
+        unknown["cohort"]!["diseaseCodes"] = new JsonArray("flu");
+        Assert.Contains("cohort.diseaseCodes[0]", (await (await Researcher.PostAsync("/api/exports", unknown, 400)).ValidationErrorsAsync()).Keys);
+
+        var status = await ExportAsync(Request());
+        await App.AsUser("researcher2", Roles.Researcher).GetAsync($"/api/exports/{status["exportId"]}", 404);
+        await App.AsUser("researcher2", Roles.Researcher).GetAsync($"/api/exports/{status["exportId"]}/files/dm.csv", 404);
+    }
+
+    [Fact]
+    public async Task every_export_and_download_is_on_record()
+    {
+        var status = await ExportAsync(Request());
+        await FileAsync(status, "dm.csv");
+
+        var audit = await App.Admin.GetJsonArrayAsync("/api/audit?userId=researcher1");
+        Assert.Equal(["export", "download"], audit.Select(e => e!["action"]!.GetValue<string>()));
+        Assert.All(audit, e => Assert.Equal(status["exportId"]!.GetValue<Guid>(), e!["exportId"]!.GetValue<Guid>()));
+    }
+
+    private static List<string> Hashes(JsonObject status) =>
+        status["manifest"]!["files"]!.AsArray().Select(f => $"{f!["name"]}:{f["sha256"]}").ToList();
+}
