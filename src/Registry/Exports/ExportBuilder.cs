@@ -28,6 +28,19 @@ public sealed class ExportBuilder(IDocumentStore store, byte[] secret)
 
     public async IAsyncEnumerable<(string Table, object?[] Row)> RowsAsync(ExportDefinition export, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
+        await foreach (var (patient, key, state) in PatientsAsync(export, ct))
+        {
+            foreach (var row in Rows(export, patient, key, state))
+            {
+                yield return row;
+            }
+        }
+    }
+
+    /// <summary>The cohort's patients as of the export's sequence, ordered by pseudonym, each folded up to that point.</summary>
+    public async IAsyncEnumerable<(PatientEnrolled Patient, string Key, PatientState State)> PatientsAsync(
+        ExportDefinition export, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
         await using var session = store.QuerySession();
         var enrolments = await session.Events.QueryAllRawEvents()
             .Where(e => e.EventTypeName == "patient_enrolled" && e.Sequence <= export.AsOfSequence)
@@ -40,11 +53,7 @@ public sealed class ExportBuilder(IDocumentStore store, byte[] secret)
         foreach (var (patient, key) in members)
         {
             var events = (await session.Events.FetchStreamAsync(patient.PatientId, token: ct)).Where(e => e.Sequence <= export.AsOfSequence).ToList();
-            var state = Fold(events);
-            foreach (var row in Rows(export, patient, key, state))
-            {
-                yield return row;
-            }
+            yield return (patient, key, Fold(events));
         }
     }
 
@@ -67,7 +76,7 @@ public sealed class ExportBuilder(IDocumentStore store, byte[] secret)
         && (c.EnrolledTo is not { } to || p.EnrolledOn <= to)
         && (c.TherapyLine is null || Kebab.Name(p.TherapyLine) == c.TherapyLine);
 
-    private static IEnumerable<(string, object?[])> Rows(ExportDefinition export, PatientEnrolled p, string key, PatientState state)
+    public static IEnumerable<(string, object?[])> Rows(ExportDefinition export, PatientEnrolled p, string key, PatientState state)
     {
         var years = export.Dates == "year";
         var free = export.IncludeFreeText;

@@ -68,6 +68,57 @@ public static class ExportWriters
         return files;
     }
 
+    /// <summary>One NDJSON file per FHIR resource type, and a dictionary of what each type holds.</summary>
+    public static async Task<IReadOnlyList<ExportFile>> WriteFhirAsync(string folder, IAsyncEnumerable<Hl7.Fhir.Model.Resource> resources, CancellationToken ct)
+    {
+        Directory.CreateDirectory(folder);
+        var writers = FhirExport.ResourceTypes.ToDictionary(t => t, t => new StreamWriter(Path.Combine(folder, t + ".ndjson")) { NewLine = "\n" });
+        var counts = FhirExport.ResourceTypes.ToDictionary(t => t, _ => 0L);
+        try
+        {
+            await foreach (var resource in resources.WithCancellation(ct))
+            {
+                await writers[resource.TypeName].WriteLineAsync(FhirExport.Serialize(resource));
+                counts[resource.TypeName]++;
+            }
+        }
+        finally
+        {
+            foreach (var writer in writers.Values)
+            {
+                await writer.DisposeAsync();
+            }
+        }
+
+        var files = new List<ExportFile>();
+        foreach (var type in FhirExport.ResourceTypes)
+        {
+            files.Add(new ExportFile(type + ".ndjson", counts[type], await HashAsync(Path.Combine(folder, type + ".ndjson"), ct)));
+        }
+
+        var dictionary = Path.Combine(folder, "dictionary.csv");
+        string[][] entries =
+        [
+            ["Patient.ndjson", "Patient", "One per subject; id is the pseudonymous key (usubjid); gender only."],
+            ["ResearchSubject.ndjson", "ResearchSubject", "The subject's participation: status (candidate, on-study, withdrawn, off-study) and cohort."],
+            ["MedicationAdministration.ndjson", "MedicationAdministration", "Each IL-2 dose: product, route, dose in [iU] (UCUM); effective date shifted (study day 1 = 2000-01-01) or year only."],
+            ["Observation.ndjson", "Observation", "Tregs % of CD4+ (local code TREGPCD4, method = gating), CD4+ /uL (LOINC 24467-3), disease activity scores (urn:registry:instrument); dates shifted as above."],
+            ["AdverseEvent.ndjson", "AdverseEvent", "Each adverse event: MedDRA preferred term when coded, seriousness, outcome, shifted onset date; verbatim term only with free text."],
+        ];
+        await using (var stream = File.Create(dictionary))
+        using (var csv = CsvWriter.Create(stream, new CsvWriterOptions()))
+        {
+            csv.WriteHeader(["file", "resourceType", "meaning"]);
+            foreach (var entry in entries)
+            {
+                csv.WriteRecord(entry);
+            }
+        }
+
+        files.Add(new ExportFile("dictionary.csv", entries.Length, await HashAsync(dictionary, ct)));
+        return files;
+    }
+
     public static async Task<string> HashAsync(string path, CancellationToken ct)
     {
         await using var stream = File.OpenRead(path);

@@ -101,11 +101,9 @@ public static partial class ExportEndpoints
         }
 
         var format = request.Format ?? "csv";
-        if (format is not ("csv" or "parquet"))
+        if (format is not ("csv" or "parquet" or "fhir-ndjson"))
         {
-            errors.Add("format", format == "fhir-ndjson"
-                ? "FHIR NDJSON exports are not available yet: use csv or parquet."
-                : $"'{format}' is not a format: use csv or parquet.");
+            errors.Add("format", $"'{format}' is not a format: use csv, parquet or fhir-ndjson.");
         }
 
         var dates = request.Dates ?? "study-day";
@@ -175,7 +173,8 @@ public static partial class ExportEndpoints
 
         session.Record(caller, time, AuditActions.Download, exportId: exportId, detail: name);
         await session.SaveChangesAsync(ct);
-        var type = name.EndsWith(".parquet", StringComparison.Ordinal) ? "application/vnd.apache.parquet" : "text/csv";
+        var type = name.EndsWith(".parquet", StringComparison.Ordinal) ? "application/vnd.apache.parquet"
+            : name.EndsWith(".ndjson", StringComparison.Ordinal) ? "application/fhir+ndjson" : "text/csv";
         return Results.File(Path.Combine(options.Value.Directory, exportId.ToString("N"), name), type, name);
     }
 
@@ -213,8 +212,10 @@ public static class RunExportHandler
             var definition = record.Definition;
             var folder = Path.Combine(options.Value.Directory, record.Id.ToString("N"));
             var builder = new ExportBuilder(store, options.Value.Secret());
-            var tables = ExportTables.All(definition.Dates == "year", definition.IncludeFreeText);
-            var files = await ExportWriters.WriteAsync(folder, definition.Format, tables, builder.RowsAsync(definition, ct), null, ct);
+            var files = definition.Format == "fhir-ndjson"
+                ? await ExportWriters.WriteFhirAsync(folder, FhirResourcesAsync(builder, definition, ct), ct)
+                : await ExportWriters.WriteAsync(folder, definition.Format, ExportTables.All(definition.Dates == "year", definition.IncludeFreeText),
+                    builder.RowsAsync(definition, ct), null, ct);
             var at = await AsOfTimeAsync(session, definition.AsOfSequence, ct);
             record.Manifest = new ExportManifest(
                 new AsOf(definition.AsOfSequence, at), definition.Cohort, definition.Format, definition.Dates, definition.PseudonymScope,
@@ -232,9 +233,22 @@ public static class RunExportHandler
         await session.SaveChangesAsync(ct);
     }
 
+    public static async IAsyncEnumerable<Hl7.Fhir.Model.Resource> FhirResourcesAsync(ExportBuilder builder, ExportDefinition definition, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var (patient, key, state) in builder.PatientsAsync(definition, ct))
+        {
+            foreach (var resource in FhirExport.Resources(definition, patient, key, state))
+            {
+                yield return resource;
+            }
+        }
+    }
+
     public static string Describe(ExportDefinition d) =>
         $"Subjects keyed by HMAC-SHA256 over the pseudonym scope '{d.PseudonymScope}' and the patient (no subject code, stream id or name); " +
-        (d.Dates == "year" ? "dates as calendar years only; " : "dates as study days from the first dose (from enrolment if never dosed); ") +
+        (d.Dates == "year" ? "dates as calendar years only; "
+            : d.Format == "fhir-ndjson" ? "dates shifted so that study day 1 (the first dose; the enrolment if never dosed) is 2000-01-01; "
+            : "dates as study days from the first dose (from enrolment if never dosed); ") +
         "ages over 89 given as 90; " + (d.IncludeFreeText ? "free text (verbatim terms, drug names, reasons) INCLUDED as requested." : "no free text.");
 
     private static async Task<DateTimeOffset?> AsOfTimeAsync(IQuerySession session, long sequence, CancellationToken ct)

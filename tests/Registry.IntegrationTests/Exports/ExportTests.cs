@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using DuckDB.NET.Data;
+using Hl7.Fhir.Serialization;
 using Registry.Access;
 using Registry.IntegrationTests.Infrastructure;
 using Wolverine.Tracking;
@@ -167,6 +168,36 @@ public sealed class ExportTests(RegistryApp app) : ApiTest(app)
         using var ages = duck.CreateCommand();
         ages.CommandText = $"select age from read_parquet('{Path.Combine(folder, "dm.parquet")}')";
         Assert.Equal(90L, Convert.ToInt64(ages.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task fhir_output_parses_strictly_with_the_firely_sdk_one_ndjson_file_per_resource_type()
+    {
+        var status = await ExportAsync(Request(format: "fhir-ndjson"));
+        var files = status["manifest"]!["files"]!.AsArray();
+        Assert.Equal(["Patient.ndjson", "ResearchSubject.ndjson", "MedicationAdministration.ndjson", "Observation.ndjson", "AdverseEvent.ndjson", "dictionary.csv"],
+            files.Select(f => f!["name"]!.GetValue<string>()));
+
+        // The SDK's strict deserializer checks every element against the R4 model (types, cardinality, codes) and throws on any error.
+        var fhir = new System.Text.Json.JsonSerializerOptions().ForFhir(Hl7.Fhir.Model.ModelInfo.ModelInspector);
+        foreach (var file in files.Where(f => f!["name"]!.GetValue<string>().EndsWith(".ndjson", StringComparison.Ordinal)))
+        {
+            var text = await FileAsync(status, file!["name"]!.GetValue<string>());
+            var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal(file["rows"]!.GetValue<long>(), lines.Length);
+            foreach (var line in lines)
+            {
+                var resource = System.Text.Json.JsonSerializer.Deserialize<Hl7.Fhir.Model.Resource>(line, fhir)!;
+                Assert.Equal(file["name"]!.GetValue<string>().Replace(".ndjson", ""), resource.TypeName);
+            }
+
+            Assert.DoesNotContain("FR01-SECRET-7", text);
+            Assert.DoesNotContain("itchy", text);
+        }
+
+        var medication = await FileAsync(status, "MedicationAdministration.ndjson");
+        Assert.Contains("\"effectiveDateTime\":\"2000-01-01\"", medication);
+        Assert.Contains("shifted", status["manifest"]!["deIdentification"]!.GetValue<string>());
     }
 
     [Fact]

@@ -1,0 +1,112 @@
+using System.Text.Json;
+using JasperFx.CommandLine;
+using Marten;
+using Microsoft.Extensions.Options;
+using Registry.Cohorts;
+using Registry.Exports;
+using Registry.Infrastructure;
+using Spectre.Console;
+
+namespace Registry.Api.Commands;
+
+public sealed class ExportInput : NetCoreInput
+{
+    [Description("The folder to write the files and manifest.json into")]
+    public string OutFlag { get; set; } = "export";
+
+    [Description("csv, parquet or fhir-ndjson")]
+    public string FormatFlag { get; set; } = "csv";
+
+    [Description("Disease codes, comma separated (all when empty)")]
+    public string DiseasesFlag { get; set; } = "";
+
+    [Description("Site ids, comma separated (all when empty)")]
+    public string SitesFlag { get; set; } = "";
+
+    [Description("The event sequence to export as of (default: the projections' high-water mark)")]
+    public long AsOfFlag { get; set; } = -1;
+
+    [Description("study-day or year")]
+    public string DatesFlag { get; set; } = "study-day";
+
+    [Description("The pseudonym scope")]
+    public string ScopeFlag { get; set; } = "registry";
+
+    [Description("Include free text (verbatim terms, drug names, reasons)")]
+    public bool FreeTextFlag { get; set; }
+}
+
+[Description("Writes a de-identified cohort export to a folder, with a progress bar (as POST /api/exports does)")]
+public sealed class ExportCommand : JasperFxAsyncCommand<ExportInput>
+{
+    public override async Task<bool> Execute(ExportInput input)
+    {
+        using var host = input.BuildHost();
+        var store = host.Services.GetRequiredService<IDocumentStore>();
+        var options = host.Services.GetRequiredService<IOptions<ExportOptions>>().Value;
+        if (input.FormatFlag is not ("csv" or "parquet" or "fhir-ndjson") || input.DatesFlag is not ("study-day" or "year"))
+        {
+            AnsiConsole.MarkupLine("[red]--format is csv, parquet or fhir-ndjson; --dates is study-day or year.[/]");
+            return false;
+        }
+
+        await using var session = store.QuerySession();
+        var highWater = await ExportEndpoints.HighWaterMarkAsync(session, CancellationToken.None);
+        var asOf = input.AsOfFlag < 0 ? highWater : input.AsOfFlag;
+        if (asOf > highWater)
+        {
+            AnsiConsole.MarkupLine($"[red]The projected high-water mark is {highWater}; --as-of cannot be above it.[/]");
+            return false;
+        }
+
+        string[] List(string text) => text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var definition = new ExportDefinition(new CohortDefinition(List(input.DiseasesFlag), List(input.SitesFlag), null, null, null),
+            asOf, null, input.FormatFlag, input.DatesFlag, input.ScopeFlag, input.FreeTextFlag);
+        var builder = new ExportBuilder(store, options.Secret());
+        var folder = Path.GetFullPath(input.OutFlag);
+        var total = (await session.Query<Registry.Patients.Timeline.PatientRecord>().CountAsync()) is var n and > 0 ? n : 1;
+        IReadOnlyList<ExportFile> files = [];
+        await AnsiConsole.Progress().StartAsync(async progress =>
+        {
+            var task = progress.AddTask("Exporting patients", maxValue: total);
+            async IAsyncEnumerable<(Registry.Patients.PatientEnrolled, string, Registry.Patients.PatientState)> Counted()
+            {
+                await foreach (var patient in builder.PatientsAsync(definition, CancellationToken.None))
+                {
+                    task.Increment(1);
+                    yield return patient;
+                }
+            }
+
+            files = definition.Format == "fhir-ndjson"
+                ? await ExportWriters.WriteFhirAsync(folder, Flatten(Counted(), p => FhirExport.Resources(definition, p.Item1, p.Item2, p.Item3)), CancellationToken.None)
+                : await ExportWriters.WriteAsync(folder, definition.Format, ExportTables.All(definition.Dates == "year", definition.IncludeFreeText),
+                    Flatten(Counted(), p => ExportBuilder.Rows(definition, p.Item1, p.Item2, p.Item3)), null, CancellationToken.None);
+            task.Value = task.MaxValue;
+        });
+
+        var manifest = new ExportManifest(new AsOf(asOf, null), definition.Cohort, definition.Format, definition.Dates, definition.PseudonymScope,
+            definition.IncludeFreeText, RunExportHandler.Describe(definition), files, ExportEndpoints.Software);
+        await File.WriteAllTextAsync(Path.Combine(folder, "manifest.json"), JsonSerializer.Serialize(manifest, new JsonSerializerOptions(RegistryJson.Options) { WriteIndented = true }));
+        var table = new Spectre.Console.Table().AddColumns("file", "rows", "sha256");
+        foreach (var file in files)
+        {
+            table.AddRow(file.Name, file.Rows.ToString(System.Globalization.CultureInfo.InvariantCulture), file.Sha256[..16] + "…");
+        }
+
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"Written to [bold]{Markup.Escape(folder)}[/] as of sequence {asOf}.");
+        return true;
+    }
+
+    private static async IAsyncEnumerable<TOut> Flatten<TIn, TOut>(IAsyncEnumerable<TIn> source, Func<TIn, IEnumerable<TOut>> map)
+    {
+        await foreach (var item in source)
+        {
+            foreach (var output in map(item))
+            {
+                yield return output;
+            }
+        }
+    }
+}
