@@ -175,6 +175,97 @@ http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer
 var cohortsLatency = await LatencyAsync("/api/cohorts", 10);
 var profileLatency = await LatencyAsync("/api/safety/profile", 10);
 
+// 5. Time from an SAE's 201 to its appearance in the SAE clocks (the async daemon's lag), at this size.
+http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens.Issue("nurse-bench", Roles.Site, ["BE01"]));
+var lags = new List<double>();
+for (var i = 0; i < 20; i++)
+{
+    var aeId = Guid.NewGuid();
+    var today = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    var sae = new JsonObject
+    {
+        ["visitId"] = Guid.NewGuid(),
+        ["visitDate"] = today,
+        ["adverseEvents"] = new JsonArray(new JsonObject
+        {
+            ["adverseEventId"] = aeId,
+            ["onsetOn"] = today,
+            ["awareOn"] = today,
+            ["term"] = "pneumonia",
+            ["meddraPtCode"] = "10035664",
+            ["meddraSocCode"] = "10021881",
+            ["grade"] = 3,
+            ["seriousCriteria"] = new JsonArray("hospitalisation"),
+            ["causality"] = "possible",
+            ["expected"] = false,
+            ["outcome"] = "not-recovered",
+            ["actionTaken"] = "interrupted",
+        }),
+    };
+    (await http.PostAsync($"/api/patients/{patients[i % patients.Count]}/visits", Json(sae))).EnsureSuccessStatusCode();
+    var created = Stopwatch.GetTimestamp();
+    await using var session = store.QuerySession();
+    while (true)
+    {
+        var facts = await session.LoadAsync<Registry.Cohorts.PatientFacts>(patients[i % patients.Count]);
+        if (facts?.AeHistory.ContainsKey(aeId) == true)
+        {
+            break;
+        }
+
+        if (Stopwatch.GetElapsedTime(created) > TimeSpan.FromMinutes(2))
+        {
+            throw new TimeoutException("The SAE did not reach the clocks in two minutes.");
+        }
+
+        await Task.Yield();
+    }
+
+    lags.Add(Stopwatch.GetElapsedTime(created).TotalMilliseconds);
+}
+
+lags.Sort();
+var lagMedian = Percentile(lags.ToArray(), 0.5);
+var lagP95 = Percentile(lags.ToArray(), 0.95);
+
+// 6. Export of the whole cohort (every patient), CSV, as the background handler builds it: time and the process's peak memory.
+var exportOptions = new Registry.Exports.ExportOptions { Directory = Path.Combine(Path.GetTempPath(), $"bench-export-{Guid.NewGuid():N}"), PseudonymSecret = "benchmark-pseudonym-secret-0123456789abcdef" };
+var exportDefinition = new Registry.Exports.ExportDefinition(new Registry.Exports.CohortDefinition([], [], null, null, null),
+    await Registry.Exports.ExportEndpoints.HighWaterMarkAsync(store.QuerySession(), CancellationToken.None), null, "csv", "study-day", "bench", false);
+var exportBuilder = new Registry.Exports.ExportBuilder(store, exportOptions.Secret());
+decided.Clear();
+decided.TrimExcess();
+payloads.Clear();
+payloads.TrimExcess();
+GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+var memoryBefore = Environment.WorkingSet;
+var memoryPeak = memoryBefore;
+using var sampling = new CancellationTokenSource();
+var sampler = Task.Run(async () =>
+{
+    using var every = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+    try
+    {
+        while (await every.WaitForNextTickAsync(sampling.Token))
+        {
+            memoryPeak = Math.Max(memoryPeak, Environment.WorkingSet);
+        }
+    }
+    catch (OperationCanceledException)
+    {
+        // The export is done.
+    }
+});
+var exportClock = Stopwatch.StartNew();
+var exportFiles = await Registry.Exports.ExportWriters.WriteAsync(exportOptions.Directory, "csv", Registry.Exports.ExportTables.All(false, false),
+    exportBuilder.RowsAsync(exportDefinition, CancellationToken.None), null, CancellationToken.None);
+exportClock.Stop();
+await sampling.CancelAsync();
+await sampler;
+var exportPatients = exportFiles.Single(f => f.Name == "dm.csv").Rows;
+var exportRows = exportFiles.Where(f => f.Name != "dictionary.csv").Sum(f => f.Rows);
+Directory.Delete(exportOptions.Directory, recursive: true);
+
 var machine = $"{Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1 << 30)} GiB, {Cpu()}, {await PgVersionAsync(database.ConnectionString)}, .NET {Environment.Version}";
 var table = new StringBuilder();
 table.AppendLine("| clients | registry visits/s | registry events/s | median ms | p95 ms | p99 ms | raw Npgsql visits/s | raw median ms | raw p99 ms | registry / raw |");
@@ -212,6 +303,9 @@ var report = $"""
     | rebuild of PatientRecord (timelines), events/s | {totalEvents / rebuildTimeline.Elapsed.TotalSeconds:F0} | | |
     | `GET /api/cohorts`, median / p95 ms | {cohortsLatency.Median:F0} / {cohortsLatency.P95:F0} | | |
     | `GET /api/safety/profile`, median / p95 ms | {profileLatency.Median:F0} / {profileLatency.P95:F0} | | |
+    | SAE 201 → in the clocks (daemon lag), median / p95 ms (20 SAEs) | {lagMedian:F0} / {lagP95:F0} | | |
+    | export of the whole registry ({exportPatients} patients, {exportRows} rows, CSV), s | {exportClock.Elapsed.TotalSeconds:F1} | | |
+    | working set during the export, peak MiB (before it: {memoryBefore / 1048576}) | {memoryPeak / 1048576} | | |
     """;
 Console.WriteLine(report);
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);

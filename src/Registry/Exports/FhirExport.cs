@@ -116,7 +116,15 @@ public static class FhirExport
                 Event = @event,
                 DateElement = When(now.OnsetOn),
                 Seriousness = new CodeableConcept("http://terminology.hl7.org/CodeSystem/adverse-event-seriousness", now.SeriousCriteria.Count > 0 ? "serious" : "non-serious"),
-                Outcome = new CodeableConcept { Text = Kebab.Name(now.Outcome) },
+                Outcome = new CodeableConcept("http://terminology.hl7.org/CodeSystem/adverse-event-outcome", now.Outcome switch
+                {
+                    AeOutcome.Recovering => "recovering",
+                    AeOutcome.Recovered => "resolved",
+                    AeOutcome.RecoveredWithSequelae => "resolvedWithSequelae",
+                    AeOutcome.NotRecovered => "ongoing",
+                    AeOutcome.Fatal => "fatal",
+                    _ => "unknown",
+                }),
             };
         }
     }

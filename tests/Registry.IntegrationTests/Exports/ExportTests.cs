@@ -101,6 +101,28 @@ public sealed class ExportTests(RegistryApp app) : ApiTest(app)
     }
 
     [Fact]
+    public async Task an_export_as_of_a_time_resolves_it_to_a_sequence_and_leaves_out_what_came_after()
+    {
+        var before = await ExportAsync(Request());
+        var at = before["manifest"]!["asOf"]!["at"]!.GetValue<DateTimeOffset>();
+        await Nurse.PostAsync($"/api/patients/{_patientId}/voids", new JsonObject { ["entryId"] = _doseId, ["reason"] = "wrong patient" }, 201);
+        await App.WaitForProjectionsAsync();
+
+        var request = Request();
+        request["asOf"] = new JsonObject { ["sequence"] = null, ["at"] = at.ToString("O") };
+        var asOfTime = await ExportAsync(request);
+        var yesterday = Request();
+        yesterday["asOf"] = new JsonObject { ["sequence"] = null, ["at"] = DateTimeOffset.UtcNow.AddDays(-1).ToString("O") };
+        var empty = await ExportAsync(yesterday);
+
+        // The void came after that time: the dose is still there, exactly as in the first export.
+        Assert.Equal(Hashes(before), Hashes(asOfTime));
+        Assert.Equal(before["manifest"]!["asOf"]!["sequence"]!.GetValue<long>(), asOfTime["manifest"]!["asOf"]!["sequence"]!.GetValue<long>());
+        // Everything here was recorded today: as of yesterday the cohort is empty.
+        Assert.Equal(0, empty["manifest"]!["files"]![0]!["rows"]!.GetValue<long>());
+    }
+
+    [Fact]
     public async Task no_subject_code_birth_year_stream_id_or_free_text_by_default_and_ages_and_days_are_right()
     {
         var status = await ExportAsync(Request());
@@ -171,15 +193,18 @@ public sealed class ExportTests(RegistryApp app) : ApiTest(app)
     }
 
     [Fact]
-    public async Task fhir_output_parses_strictly_with_the_firely_sdk_one_ndjson_file_per_resource_type()
+    public async Task fhir_output_passes_the_firely_validator_one_ndjson_file_per_resource_type()
     {
         var status = await ExportAsync(Request(format: "fhir-ndjson"));
         var files = status["manifest"]!["files"]!.AsArray();
         Assert.Equal(["Patient.ndjson", "ResearchSubject.ndjson", "MedicationAdministration.ndjson", "Observation.ndjson", "AdverseEvent.ndjson", "dictionary.csv"],
             files.Select(f => f!["name"]!.GetValue<string>()));
 
-        // The SDK's strict deserializer checks every element against the R4 model (types, cardinality, codes) and throws on any error.
+        // The SDK's strict deserializer checks every element against the R4 model and throws on any error;
+        // then Firely's validator checks each resource against its R4 StructureDefinition.
         var fhir = new System.Text.Json.JsonSerializerOptions().ForFhir(Hl7.Fhir.Model.ModelInfo.ModelInspector);
+        var specification = new Hl7.Fhir.Specification.Source.CachedResolver(Hl7.Fhir.Specification.Source.ZipSource.CreateValidationSource());
+        var validator = new Firely.Fhir.Validation.Validator(specification, new Hl7.Fhir.Specification.Terminology.LocalTerminologyService(specification));
         foreach (var file in files.Where(f => f!["name"]!.GetValue<string>().EndsWith(".ndjson", StringComparison.Ordinal)))
         {
             var text = await FileAsync(status, file!["name"]!.GetValue<string>());
@@ -189,6 +214,9 @@ public sealed class ExportTests(RegistryApp app) : ApiTest(app)
             {
                 var resource = System.Text.Json.JsonSerializer.Deserialize<Hl7.Fhir.Model.Resource>(line, fhir)!;
                 Assert.Equal(file["name"]!.GetValue<string>().Replace(".ndjson", ""), resource.TypeName);
+                var outcome = validator.Validate(resource);
+                var problems = outcome.Issue.Where(i => i.Severity is Hl7.Fhir.Model.OperationOutcome.IssueSeverity.Error or Hl7.Fhir.Model.OperationOutcome.IssueSeverity.Fatal).ToList();
+                Assert.True(problems.Count == 0, $"{resource.TypeName}/{resource.Id}: {string.Join("; ", problems.Select(p => p.Details?.Text ?? p.Diagnostics))}");
             }
 
             Assert.DoesNotContain("FR01-SECRET-7", text);
