@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Npgsql;
 using Registry.Access;
+using Registry.Cohorts;
 using Registry.Infrastructure;
 using Registry.Testing;
 
@@ -113,7 +114,8 @@ foreach (var patient in generator.Patients(int.MaxValue, 20))
     }
 }
 
-Console.WriteLine($"Generated {decided.Count} patients, {decidedEvents} events");
+var decidedPatients = decided.Count;
+Console.WriteLine($"Generated {decidedPatients} patients, {decidedEvents} events");
 var importClock = Stopwatch.StartNew();
 foreach (var batch in decided.Chunk(500))
 {
@@ -163,7 +165,7 @@ Console.WriteLine($"Bulk import {importRate:F0} events/s, raw COPY {copyRate:F0}
 var totalEvents = await CountEventsAsync(database.ConnectionString);
 var coordinator = app.Services.GetRequiredService<Marten.Events.Daemon.Coordination.IProjectionCoordinator>();
 var rebuildFacts = Stopwatch.StartNew();
-await coordinator.DaemonForMainDatabase().RebuildProjectionAsync<Registry.Cohorts.PatientFactsProjection>(TimeSpan.FromMinutes(30), CancellationToken.None);
+await coordinator.RebuildAndResumeAsync<Registry.Cohorts.PatientFactsProjection>("PatientFacts:All", TimeSpan.FromMinutes(30), CancellationToken.None);
 rebuildFacts.Stop();
 var rebuildTimeline = Stopwatch.StartNew();
 await coordinator.DaemonForMainDatabase().RebuildProjectionAsync<Registry.Patients.Timeline.PatientRecordProjection>(TimeSpan.FromMinutes(30), CancellationToken.None);
@@ -290,7 +292,7 @@ var report = $"""
 
     ## Bulk import, rebuild and figures at size
 
-    The synthetic basket registry ({decided.Count} patients at 20 sites, {decidedEvents} events, every step
+    The synthetic basket registry ({decidedPatients} patients at 20 sites, {decidedEvents} events, every step
     decided by the API's rules first) appended with the store's COPY-based bulk append, beside raw binary
     COPY of the same JSON payloads into a plain table. Then a full rebuild of each projection over the
     whole log ({totalEvents} events, including the visits above), and the figures' latency at that size

@@ -27,7 +27,7 @@ public sealed class RebuildConsistencyTests(RegistryApp app) : ApiTest(app)
         var live = await SnapshotAsync();
 
         var coordinator = Host.Services.GetRequiredService<Marten.Events.Daemon.Coordination.IProjectionCoordinator>();
-        await coordinator.DaemonForMainDatabase().RebuildProjectionAsync<PatientFactsProjection>(CancellationToken.None);
+        await coordinator.RebuildAndResumeAsync<PatientFactsProjection>($"{ProjectionProgress.PatientFacts}:All", TimeSpan.FromMinutes(2), CancellationToken.None);
         await App.WaitForProjectionsAsync();
         var rebuilt = await SnapshotAsync();
 
@@ -35,6 +35,13 @@ public sealed class RebuildConsistencyTests(RegistryApp app) : ApiTest(app)
         Assert.Equal(live.Facts, rebuilt.Facts);
         Assert.Equal(live.Figures, rebuilt.Figures);
         Assert.Contains("\"treated\"", live.Figures);
+
+        // And the daemon goes on after the rebuild: a new patient reaches the facts.
+        await App.Admin.RegisterSiteAsync("FR01");
+        var patientId = await App.As(Roles.Site, "FR01").EnrolAsync(Requests.Enrolment());
+        await App.WaitForProjectionsAsync();
+        await using var session = App.Store.QuerySession();
+        Assert.NotNull(await session.LoadAsync<PatientFacts>(patientId));
     }
 
     [Fact]
