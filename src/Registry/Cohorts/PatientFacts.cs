@@ -64,6 +64,9 @@ public sealed class PatientFacts
     /// <summary>Each adverse event's states over time, in the order recorded.</summary>
     public Dictionary<Guid, List<AeMoment>> AeHistory { get; set; } = [];
 
+    /// <summary>Whether any adverse event of the patient has ever been serious: the SAE clocks read only these patients.</summary>
+    public bool HadSeriousAdverseEvent { get; set; }
+
     public long LastSequence { get; set; }
 
     [JsonIgnore]
@@ -179,6 +182,7 @@ public sealed class PatientFactsProjection : SingleStreamProjection<PatientFacts
             }
 
             history.Add(new AeMoment(e.Timestamp, e.Sequence, change, now, reportedOn));
+            snapshot.HadSeriousAdverseEvent |= now is { SeriousCriteria.Count: > 0 };
         }
 
         snapshot.LastSequence = e.Sequence;

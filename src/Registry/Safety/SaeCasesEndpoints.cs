@@ -223,7 +223,7 @@ public static class SaeCasesEndpoints
 
     public static async Task<IReadOnlyList<SaeClock>> LoadClocksAsync(IQuerySession session, TimeProvider time, CancellationToken ct)
     {
-        var patients = await session.Query<PatientFacts>().ToListAsync(ct);
+        var patients = await session.Query<PatientFacts>().Where(p => p.HadSeriousAdverseEvent).ToListAsync(ct);
         var cases = (await session.Query<SaeCaseRecord>().ToListAsync(ct)).ToDictionary(c => c.AdverseEventId);
         var zones = (await session.Query<Site>().ToListAsync(ct)).ToDictionary(s => s.Id, s => s.TimeZone);
         return SaeClocks.All(patients, cases, zones, time.GetUtcNow()).OrderBy(c => c.RecordedAt).ToList();

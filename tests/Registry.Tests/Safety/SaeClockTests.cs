@@ -182,6 +182,19 @@ public sealed class SaeClockTests
     }
 
     [Fact]
+    public void only_patients_whose_events_were_ever_serious_are_read_for_the_clocks()
+    {
+        Record(Start, new AdverseEventRecorded(AeId, Guid.NewGuid(), new DateOnly(2026, 11, 2), Report([], expected: true, grade: 1)));
+        Assert.False(_facts!.HadSeriousAdverseEvent);
+
+        Record(Start.AddDays(1), new AdverseEventFollowedUp(Guid.NewGuid(), new AeFollowUpData(AeId, new DateOnly(2026, 11, 3), 3, [SeriousCriterion.Hospitalisation], null, null, null, null)));
+        Record(Start.AddDays(2), new EntryVoided(AeId, "other patient"));
+
+        // Voided later, it stays among the cases: its clock shows it closed and downgraded.
+        Assert.True(_facts!.HadSeriousAdverseEvent);
+    }
+
+    [Fact]
     public void a_voided_sae_is_closed_and_downgraded()
     {
         Record(Start, new AdverseEventRecorded(AeId, Guid.NewGuid(), new DateOnly(2026, 11, 2), Report([SeriousCriterion.Hospitalisation])));
