@@ -154,22 +154,6 @@ public static class EntryKinds
     public const string NotDone = "not-done";
     public const string Withdrawal = "withdrawal";
     public const string Completion = "completion";
-
-    /// <summary>The .NET type of an entry kind's values.</summary>
-    public static Type DataType(string kind) => kind switch
-    {
-        Dose => typeof(DoseData),
-        DoseHeld => typeof(DoseHoldData),
-        Treg => typeof(TregData),
-        Score => typeof(ScoreData),
-        AdverseEvent => typeof(AdverseEventData),
-        AeFollowUp => typeof(AeFollowUpData),
-        Conmed => typeof(ConmedData),
-        NotDone => typeof(NotDoneData),
-        Withdrawal => typeof(WithdrawalData),
-        Completion => typeof(CompletionData),
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown entry kind"),
-    };
 }
 
 /// <summary>A new entry as an event brings it: the facts both the write model and the timeline keep.</summary>
