@@ -167,6 +167,23 @@ public sealed class EnrolmentTests(RegistryApp app) : ApiTest(app)
     }
 
     [Fact]
+    public async Task enrolments_racing_for_one_subject_code_give_one_patient_and_409s_naming_it()
+    {
+        var results = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ =>
+            Nurse.SendAsync(HttpMethod.Post, "/api/patients", Requests.Enrolment("FR01", "FR01-RACE"), 0, s => s.IgnoreStatusCode())));
+
+        var created = Assert.Single(results, r => r.Context.Response.StatusCode == 201);
+        var winner = JsonNode.Parse(await created.ReadAsTextAsync())!["patientId"]!.GetValue<Guid>();
+        foreach (var loser in results.Where(r => r.Context.Response.StatusCode != 201))
+        {
+            Assert.Equal(409, loser.Context.Response.StatusCode);
+            Assert.Equal(winner, JsonNode.Parse(await loser.ReadAsTextAsync())!["patientId"]!.GetValue<Guid>());
+        }
+
+        Assert.Single(await Nurse.GetJsonArrayAsync("/api/patients"));
+    }
+
+    [Fact]
     public async Task the_same_subject_code_at_another_site_is_another_patient()
     {
         await App.Admin.RegisterSiteAsync("DE01", "Europe/Berlin");
