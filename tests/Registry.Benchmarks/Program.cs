@@ -233,7 +233,7 @@ var lagP95 = Percentile(lags.ToArray(), 0.95);
 // 6. Export of the whole cohort (every patient), CSV, as the background handler builds it: time and the process's peak memory.
 var exportOptions = new Registry.Exports.ExportOptions { Directory = Path.Combine(Path.GetTempPath(), $"bench-export-{Guid.NewGuid():N}"), PseudonymSecret = "benchmark-pseudonym-secret-0123456789abcdef" };
 var exportDefinition = new Registry.Exports.ExportDefinition(new Registry.Exports.CohortDefinition([], [], null, null, null),
-    await Registry.Exports.ExportEndpoints.HighWaterMarkAsync(store.QuerySession(), CancellationToken.None), null, "csv", "study-day", "bench", false);
+    await Registry.Cohorts.ProjectionProgress.HighWaterMarkAsync(store.QuerySession(), CancellationToken.None), null, "csv", "study-day", "bench", false);
 var exportBuilder = new Registry.Exports.ExportBuilder(store, exportOptions.Secret());
 decided.Clear();
 decided.TrimExcess();

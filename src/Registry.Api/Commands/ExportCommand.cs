@@ -51,7 +51,7 @@ public sealed class ExportCommand : JasperFxAsyncCommand<ExportInput>
         }
 
         await using var session = store.QuerySession();
-        var highWater = await ExportEndpoints.HighWaterMarkAsync(session, CancellationToken.None);
+        var highWater = await ProjectionProgress.HighWaterMarkAsync(session, CancellationToken.None);
         var asOf = input.AsOfFlag < 0 ? highWater : input.AsOfFlag;
         if (asOf > highWater)
         {

@@ -28,6 +28,14 @@ public static class ProjectionProgress
         return new AsOf(reader.GetInt64(0), await reader.IsDBNullAsync(1, ct) ? null : reader.GetFieldValue<DateTimeOffset>(1));
     }
 
+    /// <summary>The store's high-water mark: the sequence up to which the async projections can read the log.</summary>
+    public static async Task<long> HighWaterMarkAsync(IQuerySession session, CancellationToken ct)
+    {
+        var rows = await session.QueryAsync<long>(
+            $"select coalesce(max(last_seq_id), 0) from {RegistryHosting.SchemaName}.mt_event_progression where name = 'HighWaterMark'", ct);
+        return rows.FirstOrDefault();
+    }
+
     /// <summary>How many events a projection is behind the store's high-water mark.</summary>
     public static async Task<long> LagAsync(IQuerySession session, string projection, CancellationToken ct)
     {

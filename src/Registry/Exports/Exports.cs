@@ -123,7 +123,7 @@ public static partial class ExportEndpoints
             errors.Add("asOf", "Give the point of the log as a sequence or as a time, not both.");
         }
 
-        var highWater = await HighWaterMarkAsync(session, ct);
+        var highWater = await ProjectionProgress.HighWaterMarkAsync(session, ct);
         if (request.AsOf?.Sequence is { } sequence && (sequence < 0 || sequence > highWater))
         {
             errors.Add("asOf.sequence", $"The log's projected high-water mark is {highWater}; an export can be taken as of 0 to {highWater}.");
@@ -176,13 +176,6 @@ public static partial class ExportEndpoints
         var type = name.EndsWith(".parquet", StringComparison.Ordinal) ? "application/vnd.apache.parquet"
             : name.EndsWith(".ndjson", StringComparison.Ordinal) ? "application/fhir+ndjson" : "text/csv";
         return Results.File(Path.Combine(options.Value.Directory, exportId.ToString("N"), name), type, name);
-    }
-
-    public static async Task<long> HighWaterMarkAsync(IQuerySession session, CancellationToken ct)
-    {
-        var rows = await session.QueryAsync<long>(
-            $"select coalesce(max(last_seq_id), 0) from {RegistryHosting.SchemaName}.mt_event_progression where name = 'HighWaterMark'", ct);
-        return rows.FirstOrDefault();
     }
 
     private static async Task<long> SequenceAtAsync(IQuerySession session, DateTimeOffset at, CancellationToken ct)

@@ -44,13 +44,12 @@ public sealed class TokenTests(RegistryApp app) : ApiTest(app)
         var result = await new ApiClient(Host, token).GetAsync("/api/catalogue", 401);
 
         var challenge = result.Context.Response.Headers.WWWAuthenticate.ToString();
-        Assert.Equal("Bearer", challenge);
+        Assert.True(challenge == "Bearer", $"{why}: the challenge says '{challenge}', more than 'Bearer'");
         var body = await result.ReadAsTextAsync();
         Assert.DoesNotContain("expired", body, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("signature", body, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("issuer", body, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("audience", body, StringComparison.OrdinalIgnoreCase);
-        Assert.False(string.IsNullOrEmpty(why));
     }
 
     [Fact]
