@@ -88,6 +88,10 @@ public sealed class AccessMatrixTests(RegistryApp app) : ApiTest(app)
         new("/api/exports/{exportId}", "GET", $"/api/exports/{Guid.Empty}", _ => null, [401, 403, 403, 403, 404, 403]),
         new("/api/exports/{exportId}/files/{name}", "GET", $"/api/exports/{Guid.Empty}/files/dm.csv", _ => null, [401, 403, 403, 403, 404, 403]),
         new("/api/audit", "GET", "/api/audit", _ => null, [401, 403, 403, 403, 403, 200]),
+        new("/api/worklist", "GET", "/api/worklist", _ => null, [401, 200, 403, 403, 403, 403]),
+        new("/api/worklist", "GET", "/api/worklist?siteId=DE01", _ => null, [401, 403, 403, 403, 403, 403]),
+        new("/api/sites/{siteId}", "GET", "/api/sites/FR01", _ => null, [401, 200, 200, 200, 200, 200]),
+        new("/api/sites/{siteId}", "GET", "/api/sites/DE01", _ => null, [401, 403, 200, 200, 200, 200]),
     ];
 
     public static TheoryData<int, string> Cases()

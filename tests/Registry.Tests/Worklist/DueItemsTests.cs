@@ -1,0 +1,143 @@
+using JasperFx.Events;
+using Registry.Cohorts;
+using Registry.Patients;
+using Registry.Patients.Timeline;
+using Registry.Patients.Worklist;
+
+namespace Registry.Tests.Worklist;
+
+/// <summary>The worklist's due items, from a patient's events folded into the record, in memory.</summary>
+public sealed class DueItemsTests
+{
+    private static readonly Guid PatientId = Guid.CreateVersion7();
+    private static readonly DateOnly Enrolled = new(2026, 11, 1);
+    private static readonly ResponseOptions Response = new();
+
+    private static DateOnly D(int day) => new(2026, 11, day);
+
+    private static PatientRecord Given(Regimen regimen, params object[] events)
+    {
+        var projection = new PatientRecordProjection();
+        var all = new object[] { new PatientEnrolled(PatientId, "FR01", "FR01-0001", "sle", 1980, Sex.Female, Enrolled, "v1", TherapyLine.Addon, CareSetting.Routine, regimen) }
+            .Concat(events);
+        PatientRecord? record = null;
+        var version = 0;
+        foreach (var data in all)
+        {
+            var e = (IEvent)Activator.CreateInstance(typeof(Event<>).MakeGenericType(data.GetType()), data)!;
+            e.Version = ++version;
+            e.Timestamp = new DateTimeOffset(2026, 11, 10, 8, 0, 0, TimeSpan.Zero).AddHours(version);
+            record = projection.Evolve(record, PatientId, e);
+        }
+
+        return record!;
+    }
+
+    private static DoseAdministered Dose(DateOnly on, Guid? id = null) =>
+        new(id ?? Guid.CreateVersion7(), Guid.CreateVersion7(), on, new DoseData(on, null, 1_000_000, DoseRoute.Subcutaneous, "aldesleukin", null, DosePhase.Induction, false));
+
+    private static DueItem NextDose(PatientRecord record, DateOnly today) =>
+        DueItems.For(record, today, Response).Single(i => i.Item == "dose");
+
+    [Fact]
+    public void a_weekly_maintenance_regimen_without_induction_is_due_seven_days_after_each_dose()
+    {
+        var record = Given(new Regimen(0, 7), Dose(D(2)));
+
+        var next = NextDose(record, D(3));
+
+        Assert.Equal(D(9), next.DueOn);
+        Assert.Equal("maintenance", next.Phase);
+        Assert.Equal(8, next.StudyDay);
+        Assert.Equal(DueStates.Upcoming, next.State);
+    }
+
+    [Fact]
+    public void a_missed_induction_day_stays_due_and_the_schedule_follows_the_day_the_dose_was_given()
+    {
+        var record = Given(Regimen.Default, Dose(D(2)), Dose(D(3)));
+        Assert.Equal((D(4), DueStates.Overdue), (NextDose(record, D(5)).DueOn, NextDose(record, D(5)).State));
+
+        record = Given(Regimen.Default, Dose(D(2)), Dose(D(3)), Dose(D(5)));
+        Assert.Equal((D(6), "induction", 5), (NextDose(record, D(5)).DueOn, NextDose(record, D(5)).Phase, NextDose(record, D(5)).StudyDay));
+
+        record = Given(Regimen.Default, Dose(D(2)), Dose(D(3)), Dose(D(5)), Dose(D(6)));
+        Assert.Equal((D(20), "maintenance"), (NextDose(record, D(6)).DueOn, NextDose(record, D(6)).Phase));
+    }
+
+    [Fact]
+    public void a_voided_dose_counts_nowhere()
+    {
+        var wrong = Guid.CreateVersion7();
+        var record = Given(Regimen.Default, Dose(D(2)), Dose(D(3), wrong), new EntryVoided(wrong, "wrong patient"));
+
+        Assert.Equal(D(3), NextDose(record, D(3)).DueOn);
+        Assert.Equal(DueStates.Due, NextDose(record, D(3)).State);
+    }
+
+    [Fact]
+    public void a_held_dose_is_the_anchor_of_the_next_one()
+    {
+        var record = Given(Regimen.Default, Dose(D(2)), Dose(D(3)), Dose(D(4)), Dose(D(5)), Dose(D(6)),
+            new DoseHeld(Guid.CreateVersion7(), Guid.CreateVersion7(), D(20), new DoseHoldData(D(20), HoldReason.AdverseEvent, "fever")));
+
+        Assert.Equal(D(20).AddDays(14), NextDose(record, D(21)).DueOn);
+    }
+
+    [Fact]
+    public void a_first_dose_not_done_is_asked_for_again_the_next_day()
+    {
+        var record = Given(Regimen.Default,
+            new PlannedItemNotDone(Guid.CreateVersion7(), Guid.CreateVersion7(), D(1), new NotDoneData(NotDoneItem.Dose, D(1), "product not delivered")));
+
+        Assert.Equal(D(2), NextDose(record, D(5)).DueOn);
+        Assert.Equal(DueStates.Overdue, NextDose(record, D(5)).State);
+    }
+
+    [Fact]
+    public void the_day_8_sample_is_not_asked_for_before_its_window_opens()
+    {
+        var record = Given(Regimen.Default, Dose(D(2)));
+
+        Assert.DoesNotContain(DueItems.For(record, D(6), Response), i => i.Item == "treg-sample");
+        var due = Assert.Single(DueItems.For(record, D(7), Response), i => i.Item == "treg-sample");
+        Assert.Equal(D(9), due.DueOn);
+        Assert.Equal(DueStates.Due, due.State);
+        Assert.Equal(DueStates.Overdue, Assert.Single(DueItems.For(record, D(12), Response), i => i.Item == "treg-sample").State);
+    }
+
+    [Fact]
+    public void a_sample_outside_the_window_does_not_count_as_the_day_8_sample()
+    {
+        var record = Given(Regimen.Default, Dose(D(2)),
+            new TregMeasured(Guid.CreateVersion7(), Guid.CreateVersion7(), D(12), new TregData(D(12), 9m, Gating.Cd4Cd25Foxp3, null, null, null, null)));
+
+        Assert.Contains(DueItems.For(record, D(12), Response), i => i.Item == "treg-sample");
+    }
+
+    [Fact]
+    public void a_completed_patient_has_nothing_due()
+    {
+        var record = Given(Regimen.Default, Dose(D(2)), new PatientCompleted(Guid.CreateVersion7(), new CompletionData(D(10))));
+
+        Assert.Empty(DueItems.For(record, D(20), Response));
+    }
+
+    [Fact]
+    public void an_adverse_event_made_serious_by_a_correction_starts_the_site_clock_at_the_correction()
+    {
+        var aeId = Guid.CreateVersion7();
+        var report = new AdverseEventData(D(3), D(4), "fever", null, null, 2, [], Causality.Possible, true, AeOutcome.Recovering, ActionTaken.None, null);
+        var serious = EntryJson.ToJson(report with { SeriousCriteria = [SeriousCriterion.Hospitalisation] });
+        var record = Given(Regimen.Default, Dose(D(2)),
+            new AdverseEventRecorded(aeId, Guid.CreateVersion7(), D(4), report),
+            new EntryCorrected(aeId, EntryKinds.AdverseEvent, new System.Text.Json.Nodes.JsonObject { ["seriousCriteria"] = new System.Text.Json.Nodes.JsonArray("hospitalisation") },
+                serious, CorrectionReason.SourceUpdated, "discharge letter"));
+
+        var sae = Assert.Single(DueItems.SeriousEvents(record, TimeZoneInfo.Utc));
+
+        Assert.Equal(record.History[aeId][1].At, sae.RecordedAt);
+        Assert.Equal(new DateTimeOffset(2026, 11, 5, 23, 59, 59, TimeSpan.Zero), sae.SiteDueAt);
+        Assert.True(sae.SiteLate);
+    }
+}
