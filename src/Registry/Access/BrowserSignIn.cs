@@ -19,11 +19,21 @@ namespace Registry.Access;
 /// header); every write needs a bearer token, so a cookie can never be used to forge one. In
 /// Development the sign-in page also offers demo users; never in Production.
 /// </summary>
+/// <summary>A short-lived bearer token for a signed-in page's own API calls, with who it is for.</summary>
+public sealed record PageToken(string Token, DateTimeOffset ExpiresAt, string UserId, string Role, IReadOnlyList<string> Sites);
+
 public static class BrowserSignIn
 {
     public const string Scheme = "registry";
     public const string SignInPath = "/signin";
     public const string CookieName = "registry.session";
+    public const string TokenPath = "/signin/token";
+
+    /// <summary>How long a token handed to a page's scripts lives (never beyond the cookie).</summary>
+    public static readonly TimeSpan PageTokenLifetime = TimeSpan.FromMinutes(15);
+
+    /// <summary>Where a user lands after signing in: site staff on their worklist, the others on the safety dashboard.</summary>
+    public static string HomeOf(Caller caller) => caller.Role == Roles.Site ? "/site" : "/dashboard";
 
     public static void AddBrowserSignIn(this AuthenticationBuilder authentication)
     {
@@ -92,8 +102,33 @@ public static class BrowserSignIn
             var identity = new ClaimsIdentity(result.ClaimsIdentity.Claims, CookieAuthenticationDefaults.AuthenticationScheme, Claims.Subject, Claims.Role);
             await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
             var returnUrl = form["returnUrl"].ToString();
-            return Results.Redirect(returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal) ? returnUrl : "/dashboard");
+            return Results.Redirect(returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal) && returnUrl != "/"
+                ? returnUrl
+                : HomeOf(Caller.From(new ClaimsPrincipal(identity))));
         }).AllowAnonymous().DisableAntiforgery();
+        app.MapGet(TokenPath, async (HttpContext http, TokenIssuer issuer, TimeProvider time) =>
+        {
+            // Only the cookie is exchanged: a page's scripts need a bearer token for writes, and a
+            // bearer token has no need of this.
+            var session = await http.AuthenticateAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            if (!session.Succeeded || session.Principal.FindFirst(Claims.Subject) is null)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Sign in first.");
+            }
+
+            var caller = Caller.From(session.Principal);
+            var now = time.GetUtcNow();
+            var cookieEnds = session.Properties?.ExpiresUtc ?? now + PageTokenLifetime;
+            var lifetime = cookieEnds - now < PageTokenLifetime ? cookieEnds - now : PageTokenLifetime;
+            if (lifetime <= TimeSpan.Zero)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Your session has ended; sign in again.");
+            }
+
+            http.Response.Headers.CacheControl = "no-store";
+            return Results.Ok(new PageToken(issuer.Issue(caller.UserId, caller.Role, caller.Sites, lifetime), now + lifetime,
+                caller.UserId, caller.Role, caller.Sites.Order(StringComparer.Ordinal).ToList()));
+        }).AllowAnonymous();
         app.MapPost("/signout", async (HttpContext http) =>
         {
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
@@ -103,7 +138,7 @@ public static class BrowserSignIn
 
     private static string SignInPage(bool development, string? returnUrl, string? error)
     {
-        var encodedReturn = System.Net.WebUtility.HtmlEncode(returnUrl ?? "/dashboard");
+        var encodedReturn = System.Net.WebUtility.HtmlEncode(returnUrl ?? "/");
         var demo = development
             ? """
               <section aria-labelledby="demo-heading">

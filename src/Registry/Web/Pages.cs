@@ -17,8 +17,16 @@ public static class Pages
 
     public static void MapPages(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/", () => Results.Redirect("/dashboard")).AllowAnonymous();
+        app.MapGet("/", (System.Security.Claims.ClaimsPrincipal user) => Results.Redirect(BrowserSignIn.HomeOf(Caller.From(user))))
+            .RequireAuthorization(Policies.AnyRole);
         app.MapGet("/dashboard", () => Asset("dashboard.html")).RequireAuthorization(Policies.Safety);
+
+        // Site data entry. The pages are shells: their data comes from the API with the caller's own
+        // rights, so a patient of another site is the API's 404 on the page.
+        app.MapGet("/site", () => Asset("worklist.html")).RequireAuthorization(Policies.SiteStaff);
+        app.MapGet("/site/enrol", () => Asset("enrol.html")).RequireAuthorization(Policies.SiteStaff);
+        app.MapGet("/site/patients/{patientId:guid}", () => Asset("patient.html")).RequireAuthorization(Policies.ReadPatients);
+        app.MapGet("/site/patients/{patientId:guid}/visit", () => Asset("visit.html")).RequireAuthorization(Policies.SiteStaff);
         app.MapGet("/ui/{file}", (string file) => Asset(file)).AllowAnonymous();
     }
 

@@ -1,0 +1,53 @@
+// The enrolment form: the fields of API.md's enrolment, the server's errors beside them.
+import { $, h, api, initHeader, status, renderField, readField, showProblem, problemOf } from "./site.js";
+
+const form = $("#enrol");
+
+async function start() {
+  const session = await initHeader();
+  const catalogue = await api("GET", "/api/catalogue");
+  const sites = await Promise.all(session.sites.map((id) => api("GET", `/api/sites/${encodeURIComponent(id)}`)));
+  const known = sites.filter((s) => s.ok).map((s) => s.data);
+  const today = known[0]?.today ?? new Date().toISOString().slice(0, 10);
+  const fields = [
+    { name: "siteId", label: "Site", type: "select", options: known.map((s) => [s.siteId, `${s.siteId} – ${s.name}`]), initial: known.length === 1 ? known[0].siteId : "" },
+    { name: "subjectCode", label: "Subject code", type: "text", hint: "The site's own code, e.g. FR01-0007." },
+    { name: "diseaseCode", label: "Disease", type: "select", options: catalogue.data.diseases.map((d) => [d.code, d.name]) },
+    { name: "birthYear", label: "Year of birth", type: "integer" },
+    { name: "sex", label: "Sex", type: "select", options: [["female", "female"], ["male", "male"], ["other", "other"], ["unknown", "unknown"]] },
+    { name: "enrolledOn", label: "Enrolment date", type: "date", initial: today },
+    { name: "consentVersion", label: "Consent form version", type: "text" },
+    { name: "therapyLine", label: "IL-2 given", type: "select", options: [["standalone", "alone (first line)"], ["addon", "as an add-on to other drugs"]] },
+    { name: "setting", label: "Care setting", type: "select", options: [["routine", "routine care"], ["trial", "clinical trial"]] },
+    { name: "regimen.inductionDays", label: "Induction days", type: "integer", initial: "5", hint: "Daily doses from day 1." },
+    { name: "regimen.maintenanceIntervalDays", label: "Maintenance interval (days)", type: "integer", initial: "14", hint: "Days between maintenance doses; drives the worklist's due doses." },
+  ];
+  $("#fields").replaceChildren(...fields.map((f) => renderField(f, f.name, f.initial)));
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const values = Object.fromEntries(fields.map((f) => [f.name, readField(f, form)]));
+    const request = { ...values, regimen: { inductionDays: values["regimen.inductionDays"], maintenanceIntervalDays: values["regimen.maintenanceIntervalDays"] } };
+    delete request["regimen.inductionDays"];
+    delete request["regimen.maintenanceIntervalDays"];
+    status("Enrolling…");
+    const result = await api("POST", "/api/patients", request);
+    if (result.status === 201) {
+      location.href = `/site/patients/${result.data.patientId}`;
+      return;
+    }
+    const problem = problemOf(result);
+    if (result.status === 409 && problem.patientId) {
+      showProblem(form, { ...problem, errors: { subjectCode: [problem.detail || problem.title] } });
+      form.querySelector(".error-summary").append(h("p", null, h("a", { href: `/site/patients/${problem.patientId}` }, "Open the patient already enrolled with this code")));
+    } else if (result.status === 403) {
+      showProblem(form, { ...problem, errors: { siteId: [problem.detail || problem.title] } });
+    } else {
+      showProblem(form, problem);
+    }
+    status("Not enrolled: see the messages on the form.", "error");
+  });
+  status("");
+}
+
+start().catch((e) => status(String(e.message || e), "error"));

@@ -1,0 +1,202 @@
+// A patient's timeline: every entry with its status and history; corrections, voids, adverse-event
+// follow-ups, withdrawal and completion from here, each with the reason the registry requires.
+import { $, h, api, uuid, initHeader, status, patientIdFromPath, KINDS, KIND_NAMES, VOCAB, renderField, readEntry, showProblem, problemOf, summarise, formatInstant } from "./site.js";
+
+const patientId = patientIdFromPath();
+let patient = null;
+let isSite = false;
+const ctx = { visitDate: "", instruments: [], timeZone: "UTC" };
+
+const row = (label, value) => [h("dt", null, label), h("dd", null, value ?? "–")];
+
+function renderSummary() {
+  const p = patient;
+  document.title = `${p.subjectCode} · Registry`;
+  $("#title").textContent = `Patient ${p.subjectCode}`;
+  $("#summary").replaceChildren(
+    ...row("Site", p.siteId), ...row("Disease", p.diseaseCode), ...row("Status", p.status), ...row("Enrolled", p.enrolledOn),
+    ...row("First dose", p.firstDoseOn), ...row("Last visit", p.lastVisitOn),
+    ...row("Regimen", `${p.regimen.inductionDays} induction days, then every ${p.regimen.maintenanceIntervalDays} days`),
+    ...row("Year of birth, sex", `${p.birthYear}, ${p.sex}`), ...row("Therapy", `${p.therapyLine}, ${p.setting}`));
+  const link = $("#new-visit");
+  if (link) link.href = `/site/patients/${patientId}/visit`;
+}
+
+function closePanels() {
+  document.querySelectorAll("tr.panel").forEach((tr) => tr.remove());
+}
+
+/** Opens a panel row under an entry's row; the panel's first control gets the focus. */
+function openPanel(after, content, focusTarget) {
+  closePanels();
+  const tr = h("tr", { class: "panel" }, h("td", { colspan: "6" }, content));
+  after.after(tr);
+  (focusTarget ? focusTarget(tr) : tr.querySelector("input, select, textarea, button"))?.focus();
+  return tr;
+}
+
+const labelOf = (kind, field) => KINDS[kind]?.fields.find((f) => f.name === field)?.label || field;
+const shown = (value) => (value === null || value === undefined ? "(none)" : Array.isArray(value) ? value.join(", ") || "(none)" : String(value));
+
+async function showHistory(entry, tr) {
+  const result = await api("GET", `/api/patients/${patientId}/entries/${entry.entryId}/history`);
+  if (!result.ok) { status(`The history could not be read (${result.status}).`, "error"); return; }
+  const items = result.data.versions.map((v) => h("li", null,
+    h("strong", null, `Version ${v.number}: ${v.action}`), ` ${formatInstant(v.at, ctx.timeZone)} by ${v.by || "unknown"}`,
+    v.reasonCode || v.reason ? h("div", null, `Reason: ${[v.reasonCode && v.reasonCode.replace(/-/g, " "), v.reason].filter(Boolean).join(" – ")}`) : null,
+    v.changes ? h("div", null, `Changed: ${Object.entries(v.changes).map(([k, x]) => `${labelOf(entry.kind, k)} → ${shown(x)}`).join("; ")}`) : null,
+    h("div", { class: "hint" }, summarise(entry.kind, v.data))));
+  const headingId = `history-${entry.entryId}`;
+  openPanel(tr, h("section", { "aria-labelledby": headingId, class: "history" },
+    h("h3", { id: headingId, tabindex: "-1" }, `History of the ${KIND_NAMES[entry.kind].toLowerCase()} of ${entry.date}`), h("ol", null, items),
+    h("button", { type: "button", class: "quiet", onclick: () => { closePanels(); tr.querySelector("button")?.focus(); } }, "Close")),
+  (panel) => panel.querySelector("h3"));
+}
+
+/** A small form in a panel: its fields, a submit button; errors beside the fields. */
+function panelForm(title, fields, submitLabel, onSubmit, tr) {
+  const headingId = "panel-" + uuid();
+  const form = h("form", { novalidate: true, "aria-labelledby": headingId, class: "panel-form" },
+    h("h3", { id: headingId }, title),
+    h("div", { class: "error-summary", role: "alert", tabindex: "-1", hidden: true }),
+    h("div", { class: "grid" }, fields),
+    h("button", { type: "submit" }, submitLabel),
+    h("button", { type: "button", class: "quiet", onclick: () => { closePanels(); tr.querySelector("button")?.focus(); } }, "Cancel"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try { await onSubmit(form); } finally { button.disabled = false; }
+  });
+  openPanel(tr, form);
+  return form;
+}
+
+const reasonFields = (codes) => [
+  // Named apart from the entry's own fields (a held dose has a reason too); the paths are the request's.
+  codes ? renderField({ name: "correctionReasonCode", label: "Reason for the correction", type: "select", options: codes }, "reasonCode") : null,
+  renderField({ name: "writeReason", label: codes ? "What was wrong, and where the right value comes from" : "Why the entry is void", type: "text" }, "reason"),
+];
+
+const text = (form, name) => form.querySelector(`[data-field="${name}"]`).value.trim() || null;
+
+async function afterWrite(form, result, message, mapPath) {
+  if (result.status === 201) {
+    await load(message);
+    return;
+  }
+  if (result.status === 412) {
+    showProblem(form, { title: "Someone changed this patient's record since you opened it.", detail: "Nothing was saved. Reload the page to see the current values, then try again." });
+    return;
+  }
+  showProblem(form, problemOf(result), mapPath);
+}
+
+function correct(entry, tr) {
+  const spec = KINDS[entry.kind];
+  const fields = spec.fields.map((f) => renderField(f, `changes.${f.name}`, entry.data[f.name], ctx));
+  panelForm(`Correct the ${KIND_NAMES[entry.kind].toLowerCase()} of ${entry.date}`, [...fields, ...reasonFields(VOCAB.correctionReason)], "Save the correction", async (form) => {
+    const values = readEntry(entry.kind, form);
+    const changes = {};
+    for (const f of spec.fields) {
+      const before = entry.data[f.name] ?? (f.type === "multi" ? [] : f.type === "check" ? false : null);
+      if (JSON.stringify(values[f.name] ?? null) !== JSON.stringify(before)) changes[f.name] = values[f.name];
+    }
+    const result = await api("POST", `/api/patients/${patientId}/corrections`,
+      { entryId: entry.entryId, changes, reasonCode: text(form, "correctionReasonCode"), reason: text(form, "writeReason") }, { "If-Match": `"${patient.version}"` });
+    await afterWrite(form, result, "Correction saved.");
+  }, tr);
+}
+
+function voidEntry(entry, tr) {
+  panelForm(`Void the ${KIND_NAMES[entry.kind].toLowerCase()} of ${entry.date}`, reasonFields(null), "Void the entry", async (form) => {
+    const result = await api("POST", `/api/patients/${patientId}/voids`, { entryId: entry.entryId, reason: text(form, "writeReason") }, { "If-Match": `"${patient.version}"` });
+    await afterWrite(form, result, "Entry voided.");
+  }, tr);
+}
+
+function followUp(entry, tr) {
+  const spec = KINDS["ae-follow-up"];
+  const fields = spec.fields.map((f) => renderField(f, f.name, f.initial ? f.initial(ctx) : undefined, ctx));
+  panelForm(`Follow-up of ${entry.data.term} (onset ${entry.date})`, fields, "Save the follow-up", async (form) => {
+    const values = readEntry("ae-follow-up", form);
+    if (!values.seriousCriteria.length) delete values.seriousCriteria;
+    const result = await api("POST", `/api/patients/${patientId}/adverse-events/${entry.entryId}/follow-ups`, values, { "Idempotency-Key": form.dataset.key ||= uuid() });
+    await afterWrite(form, result, "Follow-up saved.");
+  }, tr);
+}
+
+function endOfParticipation(kind) {
+  const spec = KINDS[kind];
+  const holder = $("#end-panel");
+  const form = h("form", { novalidate: true, class: "panel-form", "aria-label": spec.title },
+    h("div", { class: "error-summary", role: "alert", tabindex: "-1", hidden: true }),
+    h("div", { class: "grid" }, spec.fields.map((f) => renderField(f, f.name, f.initial ? f.initial(ctx) : undefined, ctx))),
+    h("button", { type: "submit" }, `Save the ${spec.title.toLowerCase()}`));
+  const key = uuid();
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const url = `/api/patients/${patientId}/${kind === "withdrawal" ? "withdrawal" : "completion"}`;
+    const result = await api("POST", url, readEntry(kind, form), { "Idempotency-Key": key, "If-Match": `"${patient.version}"` });
+    if (result.status === 201) { holder.replaceChildren(); await load(`${spec.title} saved.`); return; }
+    await afterWrite(form, result, "");
+  });
+  holder.replaceChildren(form);
+  form.querySelector("input, select").focus();
+}
+
+function renderTimeline() {
+  const body = $("#timeline tbody");
+  body.replaceChildren();
+  if (!patient.entries.length) {
+    body.append(h("tr", null, h("td", { colspan: "6" }, "Nothing recorded yet.")));
+    return;
+  }
+  for (const entry of patient.entries) {
+    const name = `${KIND_NAMES[entry.kind] || entry.kind} of ${entry.date}`;
+    const actions = h("td", { class: "actions" });
+    const tr = h("tr", { "data-entry": entry.entryId, class: entry.status },
+      h("td", null, entry.date), h("th", { scope: "row" }, KIND_NAMES[entry.kind] || entry.kind), h("td", null, summarise(entry.kind, entry.data)),
+      h("td", null, h("span", { class: "flag " + entry.status }, entry.status)),
+      h("td", null, `${formatInstant(entry.recordedAt, ctx.timeZone)} by ${entry.recordedBy || "unknown"}`), actions);
+    actions.append(h("button", { type: "button", class: "quiet", "aria-label": `History of the ${name.toLowerCase()}`, onclick: () => showHistory(entry, tr) }, "History"));
+    if (isSite && entry.status !== "voided") {
+      if (KINDS[entry.kind]) actions.append(h("button", { type: "button", class: "quiet", "aria-label": `Correct the ${name.toLowerCase()}`, onclick: () => correct(entry, tr) }, "Correct"));
+      actions.append(h("button", { type: "button", class: "quiet", "aria-label": `Void the ${name.toLowerCase()}`, onclick: () => voidEntry(entry, tr) }, "Void"));
+      if (entry.kind === "adverse-event") actions.append(h("button", { type: "button", class: "quiet", "aria-label": `Follow-up of the ${name.toLowerCase()}`, onclick: () => followUp(entry, tr) }, "Follow-up"));
+    }
+    body.append(tr);
+  }
+}
+
+async function load(message) {
+  const result = await api("GET", `/api/patients/${patientId}`);
+  if (result.status === 404) {
+    $("#title").textContent = "Patient not found";
+    status("There is no such patient among your sites' patients.", "error");
+    return;
+  }
+  if (!result.ok) { status(`The registry answered ${result.status}.`, "error"); return; }
+  patient = result.data;
+  if (!ctx.visitDate) {
+    const [catalogue, site] = await Promise.all([api("GET", "/api/catalogue"), api("GET", `/api/sites/${encodeURIComponent(patient.siteId)}`)]);
+    ctx.instruments = catalogue.data.diseases.find((d) => d.code === patient.diseaseCode)?.instruments || [];
+    ctx.visitDate = site.ok ? site.data.today : new Date().toISOString().slice(0, 10);
+    ctx.timeZone = site.ok ? site.data.timeZone : undefined;
+  }
+  renderSummary();
+  renderTimeline();
+  $("#patient").hidden = false;
+  status(message || "");
+}
+
+async function start() {
+  const s = await initHeader();
+  isSite = s.role === "site";
+  $("#withdraw")?.addEventListener("click", () => endOfParticipation("withdrawal"));
+  $("#complete")?.addEventListener("click", () => endOfParticipation("completion"));
+  const saved = new URLSearchParams(location.search).get("saved");
+  await load(saved ? `Visit saved: ${saved} ${saved === "1" ? "entry" : "entries"} recorded.` : "");
+}
+
+start().catch((e) => status(String(e.message || e), "error"));

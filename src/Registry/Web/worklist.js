@@ -1,0 +1,123 @@
+// The site's worklist: what is due for each patient (next dose by regimen, the day-8 Treg sample),
+// the site's serious adverse events with their 24-hour clock, and every patient.
+import { $, h, api, uuid, initHeader, status, showProblem, problemOf, renderField, formatInstant } from "./site.js";
+
+const ITEM_NAMES = { dose: "Dose", "treg-sample": "Treg sample" };
+const STATE_ORDER = { overdue: 0, due: 1, upcoming: 2 };
+let worklist = null;
+let siteFilter = "";
+
+function describeItem(item) {
+  if (item.item === "dose") return `${ITEM_NAMES.dose} (${item.phase}, study day ${item.studyDay})`;
+  return `Day-${item.studyDay} Treg sample (window ${item.windowFrom} to ${item.windowTo})`;
+}
+
+function todayOf(siteId) {
+  return worklist.sites.find((s) => s.siteId === siteId)?.today;
+}
+
+function zoneOf(siteId) {
+  return worklist.sites.find((s) => s.siteId === siteId)?.timeZone;
+}
+
+function daysBetween(from, to) {
+  return Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000);
+}
+
+function notDone(patient, item, tr) {
+  document.querySelectorAll("tr.panel").forEach((x) => x.remove());
+  const headingId = "nd-" + uuid();
+  const reason = renderField({ name: "reason", label: "Why it will not happen", type: "text", hint: "e.g. dose held for fever; sample not taken" }, "notDone[0].reason");
+  const form = h("form", { novalidate: true, class: "panel-form", "aria-labelledby": headingId },
+    h("h3", { id: headingId }, `Mark not done: ${describeItem(item)} for ${patient.subjectCode}, due ${item.dueOn}`),
+    h("div", { class: "error-summary", role: "alert", tabindex: "-1", hidden: true }),
+    reason,
+    h("button", { type: "submit" }, "Mark not done"),
+    h("button", { type: "button", class: "quiet", onclick: () => { panel.remove(); tr.querySelector("button")?.focus(); } }, "Cancel"));
+  const visitId = uuid();
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const today = todayOf(patient.siteId);
+    const result = await api("POST", `/api/patients/${patient.patientId}/visits`, {
+      visitId, visitDate: today,
+      notDone: [{ item: item.item, dueOn: item.dueOn, reason: form.querySelector("[data-field=reason]").value.trim() || null }],
+    });
+    if (result.status === 201) { await load(`${describeItem(item)} for ${patient.subjectCode} marked not done.`); return; }
+    showProblem(form, problemOf(result));
+  });
+  const panel = h("tr", { class: "panel" }, h("td", { colspan: "5" }, form));
+  tr.after(panel);
+  form.querySelector("input").focus();
+}
+
+function render() {
+  const visible = (siteId) => !siteFilter || siteId === siteFilter;
+  const patients = worklist.patients.filter((p) => visible(p.siteId));
+
+  const due = [];
+  for (const p of patients) {
+    const today = todayOf(p.siteId);
+    for (const item of p.due) {
+      if (item.state === "upcoming" && daysBetween(today, item.dueOn) > 7) continue;
+      due.push({ p, item });
+    }
+  }
+  due.sort((a, b) => STATE_ORDER[a.item.state] - STATE_ORDER[b.item.state] || a.item.dueOn.localeCompare(b.item.dueOn) || a.p.subjectCode.localeCompare(b.p.subjectCode));
+  const dueBody = $("#due tbody");
+  dueBody.replaceChildren(...due.map(({ p, item }) => {
+    const tr = h("tr", { class: item.state },
+      h("th", { scope: "row" }, h("a", { href: `/site/patients/${p.patientId}` }, p.subjectCode)),
+      h("td", null, describeItem(item)), h("td", null, item.dueOn),
+      h("td", null, h("span", { class: "flag " + item.state }, item.state)),
+      h("td", { class: "actions" }));
+    tr.lastChild.append(
+      h("a", { class: "button", href: `/site/patients/${p.patientId}/visit` }, "Enter visit"),
+      h("button", { type: "button", class: "quiet", "aria-label": `Mark not done: ${describeItem(item)} for ${p.subjectCode}`, onclick: () => notDone(p, item, tr) }, "Not done…"));
+    return tr;
+  }));
+  if (!due.length) dueBody.append(h("tr", null, h("td", { colspan: "5" }, "Nothing due in the next seven days.")));
+
+  const saes = worklist.seriousAdverseEvents.filter((e) => visible(e.siteId));
+  $("#saes tbody").replaceChildren(...saes.map((e) => h("tr", null,
+    h("th", { scope: "row" }, h("a", { href: `/site/patients/${e.patientId}` }, e.subjectCode)),
+    h("td", null, `${e.term}, grade ${e.worstGrade} (${e.seriousCriteria.join(", ")})`),
+    h("td", null, e.awareOn), h("td", null, formatInstant(e.recordedAt, zoneOf(e.siteId))),
+    h("td", null, h("span", { class: "flag " + (e.siteLate ? "overdue" : "met") }, e.siteLate ? "late" : "met"), ` due by ${formatInstant(e.siteDueAt, zoneOf(e.siteId))}`))));
+  if (!saes.length) $("#saes tbody").append(h("tr", null, h("td", { colspan: "5" }, "No serious adverse events.")));
+
+  const find = $("#find").value.trim().toLowerCase();
+  const listed = find ? patients.filter((p) => p.subjectCode.toLowerCase().includes(find)) : patients;
+  $("#patients tbody").replaceChildren(...listed.map((p) => {
+    const dose = p.due.find((i) => i.item === "dose");
+    return h("tr", null,
+      h("th", { scope: "row" }, h("a", { href: `/site/patients/${p.patientId}` }, p.subjectCode)),
+      h("td", null, p.siteId), h("td", null, p.diseaseCode), h("td", null, p.status), h("td", null, p.enrolledOn),
+      h("td", null, p.lastVisitOn || "–"), h("td", null, dose ? `${dose.dueOn} (${dose.state})` : "–"),
+      h("td", null, p.status === "withdrawn" || p.status === "completed" ? "" : h("a", { class: "button", href: `/site/patients/${p.patientId}/visit` }, "Enter visit")));
+  }));
+  if (!patients.length) $("#patients tbody").append(h("tr", null, h("td", { colspan: "8" }, "No patients yet. ", h("a", { href: "/site/enrol" }, "Enrol a patient"))));
+  else if (!listed.length) $("#patients tbody").append(h("tr", null, h("td", { colspan: "8" }, `No subject code contains "${find}".`)));
+}
+
+async function load(message) {
+  const result = await api("GET", "/api/worklist");
+  if (!result.ok) { status(`The registry answered ${result.status}.`, "error"); return; }
+  worklist = result.data;
+  const select = $("#site-filter");
+  if (worklist.sites.length > 1 && !select.options.length) {
+    select.append(h("option", { value: "" }, "All my sites"), ...worklist.sites.map((s) => h("option", { value: s.siteId }, `${s.siteId} – ${s.name}`)));
+    select.addEventListener("change", () => { siteFilter = select.value; render(); });
+    $("#site-filter-box").hidden = false;
+  }
+  render();
+  const today = worklist.sites.map((s) => `site ${s.siteId}: today is ${s.today} (${s.timeZone})`).join("; ");
+  status(message || `${today[0].toUpperCase()}${today.slice(1)}.`);
+}
+
+async function start() {
+  await initHeader();
+  $("#find").addEventListener("input", () => worklist && render());
+  await load();
+}
+
+start().catch((e) => status(String(e.message || e), "error"));
