@@ -67,10 +67,14 @@ public sealed class BrowserApp : IAsyncLifetime
     }
 
     /// <summary>Signs a new page in with a token, as a user pasting it into the sign-in form.</summary>
-    public async Task<IPage> SignedInPageAsync(string userId, string role, params string[] sites)
+    public Task<IPage> SignedInPageAsync(string userId, string role, params string[] sites) =>
+        SignedInPageAsync(userId, role, sites, "/dashboard");
+
+    /// <summary>Signs a new page in, landing on <paramref name="returnUrl"/> ("/" lands on the role's home page).</summary>
+    public async Task<IPage> SignedInPageAsync(string userId, string role, string[] sites, string returnUrl, int width = 1280)
     {
-        var page = await Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 1400 } });
-        await page.GotoAsync($"{BaseUrl}/signin?returnUrl=/dashboard");
+        var page = await Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = width, Height = 1400 } });
+        await page.GotoAsync($"{BaseUrl}/signin?returnUrl={Uri.EscapeDataString(returnUrl)}");
         await page.GetByLabel("Your access token").FillAsync(Tokens.Issue(userId, role, sites));
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         return page;
