@@ -41,6 +41,7 @@ public static class RegistryHosting
         services.AddOptions<ResponseOptions>().Bind(configuration.GetSection(ResponseOptions.Section));
         services.AddSingleton(sp => new Response(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ResponseOptions>>().Value));
         services.AddSingleton<CohortFigures>();
+        services.AddSingleton<FiguresCache>();
         services.AddOptions<Exports.ExportOptions>().Bind(configuration.GetSection(Exports.ExportOptions.Section));
 
         services.ConfigureHttpJsonOptions(o => RegistryJson.Configure(o.SerializerOptions));
@@ -110,7 +111,10 @@ public static class RegistryHosting
 
     /// <summary>
     /// Npgsql prepares the statements a connection runs often (the write path runs the same few on
-    /// every visit), unless the connection string says otherwise. Measured in docs/benchmarks.md.
+    /// every visit), unless the connection string names an Auto Prepare setting itself. PostgreSQL
+    /// then still plans each execution for its parameters (<c>plan_cache_mode=force_custom_plan</c>):
+    /// with its default, prepared statements switch to a generic plan after five runs, and the
+    /// timeline rebuild's paging queries became 3.5 times slower (docs/benchmarks.md, notes).
     /// </summary>
     public static string WithAutoPrepare(string connectionString)
     {
@@ -119,6 +123,9 @@ public static class RegistryHosting
         {
             builder.MaxAutoPrepare = 64;
             builder.AutoPrepareMinUsages = 2;
+            builder.Options = string.IsNullOrWhiteSpace(builder.Options)
+                ? "-c plan_cache_mode=force_custom_plan"
+                : builder.Options + " -c plan_cache_mode=force_custom_plan";
         }
 
         return builder.ConnectionString;
