@@ -174,8 +174,14 @@ Console.WriteLine($"Rebuilt PatientFacts in {rebuildFacts.Elapsed.TotalSeconds:F
 
 // 4. Figures at that size.
 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens.Issue("monitor-bench", Roles.Monitor, []));
-var cohortsLatency = await LatencyAsync("/api/cohorts", 10);
-var profileLatency = await LatencyAsync("/api/safety/profile", 10);
+// Cold: a new event has just reached the facts before each request (nothing cached can answer it).
+// Warm: the same request again while nothing changed (the figures cache answers).
+using var figuresWriter = new HttpClient { BaseAddress = new Uri(baseUrl) };
+figuresWriter.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens.Issue("nurse-bench", Roles.Site, ["BE01"]));
+var cohortsLatency = await ColdLatencyAsync("/api/cohorts", 10);
+var profileLatency = await ColdLatencyAsync("/api/safety/profile", 10);
+var cohortsWarm = await LatencyAsync("/api/cohorts", 10);
+var profileWarm = await LatencyAsync("/api/safety/profile", 10);
 
 // 5. Time from an SAE's 201 to its appearance in the SAE clocks (the async daemon's lag), at this size.
 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens.Issue("nurse-bench", Roles.Site, ["BE01"]));
@@ -303,8 +309,10 @@ var report = $"""
     | bulk import, events/s | {importRate:F0} | {copyRate:F0} (binary COPY) | {importRate / copyRate:F2} |
     | rebuild of PatientFacts (cohort and safety facts), events/s | {totalEvents / rebuildFacts.Elapsed.TotalSeconds:F0} | | |
     | rebuild of PatientRecord (timelines), events/s | {totalEvents / rebuildTimeline.Elapsed.TotalSeconds:F0} | | |
-    | `GET /api/cohorts`, median / p95 ms | {cohortsLatency.Median:F0} / {cohortsLatency.P95:F0} | | |
-    | `GET /api/safety/profile`, median / p95 ms | {profileLatency.Median:F0} / {profileLatency.P95:F0} | | |
+    | `GET /api/cohorts` right after a new event reached the facts (cold), median / p95 ms | {cohortsLatency.Median:F0} / {cohortsLatency.P95:F0} | | |
+    | `GET /api/safety/profile` cold, median / p95 ms | {profileLatency.Median:F0} / {profileLatency.P95:F0} | | |
+    | `GET /api/cohorts` again with nothing new (figures cache), median / p95 ms | {cohortsWarm.Median:F1} / {cohortsWarm.P95:F1} | | |
+    | `GET /api/safety/profile` again with nothing new, median / p95 ms | {profileWarm.Median:F1} / {profileWarm.P95:F1} | | |
     | SAE 201 → in the clocks (daemon lag), median / p95 ms (20 SAEs) | {lagMedian:F0} / {lagP95:F0} | | |
     | export of the whole registry ({exportPatients} patients, {exportRows} rows, CSV), s | {exportClock.Elapsed.TotalSeconds:F1} | | |
     | working set during the export, peak MiB (before it: {memoryBefore / 1048576}) | {memoryPeak / 1048576} | | |
@@ -338,6 +346,27 @@ JsonObject Visit(int day, int n) => new()
     }),
     ["scores"] = new JsonArray(new JsonObject { ["assessedOn"] = $"2026-{1 + day / 28 % 10:00}-{1 + day % 28:00}", ["instrument"] = "sledai-2k", ["value"] = 4 }),
 };
+
+async Task<Result> ColdLatencyAsync(string url, int count)
+{
+    var times = new double[count];
+    for (var i = 0; i < count; i++)
+    {
+        (await figuresWriter.PostAsync($"/api/patients/{patients[i % patients.Count]}/visits", Json(new JsonObject
+        {
+            ["visitId"] = Guid.NewGuid(),
+            ["visitDate"] = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            ["scores"] = new JsonArray(new JsonObject { ["assessedOn"] = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), ["instrument"] = "cgi-s", ["value"] = 4 }),
+        }))).EnsureSuccessStatusCode();
+        await Marten.Events.TestingExtensions.WaitForNonStaleProjectionDataAsync(store, TimeSpan.FromMinutes(2));
+        var started = Stopwatch.GetTimestamp();
+        (await http.GetAsync(url)).EnsureSuccessStatusCode();
+        times[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+    }
+
+    Array.Sort(times);
+    return new Result(0, Percentile(times, 0.5), Percentile(times, 0.95), Percentile(times, 0.99));
+}
 
 async Task<Result> LatencyAsync(string url, int count)
 {

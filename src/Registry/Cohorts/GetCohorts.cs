@@ -14,26 +14,32 @@ public static class GetCohortsEndpoint
     [WolverineGet("/api/cohorts", OperationId = "listCohorts")]
     [Authorize(Policy = Policies.Cohorts)]
     public static async Task<IResult> List(
-        IQuerySession session, ClaimsPrincipal user, CohortFigures figures, string? therapyLine, string? siteId, CancellationToken ct)
+        IQuerySession session, ClaimsPrincipal user, CohortFigures figures, FiguresCache cache, string? therapyLine, string? siteId, CancellationToken ct)
     {
-        var (patients, problem) = await CohortPatientsAsync(session, Caller.From(user), therapyLine, siteId, null, ct);
-        if (problem is not null)
+        var caller = Caller.From(user);
+        if (Check(caller, therapyLine, siteId) is { } problem)
         {
             return problem;
         }
 
+        // The progress first: the facts loaded afterwards reflect at least the events it names.
         var asOf = await ProjectionProgress.ForAsync(session, ProjectionProgress.PatientFacts, ct);
-        return Results.Ok(patients!
-            .GroupBy(p => p.DiseaseCode)
-            .OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => figures.Summarise(g.Key, g.ToList(), asOf, detail: false))
-            .ToList());
+        var summaries = await cache.GetOrComputeAsync($"cohorts|{therapyLine}|{siteId}|{Visibility(caller)}", asOf, DateOnly.MinValue, async () =>
+        {
+            var patients = await CohortPatientsAsync(session, caller, therapyLine, siteId, null, ct);
+            return patients
+                .GroupBy(p => p.DiseaseCode)
+                .OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => figures.Summarise(g.Key, g.ToList(), asOf, detail: false))
+                .ToList();
+        });
+        return Results.Ok(summaries);
     }
 
     [WolverineGet("/api/cohorts/{diseaseCode}", OperationId = "getCohort")]
     [Authorize(Policy = Policies.Cohorts)]
     public static async Task<IResult> Get(
-        string diseaseCode, IQuerySession session, ClaimsPrincipal user, CohortFigures figures, Catalogue.DiseaseCatalogue catalogue,
+        string diseaseCode, IQuerySession session, ClaimsPrincipal user, CohortFigures figures, FiguresCache cache, Catalogue.DiseaseCatalogue catalogue,
         string? therapyLine, string? siteId, CancellationToken ct)
     {
         if (catalogue.FindDisease(diseaseCode) is null)
@@ -41,36 +47,38 @@ public static class GetCohortsEndpoint
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such disease in the catalogue.");
         }
 
-        var (patients, problem) = await CohortPatientsAsync(session, Caller.From(user), therapyLine, siteId, diseaseCode, ct);
-        if (problem is not null)
+        var caller = Caller.From(user);
+        if (Check(caller, therapyLine, siteId) is { } problem)
         {
             return problem;
         }
 
         var asOf = await ProjectionProgress.ForAsync(session, ProjectionProgress.PatientFacts, ct);
-        return Results.Ok(figures.Summarise(diseaseCode, patients!, asOf, detail: true));
+        var summary = await cache.GetOrComputeAsync($"cohort|{diseaseCode}|{therapyLine}|{siteId}|{Visibility(caller)}", asOf, DateOnly.MinValue, async () =>
+            figures.Summarise(diseaseCode, await CohortPatientsAsync(session, caller, therapyLine, siteId, diseaseCode, ct), asOf, detail: true));
+        return Results.Ok(summary);
     }
 
-    /// <summary>The patients behind the figures: a site user's own sites only, filtered as asked.</summary>
-    private static async Task<(IReadOnlyList<PatientFacts>? Patients, IResult? Problem)> CohortPatientsAsync(
-        IQuerySession session, Caller caller, string? therapyLine, string? siteId, string? diseaseCode, CancellationToken ct)
+    /// <summary>Whose patients the caller's figures cover: part of every cache key.</summary>
+    public static string Visibility(Caller caller) =>
+        caller.IsSiteBound ? "sites:" + string.Join(',', caller.Sites.Order(StringComparer.Ordinal)) : "all";
+
+    private static IResult? Check(Caller caller, string? therapyLine, string? siteId)
     {
         if (!string.IsNullOrEmpty(siteId) && !caller.MaySee(siteId))
         {
-            return (null, Results.Problem(SiteAccess.NotYourSite(siteId)));
+            return Results.Problem(SiteAccess.NotYourSite(siteId));
         }
 
-        TherapyLine? line = null;
-        if (!string.IsNullOrEmpty(therapyLine))
-        {
-            if (!Kebab.TryParse<TherapyLine>(therapyLine, out var parsed))
-            {
-                return (null, Results.Problem(ValidationErrors.Single("therapyLine", $"'{therapyLine}' is not a therapy line: use standalone or addon.")));
-            }
+        return !string.IsNullOrEmpty(therapyLine) && !Kebab.TryParse<TherapyLine>(therapyLine, out _)
+            ? Results.Problem(ValidationErrors.Single("therapyLine", $"'{therapyLine}' is not a therapy line: use standalone or addon."))
+            : null;
+    }
 
-            line = parsed;
-        }
-
+    /// <summary>The patients behind the figures: a site user's own sites only, filtered as asked (already checked).</summary>
+    private static async Task<IReadOnlyList<PatientFacts>> CohortPatientsAsync(
+        IQuerySession session, Caller caller, string? therapyLine, string? siteId, string? diseaseCode, CancellationToken ct)
+    {
         IQueryable<PatientFacts> query = session.Query<PatientFacts>();
         if (caller.IsSiteBound)
         {
@@ -83,9 +91,9 @@ public static class GetCohortsEndpoint
             query = query.Where(p => p.SiteId == siteId);
         }
 
-        if (line is { } l)
+        if (Kebab.TryParse<TherapyLine>(therapyLine, out var line) && !string.IsNullOrEmpty(therapyLine))
         {
-            query = query.Where(p => p.TherapyLine == l);
+            query = query.Where(p => p.TherapyLine == line);
         }
 
         if (diseaseCode is not null)
@@ -93,6 +101,6 @@ public static class GetCohortsEndpoint
             query = query.Where(p => p.DiseaseCode == diseaseCode);
         }
 
-        return (await query.ToListAsync(ct), null);
+        return await query.ToListAsync(ct);
     }
 }

@@ -13,35 +13,42 @@ public static class GetSafetyEndpoints
     [WolverineGet("/api/safety/profile", OperationId = "getSafetyProfile")]
     [Authorize(Policy = Policies.Safety)]
     public static async Task<IResult> Profile(
-        IQuerySession session, TimeProvider time, DiseaseCatalogue catalogue, string? diseaseCode, string? siteId, CancellationToken ct)
+        IQuerySession session, TimeProvider time, DiseaseCatalogue catalogue, FiguresCache cache, string? diseaseCode, string? siteId, CancellationToken ct)
     {
         if (!string.IsNullOrEmpty(diseaseCode) && catalogue.FindDisease(diseaseCode) is null)
         {
             return Results.Problem(Infrastructure.ValidationErrors.Single("diseaseCode", $"'{diseaseCode}' is not in the disease catalogue."));
         }
 
-        IQueryable<PatientFacts> query = session.Query<PatientFacts>();
-        if (!string.IsNullOrEmpty(diseaseCode))
-        {
-            query = query.Where(p => p.DiseaseCode == diseaseCode);
-        }
-
-        if (!string.IsNullOrEmpty(siteId))
-        {
-            query = query.Where(p => p.SiteId == siteId);
-        }
-
-        var patients = await query.ToListAsync(ct);
+        // The progress first: the facts loaded afterwards reflect at least the events it names.
         var asOf = await ProjectionProgress.ForAsync(session, ProjectionProgress.PatientFacts, ct);
-        return Results.Ok(SafetyProfile.Compute(string.IsNullOrEmpty(diseaseCode) ? null : diseaseCode, patients, Today(time), asOf));
+        var today = Today(time);
+        var profile = await cache.GetOrComputeAsync($"safety-profile|{diseaseCode}|{siteId}", asOf, today, async () =>
+        {
+            IQueryable<PatientFacts> query = session.Query<PatientFacts>();
+            if (!string.IsNullOrEmpty(diseaseCode))
+            {
+                query = query.Where(p => p.DiseaseCode == diseaseCode);
+            }
+
+            if (!string.IsNullOrEmpty(siteId))
+            {
+                query = query.Where(p => p.SiteId == siteId);
+            }
+
+            return SafetyProfile.Compute(string.IsNullOrEmpty(diseaseCode) ? null : diseaseCode, await query.ToListAsync(ct), today, asOf);
+        });
+        return Results.Ok(profile);
     }
 
     [WolverineGet("/api/safety/signals", OperationId = "getSafetySignals")]
     [Authorize(Policy = Policies.Safety)]
-    public static async Task<IReadOnlyList<SignalRow>> GetSignals(IQuerySession session, TimeProvider time, CancellationToken ct)
+    public static async Task<IReadOnlyList<SignalRow>> GetSignals(IQuerySession session, TimeProvider time, FiguresCache cache, CancellationToken ct)
     {
-        var patients = await session.Query<PatientFacts>().ToListAsync(ct);
-        return Signals.Compute(patients, Today(time));
+        var asOf = await ProjectionProgress.ForAsync(session, ProjectionProgress.PatientFacts, ct);
+        var today = Today(time);
+        return await cache.GetOrComputeAsync("safety-signals", asOf, today, async () =>
+            Signals.Compute(await session.Query<PatientFacts>().ToListAsync(ct), today));
     }
 
     /// <summary>The data cut-off of live figures: the request's date (UTC).</summary>

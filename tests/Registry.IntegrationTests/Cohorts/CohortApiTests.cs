@@ -110,6 +110,26 @@ public sealed class CohortApiTests(RegistryApp app) : ApiTest(app)
     }
 
     [Fact]
+    public async Task figures_asked_again_after_new_events_include_them_and_each_caller_gets_figures_of_its_own_patients()
+    {
+        await CohortAsync();
+        var monitor = App.As(Roles.Monitor);
+        var site = App.As(Roles.Site, "FR01");
+        Assert.Equal(6, (await monitor.GetJsonAsync("/api/cohorts/sle"))["enrolled"]!.GetValue<int>());
+        Assert.Equal(3, (await site.GetJsonAsync("/api/cohorts/sle"))["enrolled"]!.GetValue<int>());
+        Assert.Equal(3, (await site.GetJsonAsync("/api/cohorts/sle"))["enrolled"]!.GetValue<int>());
+
+        await PatientAsync("FR01", "P-late", 3.0m);
+        await App.WaitForProjectionsAsync();
+
+        var after = await monitor.GetJsonAsync("/api/cohorts/sle");
+        Assert.Equal(7, after["enrolled"]!.GetValue<int>());
+        Assert.Equal(5, after["treg"]!["responders"]!.GetValue<int>());
+        Assert.Equal(4, (await site.GetJsonAsync("/api/cohorts/sle"))["enrolled"]!.GetValue<int>());
+        Assert.Equal(3, (await App.As(Roles.Site, "DE01").GetJsonAsync("/api/cohorts/sle"))["enrolled"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task a_correction_moves_a_patient_out_of_the_responders_and_a_void_out_of_the_evaluable()
     {
         var patients = await CohortAsync();

@@ -16,13 +16,15 @@ namespace Internal.Generated.WolverineHandlers
     {
         private readonly Wolverine.Http.WolverineHttpOptions _wolverineHttpOptions;
         private readonly Registry.Cohorts.CohortFigures _cohortFigures;
+        private readonly Registry.Cohorts.FiguresCache _figuresCache;
         private readonly Wolverine.Marten.Publishing.OutboxedSessionFactory _outboxedSessionFactory;
         private readonly Wolverine.Runtime.IWolverineRuntime _wolverineRuntime;
 
-        public GET_api_cohorts(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Registry.Cohorts.CohortFigures cohortFigures, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
+        public GET_api_cohorts(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Registry.Cohorts.CohortFigures cohortFigures, Registry.Cohorts.FiguresCache figuresCache, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
         {
             _wolverineHttpOptions = wolverineHttpOptions;
             _cohortFigures = cohortFigures;
+            _figuresCache = figuresCache;
             _outboxedSessionFactory = outboxedSessionFactory;
             _wolverineRuntime = wolverineRuntime;
         }
@@ -38,7 +40,7 @@ namespace Internal.Generated.WolverineHandlers
             var siteId = httpContext.Request.Query["siteId"];
             
             // The actual HTTP request handler execution
-            var result = await Registry.Cohorts.GetCohortsEndpoint.List(((Marten.IQuerySession)documentSession), httpContext.User, _cohortFigures, therapyLine, siteId, httpContext.RequestAborted).ConfigureAwait(false);
+            var result = await Registry.Cohorts.GetCohortsEndpoint.List(((Marten.IQuerySession)documentSession), httpContext.User, _cohortFigures, _figuresCache, therapyLine, siteId, httpContext.RequestAborted).ConfigureAwait(false);
 
             await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }

@@ -2,6 +2,7 @@
 #pragma warning disable
 using Microsoft.AspNetCore.Routing;
 using Registry.Catalogue;
+using Registry.Cohorts;
 using System;
 using System.Linq;
 using Wolverine.Http;
@@ -16,14 +17,16 @@ namespace Internal.Generated.WolverineHandlers
     {
         private readonly Wolverine.Http.WolverineHttpOptions _wolverineHttpOptions;
         private readonly Registry.Catalogue.DiseaseCatalogue _diseaseCatalogue;
+        private readonly Registry.Cohorts.FiguresCache _figuresCache;
         private readonly System.TimeProvider _timeProvider;
         private readonly Wolverine.Marten.Publishing.OutboxedSessionFactory _outboxedSessionFactory;
         private readonly Wolverine.Runtime.IWolverineRuntime _wolverineRuntime;
 
-        public GET_api_safety_profile(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Registry.Catalogue.DiseaseCatalogue diseaseCatalogue, System.TimeProvider timeProvider, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
+        public GET_api_safety_profile(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Registry.Catalogue.DiseaseCatalogue diseaseCatalogue, Registry.Cohorts.FiguresCache figuresCache, System.TimeProvider timeProvider, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
         {
             _wolverineHttpOptions = wolverineHttpOptions;
             _diseaseCatalogue = diseaseCatalogue;
+            _figuresCache = figuresCache;
             _timeProvider = timeProvider;
             _outboxedSessionFactory = outboxedSessionFactory;
             _wolverineRuntime = wolverineRuntime;
@@ -40,7 +43,7 @@ namespace Internal.Generated.WolverineHandlers
             var siteId = httpContext.Request.Query["siteId"];
             
             // The actual HTTP request handler execution
-            var result = await Registry.Safety.GetSafetyEndpoints.Profile(((Marten.IQuerySession)documentSession), _timeProvider, _diseaseCatalogue, diseaseCode, siteId, httpContext.RequestAborted).ConfigureAwait(false);
+            var result = await Registry.Safety.GetSafetyEndpoints.Profile(((Marten.IQuerySession)documentSession), _timeProvider, _diseaseCatalogue, _figuresCache, diseaseCode, siteId, httpContext.RequestAborted).ConfigureAwait(false);
 
             await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }
