@@ -23,11 +23,28 @@ public static class Pages
 
         // Site data entry. The pages are shells: their data comes from the API with the caller's own
         // rights, so a patient of another site is the API's 404 on the page.
-        app.MapGet("/site", () => Asset("worklist.html")).RequireAuthorization(Policies.SiteStaff);
-        app.MapGet("/site/enrol", () => Asset("enrol.html")).RequireAuthorization(Policies.SiteStaff);
-        app.MapGet("/site/patients/{patientId:guid}", () => Asset("patient.html")).RequireAuthorization(Policies.ReadPatients);
-        app.MapGet("/site/patients/{patientId:guid}/visit", () => Asset("visit.html")).RequireAuthorization(Policies.SiteStaff);
+        app.MapGet("/site", () => SitePage("Worklist", "worklist")).RequireAuthorization(Policies.SiteStaff);
+        app.MapGet("/site/enrol", () => SitePage("Enrol a patient", "enrol")).RequireAuthorization(Policies.SiteStaff);
+        app.MapGet("/site/patients/{patientId:guid}", () => SitePage("Patient", "patient")).RequireAuthorization(Policies.ReadPatients);
+        app.MapGet("/site/patients/{patientId:guid}/visit", () => SitePage("New visit", "visit")).RequireAuthorization(Policies.SiteStaff);
         app.MapGet("/ui/{file}", (string file) => Asset(file)).AllowAnonymous();
+    }
+
+    /// <summary>A site page: the shared layout (head, header, navigation) around the page's own body, with its script.</summary>
+    private static IResult SitePage(string title, string name) =>
+        Results.Content(ComposedPages.GetOrAdd(name, _ => Text("SitePages.layout.html")
+            .Replace("{{title}}", title, StringComparison.Ordinal)
+            .Replace("{{script}}", name + ".js", StringComparison.Ordinal)
+            .Replace("{{body}}", Text($"SitePages.{name}.html"), StringComparison.Ordinal)), "text/html; charset=utf-8");
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> ComposedPages = new();
+
+    private static string Text(string resource)
+    {
+        using var stream = typeof(Pages).Assembly.GetManifestResourceStream($"Registry.Web.{resource}")
+            ?? throw new InvalidOperationException($"The page resource {resource} is not in the assembly.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
     }
 
     private static IResult Asset(string file)
