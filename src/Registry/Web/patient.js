@@ -1,6 +1,6 @@
 // A patient's timeline: every entry with its status and history; corrections, voids, adverse-event
 // follow-ups, withdrawal and completion from here, each with the reason the registry requires.
-import { $, h, api, uuid, initHeader, status, patientIdFromPath, KINDS, KIND_NAMES, VOCAB, renderField, readEntry, showProblem, problemOf, summarise, formatInstant } from "./site.js";
+import { $, h, api, uuid, initHeader, status, patientIdFromPath, loadPatient, KINDS, KIND_NAMES, VOCAB, renderField, readEntry, showProblem, problemOf, summarise, formatInstant } from "./site.js";
 
 const patientId = patientIdFromPath();
 let patient = null;
@@ -170,14 +170,9 @@ function renderTimeline() {
 }
 
 async function load(message) {
-  const result = await api("GET", `/api/patients/${patientId}`);
-  if (result.status === 404) {
-    $("#title").textContent = "Patient not found";
-    status("There is no such patient among your sites' patients.", "error");
-    return;
-  }
-  if (!result.ok) { status(`The registry answered ${result.status}.`, "error"); return; }
-  patient = result.data;
+  const loaded = await loadPatient(patientId);
+  if (!loaded) return;
+  patient = loaded;
   if (!ctx.visitDate) {
     const [catalogue, site] = await Promise.all([api("GET", "/api/catalogue"), api("GET", `/api/sites/${encodeURIComponent(patient.siteId)}`)]);
     ctx.instruments = catalogue.data.diseases.find((d) => d.code === patient.diseaseCode)?.instruments || [];

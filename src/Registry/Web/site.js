@@ -84,6 +84,18 @@ export function status(text, kind) {
   el.className = kind || "";
 }
 
+/** The patient's record, or null with the reason shown (another site's patient is the API's 404: "not found"). */
+export async function loadPatient(patientId) {
+  const result = await api("GET", `/api/patients/${patientId}`);
+  if (result.status === 404) {
+    $("#title").textContent = "Patient not found";
+    status("There is no such patient among your sites' patients.", "error");
+    return null;
+  }
+  if (!result.ok) { status(`The registry answered ${result.status}.`, "error"); return null; }
+  return result.data;
+}
+
 export const patientIdFromPath = () => (location.pathname.match(/\/site\/patients\/([0-9a-fA-F-]{36})/) || [])[1];
 
 // ---- vocabulary ----------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 // The visit form: sections for each kind of entry, several entries per section, one POST for the
 // whole visit. The server's validation decides; its errors appear beside the fields, nothing typed is lost.
-import { $, h, api, uuid, initHeader, status, patientIdFromPath, KINDS, renderField, readEntry, showProblem, problemOf } from "./site.js";
+import { $, h, api, uuid, initHeader, status, patientIdFromPath, loadPatient, KINDS, renderField, readEntry, showProblem, problemOf } from "./site.js";
 
 const SECTIONS = ["dose", "treg", "score", "adverse-event", "conmed", "dose-held", "not-done"];
 const patientId = patientIdFromPath();
@@ -88,14 +88,8 @@ async function submit(event) {
 
 async function start() {
   await initHeader();
-  const patient = await api("GET", `/api/patients/${patientId}`);
-  if (patient.status === 404) {
-    $("#title").textContent = "Patient not found";
-    status("There is no such patient among your sites' patients.", "error");
-    return;
-  }
-  if (!patient.ok) { status(`The registry answered ${patient.status}.`, "error"); return; }
-  const p = patient.data;
+  const p = await loadPatient(patientId);
+  if (!p) return;
   const [catalogue, site] = await Promise.all([api("GET", "/api/catalogue"), api("GET", `/api/sites/${encodeURIComponent(p.siteId)}`)]);
   const disease = catalogue.data.diseases.find((d) => d.code === p.diseaseCode);
   ctx.instruments = disease ? disease.instruments : [];
