@@ -33,6 +33,14 @@ public sealed class HostTests(RegistryApp app) : ApiTest(app)
     }
 
     [Fact]
+    public void the_daemon_polls_at_the_configured_idle_interval()
+    {
+        var store = (Marten.DocumentStore)Host.Services.GetRequiredService<Marten.IDocumentStore>();
+
+        Assert.Equal(TimeSpan.FromMilliseconds(RegistryHosting.DefaultIdlePollingMilliseconds), store.Options.Projections.SlowPollingTime);
+    }
+
+    [Fact]
     public async Task the_openapi_document_describes_every_endpoint_with_its_schemas()
     {
         var document = await App.Anonymous.GetJsonAsync("/openapi/v1.json");
