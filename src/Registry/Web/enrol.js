@@ -1,5 +1,5 @@
 // The enrolment form: the fields of API.md's enrolment, the server's errors beside them.
-import { $, h, api, initHeader, status, renderField, readField, showProblem, problemOf } from "./site.js";
+import { $, h, api, initHeader, status, SessionEnded, renderField, readField, showProblem, problemOf } from "./site.js";
 
 const form = $("#enrol");
 
@@ -31,7 +31,14 @@ async function start() {
     delete request["regimen.inductionDays"];
     delete request["regimen.maintenanceIntervalDays"];
     status("Enrolling…");
-    const result = await api("POST", "/api/patients", request);
+    let result;
+    try {
+      result = await api("POST", "/api/patients", request);
+    } catch (e) {
+      showProblem(form, { title: e instanceof SessionEnded ? e.message : "The registry could not be reached; nothing was saved. Try again." });
+      status("Not enrolled.", "error");
+      return;
+    }
     if (result.status === 201) {
       location.href = `/site/patients/${result.data.patientId}`;
       return;

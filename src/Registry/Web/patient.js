@@ -1,6 +1,6 @@
 // A patient's timeline: every entry with its status and history; corrections, voids, adverse-event
 // follow-ups, withdrawal and completion from here, each with the reason the registry requires.
-import { $, h, api, uuid, initHeader, status, patientIdFromPath, loadPatient, KINDS, KIND_NAMES, VOCAB, renderField, readEntry, showProblem, problemOf, summarise, formatInstant } from "./site.js";
+import { $, h, api, uuid, initHeader, status, patientIdFromPath, loadPatient, SessionEnded, KINDS, KIND_NAMES, VOCAB, renderField, readEntry, showProblem, problemOf, summarise, formatInstant } from "./site.js";
 
 const patientId = patientIdFromPath();
 let patient = null;
@@ -66,7 +66,13 @@ function panelForm(title, fields, submitLabel, onSubmit, tr) {
     event.preventDefault();
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
-    try { await onSubmit(form); } finally { button.disabled = false; }
+    try {
+      await onSubmit(form);
+    } catch (e) {
+      showProblem(form, { title: e instanceof SessionEnded ? e.message : "The registry could not be reached; nothing was saved. Try again." });
+    } finally {
+      button.disabled = false;
+    }
   });
   openPanel(tr, form);
   return form;
@@ -137,7 +143,13 @@ function endOfParticipation(kind) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const url = `/api/patients/${patientId}/${kind === "withdrawal" ? "withdrawal" : "completion"}`;
-    const result = await api("POST", url, readEntry(kind, form), { "Idempotency-Key": key, "If-Match": `"${patient.version}"` });
+    let result;
+    try {
+      result = await api("POST", url, readEntry(kind, form), { "Idempotency-Key": key, "If-Match": `"${patient.version}"` });
+    } catch (e) {
+      showProblem(form, { title: e instanceof SessionEnded ? e.message : "The registry could not be reached; nothing was saved. Try again." });
+      return;
+    }
     if (result.status === 201) { holder.replaceChildren(); await load(`${spec.title} saved.`); return; }
     await afterWrite(form, result, "");
   });

@@ -28,11 +28,22 @@ function signIn() {
   location.href = "/signin?returnUrl=" + encodeURIComponent(location.pathname + location.search);
 }
 
+/** Thrown by a write when the sign-in has ended: the page keeps what was typed instead of leaving. */
+export class SessionEnded extends Error {
+  constructor() {
+    super("Your sign-in has ended, so nothing was saved. Sign in again in another tab (/signin), then come back and save: what you typed is still here.");
+  }
+}
+
 /** The signed-in user and a short-lived bearer token for writes (the sign-in cookie only ever reads). */
-export async function currentSession() {
+export async function currentSession(leaveIfSignedOut = true) {
   if (session && Date.parse(session.expiresAt) - Date.now() > 60_000) return session;
   const response = await fetch("/signin/token", { credentials: "same-origin", headers: { Accept: "application/json" } });
-  if (response.status === 401) { signIn(); throw new Error("signed out"); }
+  if (response.status === 401) {
+    if (!leaveIfSignedOut) throw new SessionEnded();
+    signIn();
+    throw new Error("signed out");
+  }
   if (!response.ok) throw new Error("The sign-in check answered " + response.status);
   session = await response.json();
   return session;
@@ -41,7 +52,9 @@ export async function currentSession() {
 /** Calls the API with the session's token: {status, ok, data, etag}. */
 export async function api(method, url, body, headers) {
   for (let attempt = 0; attempt < 2; attempt++) {
-    const s = await currentSession();
+    // A write never navigates away: a page with typed values must not lose them to a sign-in.
+    const write = method !== "GET";
+    const s = await currentSession(!write);
     const init = { method, headers: { Accept: "application/json", Authorization: "Bearer " + s.token, ...(headers || {}) } };
     if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";
@@ -49,7 +62,11 @@ export async function api(method, url, body, headers) {
     }
     const response = await fetch(url, init);
     if (response.status === 401 && attempt === 0) { session = null; continue; }
-    if (response.status === 401) { signIn(); throw new Error("signed out"); }
+    if (response.status === 401) {
+      if (write) throw new SessionEnded();
+      signIn();
+      throw new Error("signed out");
+    }
     const text = await response.text();
     let data = null;
     try { data = text ? JSON.parse(text) : null; } catch { data = null; }

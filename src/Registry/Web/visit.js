@@ -1,6 +1,6 @@
 // The visit form: sections for each kind of entry, several entries per section, one POST for the
 // whole visit. The server's validation decides; its errors appear beside the fields, nothing typed is lost.
-import { $, h, api, uuid, initHeader, status, patientIdFromPath, loadPatient, KINDS, renderField, readEntry, showProblem, problemOf } from "./site.js";
+import { $, h, api, uuid, initHeader, status, patientIdFromPath, loadPatient, SessionEnded, KINDS, renderField, readEntry, showProblem, problemOf } from "./site.js";
 
 const SECTIONS = ["dose", "treg", "score", "adverse-event", "conmed", "dose-held", "not-done"];
 const patientId = patientIdFromPath();
@@ -79,8 +79,8 @@ async function submit(event) {
     showProblem(form, problemOf(result));
     status("Not saved: see the messages on the form.", "error");
   } catch (e) {
-    showProblem(form, { title: "The registry could not be reached; nothing was saved. Try again: the visit will not be recorded twice." });
-    status(String(e.message || e), "error");
+    showProblem(form, { title: e instanceof SessionEnded ? e.message : "The registry could not be reached; nothing was saved. Try again: the visit will not be recorded twice." });
+    status("Not saved.", "error");
   } finally {
     button.disabled = false;
   }

@@ -1,6 +1,6 @@
 // The site's worklist: what is due for each patient (next dose by regimen, the day-8 Treg sample),
 // the site's serious adverse events with their 24-hour clock, and every patient.
-import { $, h, api, uuid, initHeader, status, showProblem, problemOf, renderField, formatInstant } from "./site.js";
+import { $, h, api, uuid, initHeader, status, SessionEnded, showProblem, problemOf, renderField, formatInstant } from "./site.js";
 
 const ITEM_NAMES = { dose: "Dose", "treg-sample": "Treg sample" };
 const STATE_ORDER = { overdue: 0, due: 1, upcoming: 2 };
@@ -38,10 +38,16 @@ function notDone(patient, item, tr) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const today = todayOf(patient.siteId);
-    const result = await api("POST", `/api/patients/${patient.patientId}/visits`, {
-      visitId, visitDate: today,
-      notDone: [{ item: item.item, dueOn: item.dueOn, reason: form.querySelector("[data-field=reason]").value.trim() || null }],
-    });
+    let result;
+    try {
+      result = await api("POST", `/api/patients/${patient.patientId}/visits`, {
+        visitId, visitDate: today,
+        notDone: [{ item: item.item, dueOn: item.dueOn, reason: form.querySelector("[data-field=reason]").value.trim() || null }],
+      });
+    } catch (e) {
+      showProblem(form, { title: e instanceof SessionEnded ? e.message : "The registry could not be reached; nothing was saved. Try again." });
+      return;
+    }
     if (result.status === 201) { await load(`${describeItem(item)} for ${patient.subjectCode} marked not done.`); return; }
     showProblem(form, problemOf(result));
   });

@@ -151,6 +151,25 @@ public sealed class SiteEntryTests(BrowserApp browser) : IClassFixture<BrowserAp
     }
 
     [Fact]
+    public async Task when_the_sign_in_has_ended_a_save_keeps_the_form_and_says_what_to_do()
+    {
+        var nurse = await SiteAsync("S1");
+        var patientId = await EnrolAsync(nurse, "S1", "S1-0001", DaysAgo(1));
+        var page = await NurseAsync("S1", $"/site/patients/{patientId}/visit");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add a Treg result" }).ClickAsync();
+        await page.GetByLabel("Tregs, % of CD4+ T cells").FillAsync("6.4");
+
+        // The registry now refuses the page's token and the cookie, as it does once a sign-in has expired.
+        await page.RouteAsync("**/api/**", route => route.FulfillAsync(new() { Status = 401 }));
+        await page.RouteAsync("**/signin/token", route => route.FulfillAsync(new() { Status = 401 }));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save the visit" }).ClickAsync();
+
+        await Assertions.Expect(page.Locator(".error-summary")).ToContainTextAsync("Your sign-in has ended, so nothing was saved");
+        await Assertions.Expect(page).ToHaveURLAsync($"{browser.BaseUrl}/site/patients/{patientId}/visit");
+        await Assertions.Expect(page.GetByLabel("Tregs, % of CD4+ T cells")).ToHaveValueAsync("6.4");
+    }
+
+    [Fact]
     public async Task a_correction_needs_a_reason_and_then_shows_in_the_entry_history()
     {
         var nurse = await SiteAsync("C1");
