@@ -18,17 +18,25 @@ public static class PatientScope
 {
     public const string RouteParameter = "patientId";
 
-    public static async Task<IResult> BeforeAsync(HttpContext context, ClaimsPrincipal user, IQuerySession session)
+    public static async Task<IResult> BeforeAsync(HttpContext context, ClaimsPrincipal user, IQuerySession session, PatientSites known)
     {
         if (!Guid.TryParse(context.GetRouteValue(RouteParameter) as string, out var patientId))
         {
             return NotFound();
         }
 
-        var site = await session.Query<PatientRecord>()
-            .Where(p => p.Id == patientId)
-            .Select(p => p.SiteId)
-            .FirstOrDefaultAsync(context.RequestAborted);
+        if (!known.TryGet(patientId, out var site))
+        {
+            site = await session.Query<PatientRecord>()
+                .Where(p => p.Id == patientId)
+                .Select(p => p.SiteId)
+                .FirstOrDefaultAsync(context.RequestAborted);
+            if (site is not null)
+            {
+                known.Remember(patientId, site);
+            }
+        }
+
         return site is not null && Caller.From(user).MaySee(site) ? WolverineContinue.Result() : NotFound();
     }
 
@@ -49,4 +57,24 @@ public static class PatientScope
         chain.RoutePattern?.Parameters.Any(p => p.Name == RouteParameter) == true;
 
     public static IResult NotFound() => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such patient.");
+}
+
+/// <summary>
+/// Which site each patient belongs to, as far as this process has looked it up. A patient never
+/// changes site, so an entry never goes stale; only patients that exist are kept.
+/// </summary>
+public sealed class PatientSites : IDisposable
+{
+    private readonly Microsoft.Extensions.Caching.Memory.MemoryCache _sites = new(new Microsoft.Extensions.Caching.Memory.MemoryCacheOptions { SizeLimit = 200_000 });
+
+    public bool TryGet(Guid patientId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? siteId)
+    {
+        siteId = _sites.TryGetValue(patientId, out var value) ? value as string : null;
+        return siteId is not null;
+    }
+
+    public void Remember(Guid patientId, string siteId) =>
+        Microsoft.Extensions.Caching.Memory.CacheExtensions.Set(_sites, patientId, siteId, new Microsoft.Extensions.Caching.Memory.MemoryCacheEntryOptions { Size = 1 });
+
+    public void Dispose() => _sites.Dispose();
 }

@@ -64,12 +64,18 @@ public static class PatientWrites
         var keys = KeysOf(http, clientIds.Select(id => $"patient:{patientId}:{id}"));
 
         var stream = await session.Events.FetchForExclusiveWriting<PatientState>(patientId, ct);
-        if (await TryReplayAsync(session, keys, hash, ct) is { } replay)
+        var patient = stream.Aggregate ?? throw new InvalidOperationException($"Patient {patientId} has no enrolment.");
+
+        // The earlier answers under this write's keys and the patient's site, in one round trip.
+        var batch = session.CreateBatchQuery();
+        var earlierTask = keys.Count > 0 ? batch.LoadMany<IdempotencyRecord>().ById(keys.ToArray()) : null;
+        var siteTask = batch.Load<Site>(patient.SiteId);
+        await batch.Execute(ct);
+        if (earlierTask is not null && await earlierTask is { Count: > 0 } earlier)
         {
-            return replay;
+            return Replay(earlier, hash);
         }
 
-        var patient = stream.Aggregate ?? throw new InvalidOperationException($"Patient {patientId} has no enrolment.");
         var current = stream.CurrentVersion ?? patient.Version;
         if (IfMatch(http) is { } ifMatch)
         {
@@ -90,7 +96,7 @@ public static class PatientWrites
             }
         }
 
-        var site = await session.LoadAsync<Site>(patient.SiteId, ct);
+        var site = await siteTask;
         var today = SiteClock.Today(time, site?.TimeZone ?? "UTC");
         var decision = decide(patient, today);
         if (decision.Problem is not null)
