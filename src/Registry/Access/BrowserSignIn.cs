@@ -12,16 +12,17 @@ using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace Registry.Access;
 
+/// <summary>A short-lived bearer token for a signed-in page's own API calls, with who it is for.</summary>
+public sealed record PageToken(string Token, DateTimeOffset ExpiresAt, string UserId, string Role, IReadOnlyList<string> Sites);
+
 /// <summary>
 /// Sign-in for the browser pages: the user pastes a token (from the token command, or the identity
 /// provider) and gets an HttpOnly, SameSite=Strict cookie carrying the same claims. The cookie is
 /// accepted for reads only (GET, and the live stream that EventSource opens without an Authorization
-/// header); every write needs a bearer token, so a cookie can never be used to forge one. In
+/// header); every write needs a bearer token, so a cookie can never be used to forge one. The site
+/// pages' scripts get theirs from <c>GET /signin/token</c>, which only the cookie opens. In
 /// Development the sign-in page also offers demo users; never in Production.
 /// </summary>
-/// <summary>A short-lived bearer token for a signed-in page's own API calls, with who it is for.</summary>
-public sealed record PageToken(string Token, DateTimeOffset ExpiresAt, string UserId, string Role, IReadOnlyList<string> Sites);
-
 public static class BrowserSignIn
 {
     public const string Scheme = "registry";
