@@ -91,7 +91,7 @@ public static class GetCohortsEndpoint
             query = query.Where(p => p.SiteId == siteId);
         }
 
-        if (Kebab.TryParse<TherapyLine>(therapyLine, out var line) && !string.IsNullOrEmpty(therapyLine))
+        if (!string.IsNullOrEmpty(therapyLine) && Kebab.TryParse<TherapyLine>(therapyLine, out var line))
         {
             query = query.Where(p => p.TherapyLine == line);
         }

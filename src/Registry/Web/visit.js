@@ -94,8 +94,9 @@ async function start() {
   const disease = catalogue.data.diseases.find((d) => d.code === p.diseaseCode);
   ctx.instruments = disease ? disease.instruments : [];
   ctx.visitDate = site.ok ? site.data.today : new Date().toISOString().slice(0, 10);
-  const doses = p.entries.filter((e) => e.kind === "dose" && e.status !== "voided").length;
-  ctx.phase = doses < p.regimen.inductionDays ? "induction" : "maintenance";
+  // The worklist's rule: induction while the dose's study day is within days 1 to inductionDays.
+  const studyDay = p.firstDoseOn ? Math.round((Date.parse(ctx.visitDate) - Date.parse(p.firstDoseOn)) / 86_400_000) + 1 : 1;
+  ctx.phase = studyDay <= p.regimen.inductionDays ? "induction" : "maintenance";
 
   document.title = `Visit for ${p.subjectCode} · Registry`;
   $("#title").textContent = `New visit for ${p.subjectCode}`;
