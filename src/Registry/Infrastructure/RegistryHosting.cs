@@ -77,6 +77,12 @@ public static class RegistryHosting
                 opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
 
                 opts.Events.StreamIdentity = StreamIdentity.AsGuid;
+
+                // Every event's recording time comes from the registry's clock (TimeProvider), not the
+                // database server's: the SAE clocks, the site clock and "recordedAt" are computed from it,
+                // and the tests move that clock (so the suite passes on any date).
+                opts.Events.AppendMode = EventAppendMode.QuickWithServerTimestamps;
+                opts.Events.TimeProvider = sp.GetRequiredService<TimeProvider>();
                 opts.Events.MetadataConfig.UserNameEnabled = true;
 
                 opts.Schema.For<Site>();
