@@ -77,6 +77,7 @@ public static class RegistryHosting
                 opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
 
                 opts.Events.StreamIdentity = StreamIdentity.AsGuid;
+                opts.Events.AddEventType<DataAccessed>();
 
                 // Every event's recording time comes from the registry's clock (TimeProvider), not the
                 // database server's: the SAE clocks, the site clock and "recordedAt" are computed from it,
@@ -91,6 +92,11 @@ public static class RegistryHosting
                     .Index(x => x.SiteId)
                     .Index(x => x.DiseaseCode);
                 opts.Schema.For<IdempotencyRecord>();
+                // The audit pages newest first by (at, id) and filters by patient or user: real columns.
+                opts.Schema.For<AuditRecord>()
+                    .Duplicate(x => x.At, pgType: "timestamp with time zone")
+                    .Duplicate(x => x.PatientId!, pgType: "uuid")
+                    .Duplicate(x => x.UserId);
                 opts.Projections.Add<PatientRecordProjection>(ProjectionLifecycle.Inline);
                 opts.Projections.Add<PatientStateProjection>(ProjectionLifecycle.Live);
                 opts.Projections.Add<PatientFactsProjection>(ProjectionLifecycle.Async);

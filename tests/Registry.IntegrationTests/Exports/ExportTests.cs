@@ -105,6 +105,7 @@ public sealed class ExportTests(RegistryApp app) : ApiTest(app)
     {
         var before = await ExportAsync(Request());
         var at = before["manifest"]!["asOf"]!["at"]!.GetValue<DateTimeOffset>();
+        App.Clock.Advance(TimeSpan.FromMinutes(5));
         await Nurse.PostAsync($"/api/patients/{_patientId}/voids", new JsonObject { ["entryId"] = _doseId, ["reason"] = "wrong patient" }, 201);
         await App.WaitForProjectionsAsync();
 
@@ -112,7 +113,7 @@ public sealed class ExportTests(RegistryApp app) : ApiTest(app)
         request["asOf"] = new JsonObject { ["sequence"] = null, ["at"] = at.ToString("O") };
         var asOfTime = await ExportAsync(request);
         var yesterday = Request();
-        yesterday["asOf"] = new JsonObject { ["sequence"] = null, ["at"] = DateTimeOffset.UtcNow.AddDays(-1).ToString("O") };
+        yesterday["asOf"] = new JsonObject { ["sequence"] = null, ["at"] = App.Clock.GetUtcNow().AddDays(-1).ToString("O") };
         var empty = await ExportAsync(yesterday);
 
         // The void came after that time: the dose is still there, exactly as in the first export.
@@ -250,8 +251,9 @@ public sealed class ExportTests(RegistryApp app) : ApiTest(app)
         var status = await ExportAsync(Request());
         await FileAsync(status, "dm.csv");
 
+        // Newest first.
         var audit = await App.Admin.GetJsonArrayAsync("/api/audit?userId=researcher1");
-        Assert.Equal(["export", "download"], audit.Select(e => e!["action"]!.GetValue<string>()));
+        Assert.Equal(["download", "export"], audit.Select(e => e!["action"]!.GetValue<string>()));
         Assert.All(audit, e => Assert.Equal(status["exportId"]!.GetValue<Guid>(), e!["exportId"]!.GetValue<Guid>()));
     }
 

@@ -71,12 +71,25 @@ namespace Internal.Generated.WolverineHandlers
                 return;
             }
 
+            string limit_rawValue = httpContext.Request.Query["limit"];
+            System.Nullable<int> limit = default;
+
+            if (limit_rawValue != null && int.TryParse(limit_rawValue, System.Globalization.CultureInfo.InvariantCulture, out var limit_parsed))
+            {
+                limit = limit_parsed;
+            }
+            else if (!string.IsNullOrEmpty(limit_rawValue))
+            {
+                await WriteQueryValueParsingProblem(httpContext, "limit", limit_rawValue, "int").ConfigureAwait(false);
+                return;
+            }
+
+            var before = httpContext.Request.Query["before"];
             
             // The actual HTTP request handler execution
-            var auditEntryIReadOnlyList_response = await Registry.Access.GetAuditEndpoint.Get(((Marten.IQuerySession)documentSession), patientId, userId, from, to, httpContext.RequestAborted).ConfigureAwait(false);
+            var result = await Registry.Access.GetAuditEndpoint.Get(((Marten.IQuerySession)documentSession), httpContext, patientId, userId, from, to, limit, before, httpContext.RequestAborted).ConfigureAwait(false);
 
-            // Writing the response body to JSON because this was the first 'return variable' in the method signature
-            await WriteJsonAsync(httpContext, auditEntryIReadOnlyList_response, 404);
+            await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }
     }
 
