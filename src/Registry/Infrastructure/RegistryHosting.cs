@@ -53,6 +53,10 @@ public static class RegistryHosting
         services.AddOptions<Exports.ExportOptions>().Bind(configuration.GetSection(Exports.ExportOptions.Section));
 
         services.ConfigureHttpJsonOptions(o => RegistryJson.Configure(o.SerializerOptions));
+        services.AddOptions<RequestLimits>().Bind(configuration.GetSection(RequestLimits.Section));
+        // Kestrel refuses any body beyond the write limit too (the body check answers 413 first for JSON).
+        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(k =>
+            k.Limits.MaxRequestBodySize = configuration.GetValue(RequestLimits.Section + ":MaxBodyBytes", new RequestLimits().MaxBodyBytes));
         services.AddProblemDetails();
         services.AddRegistryAccess(configuration);
         services.AddExceptionHandler<ProblemExceptionHandler>();

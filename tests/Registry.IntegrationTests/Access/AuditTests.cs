@@ -16,11 +16,17 @@ public sealed class AuditTests(RegistryApp app) : ApiTest(app)
     [Fact]
     public async Task who_acted_comes_from_the_token_even_when_the_body_names_someone_else()
     {
+        var nurse = App.AsUser("nurse-7f3a", Roles.Site, "FR01");
         var request = Requests.Enrolment();
         request["recordedBy"] = "mallory";
         request["userId"] = "mallory";
 
-        var patientId = await App.AsUser("nurse-7f3a", Roles.Site, "FR01").EnrolAsync(request);
+        // A body that names who acted is refused, field by field: the registry takes that only from the token.
+        var refused = await (await nurse.PostAsync("/api/patients", request, 400)).ValidationErrorsAsync();
+        Assert.Contains("recordedBy", refused.Keys);
+        Assert.Contains("userId", refused.Keys);
+
+        var patientId = await nurse.EnrolAsync(Requests.Enrolment());
 
         await using var session = App.Store.QuerySession();
         var events = await session.Events.FetchStreamAsync(patientId);

@@ -1,0 +1,148 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Registry.Access;
+using Registry.IntegrationTests.Infrastructure;
+
+namespace Registry.IntegrationTests.Reliability;
+
+/// <summary>One write endpoint made ready to call: who may call it, its URL, and a body it accepts.</summary>
+public sealed record WriteTarget(string Route, string Role, string[] Sites, string Url, Func<JsonObject> ValidBody);
+
+/// <summary>
+/// Every POST endpoint of the API with a caller allowed to use it and a patient, an adverse event and a
+/// serious adverse event to use it on. <see cref="AllRoutesAsync"/> lets a test fail when an endpoint
+/// is added without being listed here.
+/// </summary>
+public sealed class WriteTargets
+{
+    private WriteTargets(Guid patient, Guid adverseEvent, Guid seriousEvent)
+    {
+        Patient = patient;
+        AdverseEvent = adverseEvent;
+        SeriousEvent = seriousEvent;
+    }
+
+    public Guid Patient { get; }
+
+    public Guid AdverseEvent { get; }
+
+    public Guid SeriousEvent { get; }
+
+    public static async Task<WriteTargets> SetUpAsync(RegistryApp app)
+    {
+        await app.Admin.RegisterSiteAsync("FR01");
+        var nurse = app.As(Roles.Site, "FR01");
+        var patient = await nurse.EnrolAsync(Requests.Enrolment());
+        var adverseEvent = Guid.NewGuid();
+        var serious = Guid.NewGuid();
+        var seriousReport = Requests.AdverseEvent(serious);
+        seriousReport["seriousCriteria"] = new JsonArray("hospitalisation");
+        seriousReport["expected"] = false;
+        await nurse.PostAsync($"/api/patients/{patient}/visits", new JsonObject
+        {
+            ["visitId"] = Guid.NewGuid(),
+            ["visitDate"] = "2026-11-20",
+            ["adverseEvents"] = new JsonArray(Requests.AdverseEvent(adverseEvent), seriousReport),
+        }, 201);
+        return new WriteTargets(patient, adverseEvent, serious);
+    }
+
+    public IReadOnlyList<WriteTarget> All =>
+    [
+        new("/api/sites", Roles.Admin, [], "/api/sites", () => Requests.Site("IT01")),
+        new("/api/patients", Roles.Site, ["FR01"], "/api/patients", () => Requests.Enrolment("FR01", "FR01-0100")),
+        new("/api/patients/{patientId}/visits", Roles.Site, ["FR01"], $"/api/patients/{Patient}/visits", () => new JsonObject
+        {
+            ["visitId"] = Guid.NewGuid(),
+            ["visitDate"] = "2026-11-21",
+            ["doses"] = new JsonArray(new JsonObject
+            {
+                ["givenOn"] = "2026-11-21", ["doseIu"] = 1_000_000, ["route"] = "subcutaneous", ["product"] = "aldesleukin",
+                ["lot"] = "A1", ["phase"] = "induction",
+            }),
+            ["scores"] = new JsonArray(new JsonObject { ["assessedOn"] = "2026-11-21", ["instrument"] = "cgi-s", ["value"] = 4 }),
+            ["tregs"] = new JsonArray(new JsonObject { ["sampledOn"] = "2026-11-21", ["tregPercentOfCd4"] = 7.5, ["gating"] = "cd4-cd25-foxp3" }),
+        }),
+        new("/api/patients/{patientId}/adverse-events/{adverseEventId}/follow-ups", Roles.Site, ["FR01"],
+            $"/api/patients/{Patient}/adverse-events/{AdverseEvent}/follow-ups", () => new JsonObject { ["reportedOn"] = "2026-11-22", ["grade"] = 2 }),
+        new("/api/patients/{patientId}/corrections", Roles.Site, ["FR01"], $"/api/patients/{Patient}/corrections", () => new JsonObject
+        {
+            ["entryId"] = AdverseEvent, ["changes"] = new JsonObject { ["term"] = "injection site reaction" },
+            ["reasonCode"] = "transcription-error", ["reason"] = "source document",
+        }),
+        new("/api/patients/{patientId}/voids", Roles.Site, ["FR01"], $"/api/patients/{Patient}/voids",
+            () => new JsonObject { ["entryId"] = Guid.NewGuid(), ["reason"] = "entered in error" }),
+        new("/api/patients/{patientId}/withdrawal", Roles.Site, ["FR01"], $"/api/patients/{Patient}/withdrawal",
+            () => new JsonObject { ["withdrawnOn"] = "2026-11-25", ["reasonCode"] = "patient-decision", ["reason"] = "moved away" }),
+        new("/api/patients/{patientId}/completion", Roles.Site, ["FR01"], $"/api/patients/{Patient}/completion",
+            () => new JsonObject { ["completedOn"] = "2026-11-25" }),
+        new("/api/safety/sae/{adverseEventId}/acknowledgement", Roles.Pv, [], $"/api/safety/sae/{SeriousEvent}/acknowledgement", () => new JsonObject()),
+        new("/api/safety/sae/{adverseEventId}/submissions", Roles.Pv, [], $"/api/safety/sae/{SeriousEvent}/submissions",
+            () => new JsonObject { ["submittedOn"] = "2026-11-25", ["authority"] = "ANSM", ["reference"] = "R-1" }),
+        new("/api/exports", Roles.Researcher, [], "/api/exports", () => new JsonObject
+        {
+            ["cohort"] = new JsonObject { ["diseaseCodes"] = new JsonArray("sle") }, ["format"] = "csv", ["dates"] = "study-day",
+            ["pseudonymScope"] = "fuzz",
+        }),
+    ];
+
+    /// <summary>Every POST route under /api the host maps.</summary>
+    public static IReadOnlyList<string> AllRoutes(IServiceProvider services) =>
+        services.GetServices<EndpointDataSource>()
+            .SelectMany(s => s.Endpoints)
+            .OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods.Contains("POST") == true)
+            .Select(e => "/" + e.RoutePattern.RawText!.TrimStart('/'))
+            .Where(r => r.StartsWith("/api/", StringComparison.Ordinal))
+            .Distinct()
+            .Order()
+            .ToList();
+}
+
+/// <summary>
+/// Where the database stands: the last event's sequence and the number of documents of every kind but
+/// the audit (which records reads) and the cohort facts (the async daemon writes them after the events,
+/// which the sequence already counts). The same mark before and after a request: it wrote nothing.
+/// </summary>
+public sealed class DatabaseMark
+{
+    private readonly string _connectionString;
+    private readonly string _sql;
+
+    private DatabaseMark(string connectionString, string sql)
+    {
+        _connectionString = connectionString;
+        _sql = sql;
+    }
+
+    public static async Task<DatabaseMark> CreateAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var tables = new NpgsqlCommand(
+            "select table_name from information_schema.tables where table_schema = 'registry' and table_name like 'mt_doc_%' and table_name not in ('mt_doc_auditrecord', 'mt_doc_patientfacts') order by 1",
+            connection);
+        var names = new List<string>();
+        await using (var reader = await tables.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                names.Add(reader.GetString(0));
+            }
+        }
+
+        var counts = string.Join(" || ',' || ", names.Select(n => $"(select count(*) from registry.{n})::text"));
+        return new DatabaseMark(connectionString, $"select (select coalesce(max(seq_id), 0) from registry.mt_events)::text || ',' || {counts}");
+    }
+
+    public async Task<string> ReadAsync()
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var mark = new NpgsqlCommand(_sql, connection);
+        return (string)(await mark.ExecuteScalarAsync())!;
+    }
+}
