@@ -18,6 +18,7 @@ public sealed record EndFact(string Kind, DateOnly On, WithdrawalReason? Reason)
 /// <summary>
 /// An adverse event right after a recorded change (its report, a follow-up, a correction, a void):
 /// what the SAE reporting clocks replay. <see cref="Now"/> is null once the event is voided.
+/// <see cref="ReportedOn"/> is the <c>reportedOn</c> of the follow-up recorded or corrected by the change.
 /// </summary>
 public sealed record AeMoment(DateTimeOffset At, long Sequence, string Change, AdverseEventNow? Now, DateOnly? ReportedOn);
 
@@ -170,12 +171,19 @@ public sealed class PatientFactsProjection : SingleStreamProjection<PatientFacts
             var now = snapshot.AdverseEvents.ContainsKey(aeId) ? snapshot.Current(aeId) : null;
             var change = e.Data switch
             {
-                AdverseEventRecorded => "reported",
-                AdverseEventFollowedUp => "followed-up",
-                EntryCorrected => "corrected",
-                _ => "voided",
+                AdverseEventRecorded => AeChangeKinds.Reported,
+                AdverseEventFollowedUp => AeChangeKinds.FollowedUp,
+                EntryCorrected => AeChangeKinds.Corrected,
+                _ => AeChangeKinds.Voided,
             };
-            var reportedOn = e.Data is AdverseEventFollowedUp f ? f.Data.ReportedOn : (DateOnly?)null;
+
+            // The follow-up's reportedOn, as recorded or as corrected: it plays the part of awareOn for the site clock.
+            var reportedOn = e.Data switch
+            {
+                AdverseEventFollowedUp f => f.Data.ReportedOn,
+                EntryCorrected { Kind: EntryKinds.AeFollowUp } c when snapshot.FollowUps.TryGetValue(c.EntryId, out var corrected) => corrected.Data.ReportedOn,
+                _ => (DateOnly?)null,
+            };
             if (!snapshot.AeHistory.TryGetValue(aeId, out var history))
             {
                 snapshot.AeHistory[aeId] = history = [];

@@ -56,7 +56,7 @@ public static class SaeCasesEndpoints
             return Results.Problem(ValidationErrors.Single("format", $"'{format}' is not a format: use csv or json."));
         }
 
-        var rows = (await LoadClocksAsync(session, time, ct)).OrderBy(c => c.AwareOn).ThenBy(c => c.SubjectCode, StringComparer.Ordinal).ToList();
+        var rows = LineListingRows(await LoadClocksAsync(session, time, ct));
         if (format != "csv")
         {
             return Results.Ok(rows);
@@ -83,6 +83,13 @@ public static class SaeCasesEndpoints
         static string Date(DateOnly? value) => value?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "";
         static string Bool(bool value) => value ? "true" : "false";
     }
+
+    /// <summary>
+    /// The DSMB line listing's rows: every SAE in force, by awareness then subject. A voided adverse event
+    /// counts nowhere (DOMAIN.md): its case stays among the clocks, closed and downgraded, but not here.
+    /// </summary>
+    public static IReadOnlyList<SaeClock> LineListingRows(IEnumerable<SaeClock> clocks) =>
+        clocks.Where(c => !c.Voided).OrderBy(c => c.AwareOn).ThenBy(c => c.SubjectCode, StringComparer.Ordinal).ToList();
 
     [WolverinePost("/api/safety/sae/{adverseEventId}/acknowledgement", OperationId = "acknowledgeSae")]
     [Authorize(Policy = Policies.Pv)]

@@ -71,7 +71,10 @@ public static class SaeClocks
         }
 
         var zone = TimeZoneInfo.FindSystemTimeZoneById(timeZone);
-        DateOnly LocalDate(DateTimeOffset at) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(at, zone).DateTime);
+        DateOnly LocalDate(DateTimeOffset at) => SaeSiteClock.LocalDate(at, zone);
+
+        // The site's clock: the one rule the worklist uses too (DOMAIN.md, "Reporting clocks").
+        var site = SaeSiteClock.Compute(Changes(history), zone);
 
         var steps = history.Select(m => (m.At, m.Sequence, Moment: (AeMoment?)m, Action: (SaeAction?)null))
             .Concat((pvCase?.Actions ?? []).Select(a => (a.At, a.Sequence, Moment: (AeMoment?)null, Action: (SaeAction?)a)))
@@ -79,8 +82,8 @@ public static class SaeClocks
 
         string? status = null;
         bool serious = false, susar = false, downgraded = false;
-        DateOnly? awareOn = null, susarLearnedOn = null, submittedOn = null, completeOn = null;
-        DateTimeOffset? recordedAt = null, acknowledgedAt = null;
+        DateOnly? susarLearnedOn = null, submittedOn = null, completeOn = null;
+        DateTimeOffset? acknowledgedAt = null;
         AdverseEventNow? last = null;
         foreach (var step in steps)
         {
@@ -89,20 +92,10 @@ public static class SaeClocks
                 last = moment.Now ?? last;
                 var nowSerious = moment.Now is { SeriousCriteria.Count: > 0 };
                 var nowSusar = IsSusar(moment.Now);
-                if (nowSerious && !serious)
+                if (nowSerious && !serious && (status is null or SaeStatus.Closed))
                 {
-                    if (awareOn is null)
-                    {
-                        // The site's clock starts when it became aware: the report's awareOn, or the follow-up's reportedOn.
-                        awareOn = moment.Change == "reported" ? moment.Now!.AwareOn : moment.ReportedOn ?? LocalDate(moment.At);
-                        recordedAt = moment.At;
-                    }
-
-                    if (status is null or SaeStatus.Closed)
-                    {
-                        status = acknowledgedAt is null ? SaeStatus.AwaitingAcknowledgement : nowSusar ? SaeStatus.AwaitingSubmission : SaeStatus.Closed;
-                        downgraded = false;
-                    }
+                    status = acknowledgedAt is null ? SaeStatus.AwaitingAcknowledgement : nowSusar ? SaeStatus.AwaitingSubmission : SaeStatus.Closed;
+                    downgraded = false;
                 }
 
                 if (nowSusar && !susar)
@@ -150,7 +143,7 @@ public static class SaeClocks
             }
         }
 
-        if (awareOn is null || last is null)
+        if (site is null || last is null)
         {
             return null;
         }
@@ -160,7 +153,6 @@ public static class SaeClocks
         var fatal = FatalOrLifeThreatening(last);
         DateOnly? regulatoryDue = susarLearnedOn is { } learned && (susar || status == SaeStatus.Submitted) ? learned.AddDays(fatal ? FatalDays : OtherDays) : null;
         DateOnly? completeDue = fatal && submittedOn is { } initial ? initial.AddDays(CompleteReportDays) : null;
-        var siteDueAt = EndOfDay(awareOn.Value.AddDays(1), zone);
         var today = LocalDate(now);
         var overdue = status != SaeStatus.Closed && (
             (regulatoryDue is { } due && submittedOn is null && today > due) ||
@@ -169,17 +161,14 @@ public static class SaeClocks
         return new SaeClock(
             patient.Id, patient.SubjectCode, patient.SiteId, patient.DiseaseCode, adverseEventId,
             report?.Term ?? "(voided)", report?.MeddraPtCode, last.Grade, last.WorstGrade, last.SeriousCriteria, last.Causality, last.Expected, last.Outcome,
-            last.OnsetOn, awareOn.Value, recordedAt!.Value, siteDueAt, recordedAt > siteDueAt, susar, regulatoryDue, completeDue,
+            last.OnsetOn, site.AwareOn, site.RecordedAt, site.SiteDueAt, site.SiteLate, susar, regulatoryDue, completeDue,
             acknowledgedAt, submittedOn, completeOn, status ?? SaeStatus.Closed, overdue, downgraded, voided,
             Math.Max(history[^1].Sequence, pvCase?.Actions.LastOrDefault()?.Sequence ?? 0));
     }
 
-    /// <summary>23:59:59 of a date in a zone, as an instant with that zone's offset.</summary>
-    public static DateTimeOffset EndOfDay(DateOnly date, TimeZoneInfo zone)
-    {
-        var local = date.ToDateTime(new TimeOnly(23, 59, 59));
-        return new DateTimeOffset(local, zone.GetUtcOffset(local));
-    }
+    /// <summary>An adverse event's recorded moments as the site clock reads them.</summary>
+    public static IEnumerable<AeChange> Changes(IEnumerable<AeMoment> history) =>
+        history.Select(m => new AeChange(m.At, m.Change, m.Now is { SeriousCriteria.Count: > 0 }, m.Now?.AwareOn, m.ReportedOn));
 
     public static IEnumerable<SaeClock> All(IEnumerable<PatientFacts> patients, IReadOnlyDictionary<Guid, SaeCaseRecord> cases,
         IReadOnlyDictionary<string, string> siteZones, DateTimeOffset now) =>

@@ -1,7 +1,6 @@
 using Registry.Cohorts;
 using Registry.Infrastructure;
 using Registry.Patients.Timeline;
-using Registry.Safety;
 
 namespace Registry.Patients.Worklist;
 
@@ -115,45 +114,94 @@ public static class DueItems
     }
 
     /// <summary>
-    /// The patient's serious adverse events in force. The site's clock runs from the first moment the
-    /// registry learnt the event was serious: the report (or the correction) that first carried a
-    /// seriousness criterion, or the first follow-up that added one (its <c>reportedOn</c> then plays
-    /// the part of <c>awareOn</c>).
+    /// The patient's serious adverse events in force (a voided one counts nowhere), each with the site's
+    /// clock from <see cref="SaeSiteClock"/>, the rule the pv clocks use too: the clock runs from the first
+    /// moment the registry learnt the event was serious (the report, follow-up or correction that first made
+    /// it serious). The event's states over time are replayed from the entries' versions in the order they
+    /// were recorded, as the pv clocks replay them from the patient's events.
     /// </summary>
     public static IEnumerable<SiteSeriousEvent> SeriousEvents(PatientRecord patient, TimeZoneInfo zone)
     {
-        var live = patient.Entries.Where(e => e.Status != EntryStatus.Voided).ToList();
-        var followUps = live.Where(e => e.Kind == EntryKinds.AeFollowUp)
-            .Select(e => (Entry: e, Data: EntryJson.Read<AeFollowUpData>(e.Data)))
-            .ToLookup(x => x.Data.AdverseEventId);
-        foreach (var entry in live.Where(e => e.Kind == EntryKinds.AdverseEvent))
+        foreach (var entry in patient.Entries.Where(e => e.Kind == EntryKinds.AdverseEvent && e.Status != EntryStatus.Voided))
         {
+            var (changes, now) = AeChanges(patient, entry.EntryId);
+            if (now is not { SeriousCriteria.Count: > 0 } || SaeSiteClock.Compute(changes, zone) is not { } clock)
+            {
+                continue;
+            }
+
             var report = EntryJson.Read<AdverseEventData>(entry.Data);
-            var added = followUps[entry.EntryId].OrderBy(x => x.Entry.RecordedAt).ToList();
-            var criteria = report.SeriousCriteria.Concat(added.SelectMany(x => x.Data.SeriousCriteria ?? [])).Distinct().Order().ToList();
-            if (criteria.Count == 0)
-            {
-                continue;
-            }
-
-            var moments = patient.History.GetValueOrDefault(entry.EntryId, [])
-                .Select(v => (v.At, Data: EntryJson.Read<AdverseEventData>(v.Data)))
-                .Where(v => v.Data.SeriousCriteria.Count > 0)
-                .Select(v => (v.At, AwareOn: v.Data.AwareOn))
-                .Concat(added.Where(x => x.Data.SeriousCriteria is { Count: > 0 }).Select(x => (At: x.Entry.RecordedAt, AwareOn: x.Data.ReportedOn)))
-                .OrderBy(m => m.At)
-                .ToList();
-            if (moments.Count == 0)
-            {
-                continue;
-            }
-
-            var (recordedAt, awareOn) = moments[0];
-            var siteDueAt = SaeClocks.EndOfDay(awareOn.AddDays(1), zone);
-            var worst = added.Select(x => x.Data.Grade ?? 0).Append(report.Grade).Max();
-            yield return new SiteSeriousEvent(patient.Id, patient.SubjectCode, patient.SiteId, entry.EntryId, report.Term, worst, criteria,
-                report.OnsetOn, awareOn, recordedAt, siteDueAt, recordedAt > siteDueAt);
+            yield return new SiteSeriousEvent(patient.Id, patient.SubjectCode, patient.SiteId, entry.EntryId, report.Term, now.WorstGrade,
+                now.SeriousCriteria.Order().ToList(), now.OnsetOn, clock.AwareOn, clock.RecordedAt, clock.SiteDueAt, clock.SiteLate);
         }
+    }
+
+    /// <summary>
+    /// An adverse event's changes (its report's versions and those of its follow-ups, voided ones included,
+    /// in the order recorded), with the event as it stands after the last one: the same states the pv
+    /// clocks replay from the patient's events (<c>PatientFacts.AeHistory</c>).
+    /// </summary>
+    public static (IReadOnlyList<AeChange> Changes, AdverseEventNow? Now) AeChanges(PatientRecord patient, Guid adverseEventId)
+    {
+        var followUpIds = patient.Entries
+            .Where(e => e.Kind == EntryKinds.AeFollowUp && patient.History.TryGetValue(e.EntryId, out var recorded) && recorded.Count > 0
+                && EntryJson.Read<AeFollowUpData>(recorded[0].Data).AdverseEventId == adverseEventId)
+            .Select(e => e.EntryId)
+            .ToHashSet();
+        var versions = patient.History.GetValueOrDefault(adverseEventId, [])
+            .Select(v => (EntryId: adverseEventId, Version: v))
+            .Concat(patient.Entries.Where(e => followUpIds.Contains(e.EntryId)).SelectMany(e => patient.History[e.EntryId].Select(v => (e.EntryId, Version: v))))
+            .OrderBy(x => x.Version.At)
+            .ToList();
+
+        AdverseEventData? report = null;
+        var followUps = new Dictionary<Guid, (DateTimeOffset RecordedAt, AeFollowUpData Data)>();
+        var changes = new List<AeChange>();
+        AdverseEventNow? now = null;
+        foreach (var (entryId, version) in versions)
+        {
+            string how;
+            DateOnly? reportedOn = null;
+            if (entryId == adverseEventId)
+            {
+                how = version.Action switch
+                {
+                    "recorded" => AeChangeKinds.Reported,
+                    "corrected" => AeChangeKinds.Corrected,
+                    _ => AeChangeKinds.Voided,
+                };
+                report = how == AeChangeKinds.Voided ? null : EntryJson.Read<AdverseEventData>(version.Data);
+            }
+            else if (version.Action == "recorded")
+            {
+                how = AeChangeKinds.FollowedUp;
+                var data = EntryJson.Read<AeFollowUpData>(version.Data);
+                followUps[entryId] = (version.At, data);
+                reportedOn = data.ReportedOn;
+            }
+            else if (version.Action == "corrected" && followUps.TryGetValue(entryId, out var followUp))
+            {
+                how = AeChangeKinds.Corrected;
+                var data = EntryJson.Read<AeFollowUpData>(version.Data);
+                followUps[entryId] = (followUp.RecordedAt, data);
+                reportedOn = data.ReportedOn;
+            }
+            else if (version.Action == "voided" && followUps.Remove(entryId))
+            {
+                how = AeChangeKinds.Voided;
+            }
+            else
+            {
+                continue;
+            }
+
+            now = report is null
+                ? null
+                : followUps.Values.OrderBy(f => f.RecordedAt).Aggregate(AdverseEventNow.From(report), (current, f) => AdverseEvents.Apply(current, f.Data));
+            changes.Add(new AeChange(version.At, how, now is { SeriousCriteria.Count: > 0 }, now?.AwareOn, reportedOn));
+        }
+
+        return (changes, now);
     }
 
     private static bool IsNotDone(PatientEntry entry, NotDoneItem item) =>

@@ -1,0 +1,71 @@
+namespace Registry.Patients;
+
+/// <summary>How an adverse event was changed: the spelling the SAE clocks replay.</summary>
+public static class AeChangeKinds
+{
+    public const string Reported = "reported";
+    public const string FollowedUp = "followed-up";
+    public const string Corrected = "corrected";
+    public const string Voided = "voided";
+}
+
+/// <summary>
+/// One recorded change to an adverse event, as the site clock needs it: when it was recorded, how
+/// (<see cref="AeChangeKinds"/>), whether the event was serious right after it, the event's
+/// <c>awareOn</c> as of that moment (null once voided), and the <c>reportedOn</c> of the follow-up the
+/// change recorded or corrected (null for a change to the report itself or a void).
+/// </summary>
+public sealed record AeChange(DateTimeOffset At, string How, bool Serious, DateOnly? AwareOn, DateOnly? ReportedOn);
+
+/// <summary>
+/// The site's reporting clock of a serious adverse event: <see cref="RecordedAt"/> is the moment the
+/// registry first learnt the event was serious (the site's report), <see cref="AwareOn"/> the awareness
+/// that counts.
+/// </summary>
+public sealed record SaeSiteClockResult(DateTimeOffset RecordedAt, DateOnly AwareOn, DateTimeOffset SiteDueAt, bool SiteLate);
+
+/// <summary>
+/// The site clock of DOMAIN.md ("Reporting clocks"), the one rule the worklist and the pv clocks share:
+/// due at the end (23:59:59 in the site's zone) of the day after the awareness that counts; late when the
+/// event was recorded as serious after that. The awareness that counts is that of the change that first
+/// made the event serious: the report's <c>awareOn</c>; a follow-up's <c>reportedOn</c>; for a correction,
+/// the corrected entry's own date (the report's <c>awareOn</c>, or a corrected follow-up's
+/// <c>reportedOn</c>), so a site that knew and recorded it wrongly is usually late.
+/// </summary>
+public static class SaeSiteClock
+{
+    /// <summary>
+    /// The site clock from an adverse event's changes in the order they were recorded; null while the
+    /// event has never been serious.
+    /// </summary>
+    public static SaeSiteClockResult? Compute(IEnumerable<AeChange> changes, TimeZoneInfo zone)
+    {
+        var first = changes.FirstOrDefault(c => c.Serious);
+        if (first is null)
+        {
+            return null;
+        }
+
+        var counted = first.How switch
+        {
+            AeChangeKinds.Reported => first.AwareOn,
+            AeChangeKinds.FollowedUp => first.ReportedOn,
+            AeChangeKinds.Corrected => first.ReportedOn ?? first.AwareOn,
+            _ => null,
+        };
+        var awareOn = counted ?? LocalDate(first.At, zone);
+        var siteDueAt = EndOfDay(awareOn.AddDays(1), zone);
+        return new SaeSiteClockResult(first.At, awareOn, siteDueAt, first.At > siteDueAt);
+    }
+
+    /// <summary>23:59:59 of a date in a zone, as an instant with that zone's offset.</summary>
+    public static DateTimeOffset EndOfDay(DateOnly date, TimeZoneInfo zone)
+    {
+        var local = date.ToDateTime(new TimeOnly(23, 59, 59));
+        return new DateTimeOffset(local, zone.GetUtcOffset(local));
+    }
+
+    /// <summary>The date of an instant in a zone.</summary>
+    public static DateOnly LocalDate(DateTimeOffset at, TimeZoneInfo zone) =>
+        DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(at, zone).DateTime);
+}
