@@ -74,7 +74,7 @@ public sealed class WriteTargets
             ["reasonCode"] = "transcription-error", ["reason"] = "source document",
         }),
         new("/api/patients/{patientId}/voids", Roles.Site, ["FR01"], $"/api/patients/{Patient}/voids",
-            () => new JsonObject { ["entryId"] = Guid.NewGuid(), ["reason"] = "entered in error" }),
+            () => new JsonObject { ["entryId"] = AdverseEvent, ["reason"] = "entered in error" }),
         new("/api/patients/{patientId}/withdrawal", Roles.Site, ["FR01"], $"/api/patients/{Patient}/withdrawal",
             () => new JsonObject { ["withdrawnOn"] = "2026-11-25", ["reasonCode"] = "patient-decision", ["reason"] = "moved away" }),
         new("/api/patients/{patientId}/completion", Roles.Site, ["FR01"], $"/api/patients/{Patient}/completion",
