@@ -51,12 +51,17 @@ public sealed class ExportCommand : JasperFxAsyncCommand<ExportInput>
         }
 
         await using var session = store.QuerySession();
-        var highWater = await ProjectionProgress.HighWaterMarkAsync(session, CancellationToken.None);
-        var asOf = input.AsOfFlag < 0 ? highWater : input.AsOfFlag;
-        if (asOf > highWater)
+        var committed = await ProjectionProgress.CommittedAsync(session, CancellationToken.None);
+        var asOf = input.AsOfFlag < 0 ? committed : input.AsOfFlag;
+        if (asOf > committed)
         {
-            AnsiConsole.MarkupLine($"[red]The projected high-water mark is {highWater}; --as-of cannot be above it.[/]");
+            AnsiConsole.MarkupLine($"[red]The log's committed position is {committed}; --as-of cannot be above it.[/]");
             return false;
+        }
+
+        if (!await ProjectionProgress.WaitForHighWaterMarkAsync(session, asOf, TimeSpan.FromSeconds(10), CancellationToken.None))
+        {
+            AnsiConsole.MarkupLine($"[yellow]Events below {asOf} may still be in flight (the high-water mark has not reached it); building from what is committed.[/]");
         }
 
         string[] List(string text) => text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

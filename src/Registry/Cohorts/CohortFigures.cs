@@ -2,7 +2,15 @@ using Registry.Catalogue;
 
 namespace Registry.Cohorts;
 
-public sealed record AsOf(long Sequence, DateTimeOffset? At);
+/// <summary>
+/// The point of the event log figures reflect: <see cref="Sequence"/> the last event, <see cref="At"/> its
+/// timestamp. <see cref="Complete"/> (live figures only): true when they include every write committed
+/// before the request; false when the projections had not caught up within the wait's bound.
+/// </summary>
+public sealed record AsOf(
+    long Sequence,
+    DateTimeOffset? At,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] bool? Complete = null);
 
 public sealed record TregFigures(
     int TargetDay,

@@ -16,7 +16,7 @@ public sealed class FiguresCache : IDisposable
     public async Task<T> GetOrComputeAsync<T>(string key, AsOf progress, DateOnly cutOff, Func<Task<T>> compute)
         where T : class
     {
-        var full = $"{key}|{progress.Sequence}|{progress.At:O}|{cutOff:yyyy-MM-dd}";
+        var full = $"{key}|{progress.Sequence}|{progress.At:O}|{progress.Complete}|{cutOff:yyyy-MM-dd}";
         if (_cache.TryGetValue(full, out T? cached) && cached is not null)
         {
             return cached;

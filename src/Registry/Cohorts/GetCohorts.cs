@@ -14,7 +14,7 @@ public static class GetCohortsEndpoint
     [WolverineGet("/api/cohorts", OperationId = "listCohorts")]
     [Authorize(Policy = Policies.Cohorts)]
     public static async Task<IResult> List(
-        IQuerySession session, ClaimsPrincipal user, CohortFigures figures, FiguresCache cache, string? therapyLine, string? siteId, CancellationToken ct)
+        IQuerySession session, ClaimsPrincipal user, CohortFigures figures, FiguresCache cache, Freshness freshness, string? therapyLine, string? siteId, CancellationToken ct)
     {
         var caller = Caller.From(user);
         if (Check(caller, therapyLine, siteId) is { } problem)
@@ -22,8 +22,8 @@ public static class GetCohortsEndpoint
             return problem;
         }
 
-        // The progress first: the facts loaded afterwards reflect at least the events it names.
-        var asOf = await ProjectionProgress.ForAsync(session, ProjectionProgress.PatientFacts, ct);
+        // The progress first (caught up with every committed write): the facts loaded afterwards reflect at least the events it names.
+        var asOf = await freshness.FactsAsync(session, ct);
         var summaries = await cache.GetOrComputeAsync($"cohorts|{therapyLine}|{siteId}|{Visibility(caller)}", asOf, DateOnly.MinValue, async () =>
         {
             var patients = await CohortPatientsAsync(session, caller, therapyLine, siteId, null, ct);
@@ -39,7 +39,7 @@ public static class GetCohortsEndpoint
     [WolverineGet("/api/cohorts/{diseaseCode}", OperationId = "getCohort")]
     [Authorize(Policy = Policies.Cohorts)]
     public static async Task<IResult> Get(
-        string diseaseCode, IQuerySession session, ClaimsPrincipal user, CohortFigures figures, FiguresCache cache, Catalogue.DiseaseCatalogue catalogue,
+        string diseaseCode, IQuerySession session, ClaimsPrincipal user, CohortFigures figures, FiguresCache cache, Freshness freshness, Catalogue.DiseaseCatalogue catalogue,
         string? therapyLine, string? siteId, CancellationToken ct)
     {
         if (catalogue.FindDisease(diseaseCode) is null)
@@ -53,7 +53,7 @@ public static class GetCohortsEndpoint
             return problem;
         }
 
-        var asOf = await ProjectionProgress.ForAsync(session, ProjectionProgress.PatientFacts, ct);
+        var asOf = await freshness.FactsAsync(session, ct);
         var summary = await cache.GetOrComputeAsync($"cohort|{diseaseCode}|{therapyLine}|{siteId}|{Visibility(caller)}", asOf, DateOnly.MinValue, async () =>
             figures.Summarise(diseaseCode, await CohortPatientsAsync(session, caller, therapyLine, siteId, diseaseCode, ct), asOf, detail: true));
         return Results.Ok(summary);

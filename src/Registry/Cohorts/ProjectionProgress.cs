@@ -28,6 +28,60 @@ public static class ProjectionProgress
         return new AsOf(reader.GetInt64(0), await reader.IsDBNullAsync(1, ct) ? null : reader.GetFieldValue<DateTimeOffset>(1));
     }
 
+    /// <summary>
+    /// Read-your-writes: the figures' "now". Resolves now to the log's committed position (the highest
+    /// sequence committed before this call) and waits, at most <paramref name="bound"/>, for the projection
+    /// to reach it. The answer's <see cref="AsOf.Complete"/> says whether it did.
+    /// </summary>
+    public static async Task<AsOf> CaughtUpAsync(IQuerySession session, string projection, TimeSpan bound, CancellationToken ct)
+    {
+        var committed = await CommittedAsync(session, ct);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var asOf = await ForAsync(session, projection, ct);
+            if (asOf.Sequence >= committed)
+            {
+                return asOf with { Complete = true };
+            }
+
+            if (waited.Elapsed >= bound)
+            {
+                return asOf with { Complete = false };
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20), ct);
+        }
+    }
+
+    /// <summary>The highest event sequence committed so far (events in transactions still open are not seen).</summary>
+    public static async Task<long> CommittedAsync(IQuerySession session, CancellationToken ct)
+    {
+        var rows = await session.QueryAsync<long>($"select coalesce(max(seq_id), 0) from {RegistryHosting.SchemaName}.mt_events", ct);
+        return rows.FirstOrDefault();
+    }
+
+    /// <summary>
+    /// Waits, at most <paramref name="bound"/>, until the store's high-water mark reaches a sequence: every
+    /// event at or below it is then committed or known to be a gap, so reading the log up to it gives the
+    /// same answer later. False when the bound passed first.
+    /// </summary>
+    public static async Task<bool> WaitForHighWaterMarkAsync(IQuerySession session, long sequence, TimeSpan bound, CancellationToken ct)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (await HighWaterMarkAsync(session, ct) < sequence)
+        {
+            if (waited.Elapsed >= bound)
+            {
+                return false;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50), ct);
+        }
+
+        return true;
+    }
+
     /// <summary>The store's high-water mark: the sequence up to which the async projections can read the log.</summary>
     public static async Task<long> HighWaterMarkAsync(IQuerySession session, CancellationToken ct)
     {

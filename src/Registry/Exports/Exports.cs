@@ -123,10 +123,11 @@ public static partial class ExportEndpoints
             errors.Add("asOf", "Give the point of the log as a sequence or as a time, not both.");
         }
 
-        var highWater = await ProjectionProgress.HighWaterMarkAsync(session, ct);
-        if (request.AsOf?.Sequence is { } sequence && (sequence < 0 || sequence > highWater))
+        // "Now" is every event committed before this request: a write acknowledged before it is in the export.
+        var committed = await ProjectionProgress.CommittedAsync(session, ct);
+        if (request.AsOf?.Sequence is { } sequence && (sequence < 0 || sequence > committed))
         {
-            errors.Add("asOf.sequence", $"The log's projected high-water mark is {highWater}; an export can be taken as of 0 to {highWater}.");
+            errors.Add("asOf.sequence", $"The log's committed position is {committed}; an export can be taken as of 0 to {committed}.");
         }
 
         if (errors.Any)
@@ -135,7 +136,7 @@ public static partial class ExportEndpoints
         }
 
         // "As of time T" is resolved to a sequence once, here, and recorded: timestamps are not in commit order.
-        var asOfSequence = request.AsOf?.Sequence ?? (request.AsOf?.At is { } at ? Math.Min(highWater, await SequenceAtAsync(session, at, ct)) : highWater);
+        var asOfSequence = request.AsOf?.Sequence ?? (request.AsOf?.At is { } at ? Math.Min(committed, await SequenceAtAsync(session, at, ct)) : committed);
         var definition = new ExportDefinition(
             new CohortDefinition(cohort.DiseaseCodes ?? [], cohort.SiteIds ?? [], cohort.EnrolledFrom, cohort.EnrolledTo, cohort.TherapyLine),
             asOfSequence, request.AsOf?.At, format, dates, scope, request.IncludeFreeText == true);
@@ -203,6 +204,7 @@ public static class RunExportHandler
         try
         {
             var definition = record.Definition;
+            await SettleAsync(session, definition.AsOfSequence, logger, ct);
             var folder = Path.Combine(options.Value.Directory, record.Id.ToString("N"));
             var builder = new ExportBuilder(store, options.Value.Secret());
             var files = definition.Format == "fhir-ndjson"
@@ -224,6 +226,18 @@ public static class RunExportHandler
 
         session.Store(record);
         await session.SaveChangesAsync(ct);
+    }
+
+    /// <summary>
+    /// Waits until every event at or below the export's sequence is committed or known to be a gap (the
+    /// store's high-water mark has passed it), so the files are the same whenever they are built.
+    /// </summary>
+    public static async Task SettleAsync(IQuerySession session, long sequence, ILogger logger, CancellationToken ct)
+    {
+        if (!await ProjectionProgress.WaitForHighWaterMarkAsync(session, sequence, TimeSpan.FromSeconds(60), ct))
+        {
+            logger.LogWarning("The event store's high-water mark did not reach {Sequence} within 60 s; building the export from the events committed so far", sequence);
+        }
     }
 
     public static async IAsyncEnumerable<Hl7.Fhir.Model.Resource> FhirResourcesAsync(ExportBuilder builder, ExportDefinition definition, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)

@@ -49,6 +49,7 @@ public static class RegistryHosting
         services.AddSingleton(sp => new Response(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ResponseOptions>>().Value));
         services.AddSingleton<CohortFigures>();
         services.AddSingleton<FiguresCache>();
+        services.AddSingleton<Freshness>();
         services.AddSingleton<Access.PatientSites>();
         services.AddOptions<Exports.ExportOptions>().Bind(configuration.GetSection(Exports.ExportOptions.Section));
 

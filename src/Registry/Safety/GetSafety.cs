@@ -13,15 +13,15 @@ public static class GetSafetyEndpoints
     [WolverineGet("/api/safety/profile", OperationId = "getSafetyProfile")]
     [Authorize(Policy = Policies.Safety)]
     public static async Task<IResult> Profile(
-        IQuerySession session, TimeProvider time, DiseaseCatalogue catalogue, FiguresCache cache, string? diseaseCode, string? siteId, CancellationToken ct)
+        IQuerySession session, TimeProvider time, DiseaseCatalogue catalogue, FiguresCache cache, Freshness freshness, string? diseaseCode, string? siteId, CancellationToken ct)
     {
         if (!string.IsNullOrEmpty(diseaseCode) && catalogue.FindDisease(diseaseCode) is null)
         {
             return Results.Problem(Infrastructure.ValidationErrors.Single("diseaseCode", $"'{diseaseCode}' is not in the disease catalogue."));
         }
 
-        // The progress first: the facts loaded afterwards reflect at least the events it names.
-        var asOf = await ProjectionProgress.ForAsync(session, ProjectionProgress.PatientFacts, ct);
+        // The progress first (caught up with every committed write): the facts loaded afterwards reflect at least the events it names.
+        var asOf = await freshness.FactsAsync(session, ct);
         var today = Today(time);
         var profile = await cache.GetOrComputeAsync($"safety-profile|{diseaseCode}|{siteId}", asOf, today, async () =>
         {
@@ -43,9 +43,11 @@ public static class GetSafetyEndpoints
 
     [WolverineGet("/api/safety/signals", OperationId = "getSafetySignals")]
     [Authorize(Policy = Policies.Safety)]
-    public static async Task<IReadOnlyList<SignalRow>> GetSignals(IQuerySession session, TimeProvider time, FiguresCache cache, CancellationToken ct)
+    public static async Task<IReadOnlyList<SignalRow>> GetSignals(
+        IQuerySession session, TimeProvider time, FiguresCache cache, Freshness freshness, HttpResponse response, CancellationToken ct)
     {
-        var asOf = await ProjectionProgress.ForAsync(session, ProjectionProgress.PatientFacts, ct);
+        var asOf = await freshness.FactsAsync(session, ct);
+        Freshness.Describe(response, asOf);
         var today = Today(time);
         return await cache.GetOrComputeAsync("safety-signals", asOf, today, async () =>
             Signals.Compute(await session.Query<PatientFacts>().ToListAsync(ct), today));

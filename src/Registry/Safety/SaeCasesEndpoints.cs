@@ -27,13 +27,15 @@ public static class SaeCasesEndpoints
 {
     [WolverineGet("/api/safety/sae-clocks", OperationId = "getSaeClocks")]
     [Authorize(Policy = Policies.Safety)]
-    public static async Task<IResult> Clocks(IQuerySession session, TimeProvider time, string? status, string? diseaseCode, string? siteId, CancellationToken ct)
+    public static async Task<IResult> Clocks(
+        IQuerySession session, TimeProvider time, Freshness freshness, HttpResponse response, string? status, string? diseaseCode, string? siteId, CancellationToken ct)
     {
         if (status is not (null or "" or "open" or "overdue" or "all"))
         {
             return Results.Problem(ValidationErrors.Single("status", $"'{status}' is not a filter: use open, overdue or all."));
         }
 
+        Freshness.Describe(response, await freshness.FactsAsync(session, ct));
         var clocks = (await LoadClocksAsync(session, time, ct))
             .Where(c => string.IsNullOrEmpty(diseaseCode) || c.DiseaseCode == diseaseCode)
             .Where(c => string.IsNullOrEmpty(siteId) || c.SiteId == siteId)
@@ -49,13 +51,15 @@ public static class SaeCasesEndpoints
 
     [WolverineGet("/api/safety/line-listing", OperationId = "getSaeLineListing")]
     [Authorize(Policy = Policies.Safety)]
-    public static async Task<IResult> LineListing(IQuerySession session, TimeProvider time, string? format, CancellationToken ct)
+    public static async Task<IResult> LineListing(
+        IQuerySession session, TimeProvider time, Freshness freshness, HttpResponse response, string? format, CancellationToken ct)
     {
         if (format is not (null or "" or "json" or "csv"))
         {
             return Results.Problem(ValidationErrors.Single("format", $"'{format}' is not a format: use csv or json."));
         }
 
+        Freshness.Describe(response, await freshness.FactsAsync(session, ct));
         var rows = LineListingRows(await LoadClocksAsync(session, time, ct));
         if (format != "csv")
         {

@@ -18,15 +18,17 @@ namespace Internal.Generated.WolverineHandlers
         private readonly Wolverine.Http.WolverineHttpOptions _wolverineHttpOptions;
         private readonly Registry.Catalogue.DiseaseCatalogue _diseaseCatalogue;
         private readonly Registry.Cohorts.FiguresCache _figuresCache;
+        private readonly Registry.Cohorts.Freshness _freshness;
         private readonly System.TimeProvider _timeProvider;
         private readonly Wolverine.Marten.Publishing.OutboxedSessionFactory _outboxedSessionFactory;
         private readonly Wolverine.Runtime.IWolverineRuntime _wolverineRuntime;
 
-        public GET_api_safety_profile(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Registry.Catalogue.DiseaseCatalogue diseaseCatalogue, Registry.Cohorts.FiguresCache figuresCache, System.TimeProvider timeProvider, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
+        public GET_api_safety_profile(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Registry.Catalogue.DiseaseCatalogue diseaseCatalogue, Registry.Cohorts.FiguresCache figuresCache, Registry.Cohorts.Freshness freshness, System.TimeProvider timeProvider, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
         {
             _wolverineHttpOptions = wolverineHttpOptions;
             _diseaseCatalogue = diseaseCatalogue;
             _figuresCache = figuresCache;
+            _freshness = freshness;
             _timeProvider = timeProvider;
             _outboxedSessionFactory = outboxedSessionFactory;
             _wolverineRuntime = wolverineRuntime;
@@ -43,7 +45,7 @@ namespace Internal.Generated.WolverineHandlers
             var siteId = httpContext.Request.Query["siteId"];
             
             // The actual HTTP request handler execution
-            var result = await Registry.Safety.GetSafetyEndpoints.Profile(((Marten.IQuerySession)documentSession), _timeProvider, _diseaseCatalogue, _figuresCache, diseaseCode, siteId, httpContext.RequestAborted).ConfigureAwait(false);
+            var result = await Registry.Safety.GetSafetyEndpoints.Profile(((Marten.IQuerySession)documentSession), _timeProvider, _diseaseCatalogue, _figuresCache, _freshness, diseaseCode, siteId, httpContext.RequestAborted).ConfigureAwait(false);
 
             await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }

@@ -16,14 +16,16 @@ namespace Internal.Generated.WolverineHandlers
     {
         private readonly Wolverine.Http.WolverineHttpOptions _wolverineHttpOptions;
         private readonly Registry.Cohorts.FiguresCache _figuresCache;
+        private readonly Registry.Cohorts.Freshness _freshness;
         private readonly System.TimeProvider _timeProvider;
         private readonly Wolverine.Marten.Publishing.OutboxedSessionFactory _outboxedSessionFactory;
         private readonly Wolverine.Runtime.IWolverineRuntime _wolverineRuntime;
 
-        public GET_api_safety_signals(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Registry.Cohorts.FiguresCache figuresCache, System.TimeProvider timeProvider, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
+        public GET_api_safety_signals(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Registry.Cohorts.FiguresCache figuresCache, Registry.Cohorts.Freshness freshness, System.TimeProvider timeProvider, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
         {
             _wolverineHttpOptions = wolverineHttpOptions;
             _figuresCache = figuresCache;
+            _freshness = freshness;
             _timeProvider = timeProvider;
             _outboxedSessionFactory = outboxedSessionFactory;
             _wolverineRuntime = wolverineRuntime;
@@ -38,7 +40,7 @@ namespace Internal.Generated.WolverineHandlers
             Registry.Access.RecordedBy.Before(documentSession, httpContext.User);
             
             // The actual HTTP request handler execution
-            var signalRowIReadOnlyList_response = await Registry.Safety.GetSafetyEndpoints.GetSignals(((Marten.IQuerySession)documentSession), _timeProvider, _figuresCache, httpContext.RequestAborted).ConfigureAwait(false);
+            var signalRowIReadOnlyList_response = await Registry.Safety.GetSafetyEndpoints.GetSignals(((Marten.IQuerySession)documentSession), _timeProvider, _figuresCache, _freshness, httpContext.Response, httpContext.RequestAborted).ConfigureAwait(false);
 
             // Writing the response body to JSON because this was the first 'return variable' in the method signature
             await WriteJsonAsync(httpContext, signalRowIReadOnlyList_response, 404);

@@ -1,0 +1,28 @@
+using Marten;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+
+namespace Registry.Cohorts;
+
+/// <summary>
+/// Read-your-writes for live figures, clocks and listings: before answering, wait (at most
+/// <c>Projections:ReadYourWritesWaitMilliseconds</c>, default 5,000) until the cohort and safety facts
+/// include every event committed before the request. A caught-up daemon polls once a second
+/// (<c>Projections:IdlePollingMilliseconds</c>), so a request right after a write waits up to that long.
+/// </summary>
+public sealed class Freshness(IConfiguration configuration)
+{
+    public const int DefaultWaitMilliseconds = 5_000;
+
+    public TimeSpan Bound { get; } = TimeSpan.FromMilliseconds(configuration.GetValue("Projections:ReadYourWritesWaitMilliseconds", DefaultWaitMilliseconds));
+
+    public Task<AsOf> FactsAsync(IQuerySession session, CancellationToken ct) =>
+        ProjectionProgress.CaughtUpAsync(session, ProjectionProgress.PatientFacts, Bound, ct);
+
+    /// <summary>For answers that are lists, without an <c>asOf</c> of their own: the same facts, in headers.</summary>
+    public static void Describe(HttpResponse response, AsOf asOf)
+    {
+        response.Headers["X-As-Of-Sequence"] = asOf.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        response.Headers["X-As-Of-Complete"] = asOf.Complete == false ? "false" : "true";
+    }
+}
