@@ -10,6 +10,9 @@ public sealed class MigrateCommand : JasperFxAsyncCommand<NetCoreInput>
     {
         using var host = input.BuildHost();
         var configuration = host.Services.GetRequiredService<IConfiguration>();
+        // Started before its database (a reboot, a container): wait for it rather than fail for good.
+        await RegistryHosting.WaitForDatabaseAsync(RegistryHosting.ConnectionString(configuration),
+            host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Registry.Migrate"));
         var applied = await SchemaMigrations.ApplyAsync(RegistryHosting.ConnectionString(configuration), Console.WriteLine);
         Console.WriteLine(applied.Count == 0 ? "The schema is up to date." : $"Applied {applied.Count} migration(s).");
         return true;

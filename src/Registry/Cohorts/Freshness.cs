@@ -10,14 +10,17 @@ namespace Registry.Cohorts;
 /// include every event committed before the request. A caught-up daemon polls once a second
 /// (<c>Projections:IdlePollingMilliseconds</c>), so a request right after a write waits up to that long.
 /// </summary>
-public sealed class Freshness(IConfiguration configuration)
+public sealed class Freshness(IConfiguration configuration, ProjectionStatus status)
 {
     public const int DefaultWaitMilliseconds = 5_000;
 
     public TimeSpan Bound { get; } = TimeSpan.FromMilliseconds(configuration.GetValue("Projections:ReadYourWritesWaitMilliseconds", DefaultWaitMilliseconds));
 
-    public Task<AsOf> FactsAsync(IQuerySession session, CancellationToken ct) =>
-        ProjectionProgress.CaughtUpAsync(session, ProjectionProgress.PatientFacts, Bound, ct);
+    /// <summary>The facts' progress once caught up; at once, and not complete, when their projection has stopped.</summary>
+    public async Task<AsOf> FactsAsync(IQuerySession session, CancellationToken ct) =>
+        status.Failure(ProjectionProgress.PatientFacts) is null
+            ? await ProjectionProgress.CaughtUpAsync(session, ProjectionProgress.PatientFacts, Bound, ct)
+            : await ProjectionProgress.ForAsync(session, ProjectionProgress.PatientFacts, ct) with { Complete = false };
 
     /// <summary>For answers that are lists, without an <c>asOf</c> of their own: the same facts, in headers.</summary>
     public static void Describe(HttpResponse response, AsOf asOf)

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Logging;
 
 namespace Registry.Infrastructure;
 
@@ -10,17 +11,56 @@ public sealed class ProblemException(ProblemDetails problem) : Exception(problem
     public ProblemDetails Problem { get; } = problem;
 }
 
-/// <summary>Writes <see cref="ProblemException"/>s as RFC 9457 problems; anything else stays a 500.</summary>
-public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+/// <summary>
+/// Writes <see cref="ProblemException"/>s as RFC 9457 problems, and a database that cannot be reached
+/// as 503 with <c>Retry-After</c> (nothing was written: the transaction did not commit, so a retry with
+/// the same ids is safe); anything else stays a 500.
+/// </summary>
+public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is not ProblemException known)
+        ProblemDetails problem;
+        if (exception is ProblemException known)
+        {
+            problem = known.Problem;
+        }
+        else if (DatabaseUnavailable(exception))
+        {
+            logger.LogWarning("The database could not be reached for {Method} {Path}: {Reason}", httpContext.Request.Method, httpContext.Request.Path, exception.GetBaseException().Message);
+            httpContext.Response.Headers.RetryAfter = "5";
+            problem = new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "The registry's database is not reachable just now.",
+                Detail = "Nothing was recorded. Send the same request again in a few seconds: a retry with the same ids is safe.",
+            };
+        }
+        else
         {
             return false;
         }
 
-        httpContext.Response.StatusCode = known.Problem.Status ?? StatusCodes.Status400BadRequest;
-        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = known.Problem });
+        httpContext.Response.StatusCode = problem.Status ?? StatusCodes.Status400BadRequest;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem });
+    }
+
+    /// <summary>A connection refused, reset or shut down by the server, anywhere in the exception's chain.</summary>
+    public static bool DatabaseUnavailable(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case Npgsql.PostgresException pg when pg.SqlState.StartsWith("57P", StringComparison.Ordinal) // admin shutdown, crash shutdown, cannot connect now
+                                                   || pg.SqlState.StartsWith("08", StringComparison.Ordinal): // connection exceptions
+                case Npgsql.NpgsqlException { IsTransient: true }:
+                case System.Net.Sockets.SocketException:
+                case TimeoutException:
+                    return true;
+            }
+        }
+
+        return false;
     }
 }

@@ -50,6 +50,7 @@ public static class RegistryHosting
         services.AddSingleton<CohortFigures>();
         services.AddSingleton<FiguresCache>();
         services.AddSingleton<Freshness>();
+        services.AddSingleton<ProjectionStatus>();
         services.AddSingleton<Access.PatientSites>();
         services.AddOptions<Exports.ExportOptions>().Bind(configuration.GetSection(Exports.ExportOptions.Section));
 
@@ -161,6 +162,44 @@ public static class RegistryHosting
         return builder.ConnectionString;
     }
 
+    /// <summary>
+    /// Before the host starts: waits until the database answers, saying so in the log every few seconds,
+    /// instead of failing for good when the registry starts before its database (a reboot, a container
+    /// started first). Gives up only when the process is stopped.
+    /// </summary>
+    public static Task WaitForDatabaseAsync(this WebApplication app, CancellationToken ct = default) =>
+        WaitForDatabaseAsync(ConnectionString(app.Configuration),
+            app.Services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger("Registry.Startup"), ct);
+
+    /// <inheritdoc cref="WaitForDatabaseAsync(WebApplication, CancellationToken)"/>
+    public static async Task WaitForDatabaseAsync(string connectionString, Microsoft.Extensions.Logging.ILogger logger, CancellationToken ct = default)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { Timeout = 5, Pooling = false };
+        var delay = TimeSpan.FromSeconds(1);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var connection = new Npgsql.NpgsqlConnection(builder.ConnectionString);
+                await connection.OpenAsync(ct);
+                if (attempt > 1)
+                {
+                    Microsoft.Extensions.Logging.LoggerExtensions.LogInformation(logger, "The database at {Host}:{Port} answers; starting.", builder.Host, builder.Port);
+                }
+
+                return;
+            }
+            catch (Exception e) when (e is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+            {
+                Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(logger,
+                    "Waiting for the database at {Host}:{Port} (attempt {Attempt}, next in {Delay} s): {Reason}",
+                    builder.Host, builder.Port, attempt, delay.TotalSeconds, e.Message);
+                await Task.Delay(delay, ct);
+                delay = TimeSpan.FromSeconds(Math.Min(10, delay.TotalSeconds * 2));
+            }
+        }
+    }
+
     public static string ConnectionString(IConfiguration configuration) =>
         configuration.GetConnectionString(ConnectionStringName)
         ?? throw new InvalidOperationException(
@@ -168,13 +207,20 @@ public static class RegistryHosting
 }
 
 /// <summary>
-/// Ready only while the async projections keep up: unhealthy when the cohort and safety facts are more
-/// than <c>Health:MaxProjectionLag</c> events (default 10,000) behind the event store's high-water mark.
+/// Ready only while the async projections run and keep up: unhealthy when one has stopped on an event
+/// it cannot apply (naming it and the event), or when the cohort and safety facts are more than
+/// <c>Health:MaxProjectionLag</c> events (default 10,000) behind the event store's high-water mark.
 /// </summary>
-public sealed class ProjectionHealthCheck(IDocumentStore store, IConfiguration configuration) : IHealthCheck
+public sealed class ProjectionHealthCheck(IDocumentStore store, IConfiguration configuration, ProjectionStatus status) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        // A projection that cannot apply an event fails readiness at once, saying which and where.
+        if (status.Failure(Cohorts.ProjectionProgress.PatientFacts) is { } failure)
+        {
+            return HealthCheckResult.Unhealthy(failure);
+        }
+
         var maxLag = configuration.GetValue("Health:MaxProjectionLag", 10_000L);
         await using var session = store.QuerySession();
         var lag = await Cohorts.ProjectionProgress.LagAsync(session, Cohorts.ProjectionProgress.PatientFacts, cancellationToken);

@@ -2,7 +2,7 @@
 "use strict";
 (() => {
   const $ = (id) => document.getElementById(id);
-  const state = { cohort: "", site: "", clocks: new Map() };
+  const state = { cohort: "", site: "", clocks: new Map(), stale: new Set() };
   const fmt = (n, d = 1) => (n === null || n === undefined ? "–" : Number(n).toFixed(d));
   const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
@@ -10,7 +10,12 @@
     const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
     if (response.status === 401) { location.href = "/signin?returnUrl=" + encodeURIComponent(location.pathname); throw new Error("signed out"); }
     if (!response.ok) throw new Error(url + " answered " + response.status);
-    return response.json();
+    const body = await response.json();
+    // Figures that do not include every committed entry (their projection has stopped or lags): say so.
+    const complete = response.headers.get("X-As-Of-Complete") !== "false" && body?.asOf?.complete !== false;
+    if (!complete) state.stale.add(url); else state.stale.delete(url);
+    $("stale").hidden = state.stale.size === 0;
+    return body;
   }
 
   const query = (extra) => {
