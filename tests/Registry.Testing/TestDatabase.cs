@@ -118,10 +118,13 @@ public sealed class LocalCluster : IAsyncDisposable
     private readonly string _bin;
     private readonly string _data;
 
+    private readonly int _port;
+
     private LocalCluster(string bin, string data, int port)
     {
         _bin = bin;
         _data = data;
+        _port = port;
         ConnectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres";
     }
 
@@ -152,10 +155,17 @@ public sealed class LocalCluster : IAsyncDisposable
         var port = FreePort();
         var cluster = new LocalCluster(bin, data, port);
         await cluster.AsOwnerAsync("initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8");
-        await cluster.AsOwnerAsync("pg_ctl", "-D", data, "-l", Path.Combine(data, "server.log"), "-w", "-t", "60",
-            "-o", $"-c listen_addresses=127.0.0.1 -p {port} -k {data} -c fsync=off -c max_connections=200", "start");
+        await cluster.StartAgainAsync();
         return cluster;
     }
+
+    /// <summary>Stops the server at once, as a crash would (immediate mode: no checkpoint, clients cut off).</summary>
+    public Task StopImmediatelyAsync() => AsOwnerAsync("pg_ctl", "-D", _data, "-m", "immediate", "-w", "stop");
+
+    /// <summary>Starts the server (again), on the same port and data.</summary>
+    public Task StartAgainAsync() =>
+        AsOwnerAsync("pg_ctl", "-D", _data, "-l", Path.Combine(_data, "server.log"), "-w", "-t", "60",
+            "-o", $"-c listen_addresses=127.0.0.1 -p {_port} -k {_data} -c fsync=off -c max_connections=200", "start");
 
     public async ValueTask DisposeAsync()
     {

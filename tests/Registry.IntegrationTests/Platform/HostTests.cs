@@ -25,8 +25,8 @@ public sealed class HostTests(RegistryApp app) : ApiTest(app)
         var strict = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Health:MaxProjectionLag"] = "-1" }).Build();
         var lenient = new ConfigurationBuilder().Build();
 
-        var failing = await new ProjectionHealthCheck(store, strict).CheckHealthAsync(new HealthCheckContext());
-        var passing = await new ProjectionHealthCheck(store, lenient).CheckHealthAsync(new HealthCheckContext());
+        var failing = await new ProjectionHealthCheck(store, strict, Host.Services.GetRequiredService<Registry.Cohorts.ProjectionStatus>()).CheckHealthAsync(new HealthCheckContext());
+        var passing = await new ProjectionHealthCheck(store, lenient, Host.Services.GetRequiredService<Registry.Cohorts.ProjectionStatus>()).CheckHealthAsync(new HealthCheckContext());
 
         Assert.Equal(HealthStatus.Unhealthy, failing.Status);
         Assert.Equal(HealthStatus.Healthy, passing.Status);
