@@ -170,7 +170,11 @@ public sealed class LocalCluster : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
-        await AsOwnerAsync("pg_ctl", "-D", _data, "-m", "immediate", "-w", "stop");
+        if (File.Exists(Path.Combine(_data, "postmaster.pid")))
+        {
+            await AsOwnerAsync("pg_ctl", "-D", _data, "-m", "immediate", "-w", "stop");
+        }
+
         Directory.Delete(_data, recursive: true);
     }
 

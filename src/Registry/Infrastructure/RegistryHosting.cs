@@ -130,6 +130,9 @@ public static class RegistryHosting
             opts.ApplicationAssembly = applicationAssembly;
             opts.Discovery.IncludeAssembly(typeof(RegistryHosting).Assembly);
             opts.Policies.UseDurableLocalQueues();
+            // One node (as the daemon's Solo mode): at start it takes over every message a previous run left,
+            // so an export whose host was killed resumes at once (Balanced mode waits for the dead node's lease).
+            opts.Durability.Mode = DurabilityMode.Solo;
         });
         services.AddWolverineHttp();
 

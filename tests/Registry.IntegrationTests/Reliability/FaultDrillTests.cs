@@ -34,9 +34,15 @@ public sealed class FaultDrillTests(ITestOutputHelper output)
         {
             var enrolled = await nurse.PostAsJsonAsync("/api/patients", new
             {
-                subjectCode = $"DR01-{i:0000}", siteId = "DR01", diseaseCode = "sle", birthYear = 1980, sex = "female",
-                enrolledOn = today.AddDays(-30).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), consentVersion = "v1",
-                therapyLine = "standalone", setting = "routine",
+                subjectCode = $"DR01-{i:0000}",
+                siteId = "DR01",
+                diseaseCode = "sle",
+                birthYear = 1980,
+                sex = "female",
+                enrolledOn = today.AddDays(-30).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                consentVersion = "v1",
+                therapyLine = "standalone",
+                setting = "routine",
             });
             enrolled.EnsureSuccessStatusCode();
             patients.Add((await enrolled.Content.ReadFromJsonAsync<JsonObject>())!["patientId"]!.GetValue<Guid>());

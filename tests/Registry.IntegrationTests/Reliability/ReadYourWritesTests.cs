@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using Wolverine.Tracking;
 using Registry.Access;
 using Registry.IntegrationTests.Infrastructure;
+using Wolverine.Tracking;
 
 namespace Registry.IntegrationTests.Reliability;
 
@@ -29,7 +29,11 @@ public sealed class ReadYourWritesTests(RegistryApp app) : ApiTest(app)
                 ["visitDate"] = "2026-11-20",
                 ["doses"] = new JsonArray(new JsonObject
                 {
-                    ["givenOn"] = "2026-11-20", ["doseIu"] = 1_000_000, ["route"] = "subcutaneous", ["product"] = "aldesleukin", ["phase"] = "induction",
+                    ["givenOn"] = "2026-11-20",
+                    ["doseIu"] = 1_000_000,
+                    ["route"] = "subcutaneous",
+                    ["product"] = "aldesleukin",
+                    ["phase"] = "induction",
                 }),
                 ["adverseEvents"] = new JsonArray(serious),
             }, 201);
