@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Runs every test of the registry.
-#   ops/test.sh [extra dotnet test arguments, e.g. --filter Enrolment]
+#   ops/test.sh [--long] [extra dotnet test arguments, e.g. --filter Enrolment]
+# --long: the long fuzz run (100,000 generated bodies per write endpoint instead of 10,000).
 # Database: ConnectionStrings__Registry when set (the run makes a fresh database of its own on
 # that server and drops it afterwards); otherwise the tests start a throwaway PostgreSQL
 # (Testcontainers when a Docker engine answers, else a cluster from the machine's PostgreSQL
 # binaries) and remove it afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = "--long" ]; then
+  export REGISTRY_FUZZ_BODIES="${REGISTRY_FUZZ_BODIES:-100000}"
+  shift
+fi
 
 # Wolverine's generated code must match the code: regenerate it and fail when it changed.
 # (First, since stale generated code may not even compile.)
