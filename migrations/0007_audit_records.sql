@@ -34,7 +34,8 @@ CREATE INDEX mt_doc_auditrecord_idx_user_id ON registry.mt_doc_auditrecord USING
 -- copy those into the table, keeping each event's id, so the audit lists every access once.
 INSERT INTO registry.mt_doc_auditrecord (id, data, mt_dotnet_type, at, patient_id, user_id)
 SELECT e.id,
-       jsonb_build_object('id', e.id) || (e.data - 'id'),
+       -- the instant as the column keeps it (microseconds), so the document and the column agree
+       jsonb_build_object('id', e.id) || jsonb_set(e.data - 'id', '{at}', to_jsonb((e.data ->> 'at')::timestamptz)),
        'Registry.Access.AuditRecord',
        (e.data ->> 'at')::timestamptz,
        (e.data ->> 'patientId')::uuid,

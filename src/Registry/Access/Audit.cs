@@ -57,12 +57,18 @@ public static class AuditActions
 
 public static class AuditLog
 {
+    /// <summary>
+    /// An instant cut to whole microseconds, PostgreSQL's precision: the document and its <c>at</c> column
+    /// then hold the same value, so a page's cursor (taken from the document) continues exactly after it.
+    /// </summary>
+    public static DateTimeOffset Microseconds(DateTimeOffset at) => at.AddTicks(-(at.UtcTicks % 10));
+
     public static void Record(this IDocumentSession session, Caller caller, TimeProvider time, string action,
         Guid? patientId = null, Guid? exportId = null, string? detail = null) =>
         session.Insert(new AuditRecord
         {
             Id = Guid.CreateVersion7(),
-            At = time.GetUtcNow(),
+            At = Microseconds(time.GetUtcNow()),
             UserId = caller.UserId,
             Role = caller.Role,
             Action = action,
@@ -125,13 +131,13 @@ public static class GetAuditEndpoint
         if (from is { } start)
         {
             where.Add("d.at >= ?");
-            parameters.Add(start);
+            parameters.Add(start.ToUniversalTime()); // Npgsql writes timestamptz from UTC values only
         }
 
         if (to is { } end)
         {
             where.Add("d.at <= ?");
-            parameters.Add(end);
+            parameters.Add(end.ToUniversalTime());
         }
 
         parameters.Add(take + 1);

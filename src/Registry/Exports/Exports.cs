@@ -181,7 +181,7 @@ public static partial class ExportEndpoints
 
     private static async Task<long> SequenceAtAsync(IQuerySession session, DateTimeOffset at, CancellationToken ct)
     {
-        var rows = await session.QueryAsync<long>($"select coalesce(max(seq_id), 0) from {RegistryHosting.SchemaName}.mt_events where timestamp <= ?", ct, at);
+        var rows = await session.QueryAsync<long>($"select coalesce(max(seq_id), 0) from {RegistryHosting.SchemaName}.mt_events where timestamp <= ?", ct, at.ToUniversalTime());
         return rows.FirstOrDefault();
     }
 }

@@ -58,6 +58,10 @@ public sealed class AuditTests(RegistryApp app) : ApiTest(app)
         var later = await App.Admin.GetJsonArrayAsync($"/api/audit?from={from}");
         Assert.All(later, e => Assert.Equal("pv-1", e!["userId"]!.GetValue<string>()));
         Assert.Equal(2, later.Count);
+
+        // The same instant written in another zone's offset.
+        var fromParis = Uri.EscapeDataString(RegistryApp.Now.AddHours(1).ToOffset(TimeSpan.FromHours(2)).ToString("O"));
+        Assert.Equal(2, (await App.Admin.GetJsonArrayAsync($"/api/audit?from={fromParis}")).Count);
     }
 
     [Fact]

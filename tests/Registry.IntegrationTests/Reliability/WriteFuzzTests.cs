@@ -79,7 +79,7 @@ public sealed class WriteFuzzTests(RegistryApp app) : ApiTest(app)
         (1, Gen.Byte.Array[0, 64]));
 
     private static Gen<JsonObject> Damaged(Func<JsonObject> valid) =>
-        Gen.Select(Gen.Int[0, 3].Array[12], Value.Array[12], Gen.String[Gen.Char.AlphaNumeric, 1, 12], Gen.Int[0, 9], (choices, values, extra, add) =>
+        Gen.Select(Gen.Int[0, 4].Array[12], Value.Array[12], Gen.String[Gen.Char.AlphaNumeric, 1, 12], Gen.Int[0, 9], (choices, values, extra, add) =>
         {
             var body = valid();
             var i = 0;
@@ -96,6 +96,10 @@ public sealed class WriteFuzzTests(RegistryApp app) : ApiTest(app)
                     case 2 when body[key] is JsonArray { Count: > 0 } list && list[0] is JsonObject entry:
                         var field = entry.Select(p => p.Key).ElementAt(i % entry.Count);
                         entry[field] = values[(i + 1) % values.Length]?.DeepClone();
+                        break;
+                    case 3 when body[key] is JsonObject { Count: > 0 } nested: // cohort, asOf, changes, regimen
+                        var inner = nested.Select(p => p.Key).ElementAt(i % nested.Count);
+                        nested[inner] = values[(i + 2) % values.Length]?.DeepClone();
                         break;
                 }
 
@@ -125,6 +129,7 @@ public sealed class WriteFuzzTests(RegistryApp app) : ApiTest(app)
         (1, Gen.OneOf<string>("sle", "standalone", "induction", "cgi-s", "hospitalisation", "transcription-error", "FR01", "")
             .Select(x => (JsonNode?)JsonValue.Create(x))),
         (1, Gen.Guid.Select(x => (JsonNode?)JsonValue.Create(x))),
+        (1, Gen.Select(Gen.Int[-14, 14], Gen.Int[1, 9999], (h, y) => (JsonNode?)JsonValue.Create($"{y:0000}-06-01T10:00:00{(h < 0 ? "-" : "+")}{Math.Abs(h):00}:00"))),
         (1, Gen.Int[0, 150].Select(x => (JsonNode?)new JsonArray(Enumerable.Range(0, x).Select(_ => (JsonNode?)new JsonObject()).ToArray()))),
         (1, Gen.Const(() => (JsonNode?)new JsonObject { ["nested"] = new JsonObject { ["deeper"] = new JsonArray(1, "2", null) } })));
 }

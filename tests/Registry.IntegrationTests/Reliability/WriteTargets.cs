@@ -85,7 +85,7 @@ public sealed class WriteTargets
         new("/api/exports", Roles.Researcher, [], "/api/exports", () => new JsonObject
         {
             ["cohort"] = new JsonObject { ["diseaseCodes"] = new JsonArray("sle") }, ["format"] = "csv", ["dates"] = "study-day",
-            ["pseudonymScope"] = "fuzz",
+            ["pseudonymScope"] = "fuzz", ["asOf"] = new JsonObject { ["sequence"] = null, ["at"] = "2026-11-29T12:00:00+02:00" },
         }),
     ];
 
