@@ -29,7 +29,7 @@ public sealed class RequestLimits
     /// <summary>Characters in one text value (a verbatim term, a reason).</summary>
     public int MaxStringLength { get; set; } = 4000;
 
-    /// <summary>Entries in one list: a visit's doses, Treg results, adverse events...</summary>
+    /// <summary>Entries in one list (a visit's doses, Treg results, adverse events...), and fields in one object.</summary>
     public int MaxListItems { get; set; } = 100;
 
     /// <summary>Problems named in one answer; the answer says when there were more.</summary>
@@ -226,9 +226,20 @@ public sealed partial class JsonBodyCheck(RequestDelegate next, IOptions<JsonOpt
             var known = type is { Kind: JsonTypeInfoKind.Object } ? type.Properties : null;
             var valueInfo = type is { Kind: JsonTypeInfoKind.Dictionary } && type.ElementType is { } valueType ? options.GetTypeInfo(valueType) : null;
             var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-            List<string>? unknown = null;
+            var fields = 0;
             foreach (var property in element.EnumerateObject())
             {
+                if (errors.Full)
+                {
+                    return;
+                }
+
+                if (++fields > limits.MaxListItems)
+                {
+                    errors.Add(Name(path), $"At most {limits.MaxListItems} fields in one object.");
+                    return;
+                }
+
                 var propertyPath = path.Length == 0 ? property.Name : $"{path}.{property.Name}";
                 if (property.Name.Length > 100 || ControlCharacter(property.Name) is not null)
                 {
@@ -247,7 +258,6 @@ public sealed partial class JsonBodyCheck(RequestDelegate next, IOptions<JsonOpt
                     var match = known.FirstOrDefault(p => string.Equals(p.Name, property.Name, StringComparison.OrdinalIgnoreCase));
                     if (match is null)
                     {
-                        (unknown ??= []).Add(property.Name);
                         errors.Add(propertyPath, $"The registry does not know the field '{property.Name}'{Suggest(property.Name, known)}: it would be lost. Fields here: {string.Join(", ", known.Select(p => p.Name))}.");
                         continue;
                     }
@@ -356,14 +366,21 @@ public sealed partial class JsonBodyCheck(RequestDelegate next, IOptions<JsonOpt
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         int read;
-        while ((read = await body.ReadAsync(chunk, ct)) > 0)
+        try
         {
-            if (buffer.Length + read > max)
+            while ((read = await body.ReadAsync(chunk, ct)) > 0)
             {
-                return null;
-            }
+                if (buffer.Length + read > max)
+                {
+                    return null;
+                }
 
-            buffer.Write(chunk, 0, read);
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return null; // a chunked body past Kestrel's own limit
         }
 
         return buffer.ToArray();
@@ -374,7 +391,7 @@ public sealed partial class JsonBodyCheck(RequestDelegate next, IOptions<JsonOpt
 
     private static async Task WriteProblemAsync(HttpContext context, int status, Dictionary<string, List<string>> errors)
     {
-        var problem = ValidationErrors.Problem(errors);
+        var problem = ValidationErrors.Problem(errors, maxMessages: int.MaxValue); // capped as they were collected
         problem.Status = status;
         if (status == StatusCodes.Status413PayloadTooLarge)
         {

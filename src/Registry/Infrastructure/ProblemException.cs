@@ -12,9 +12,10 @@ public sealed class ProblemException(ProblemDetails problem) : Exception(problem
 }
 
 /// <summary>
-/// Writes <see cref="ProblemException"/>s as RFC 9457 problems, and a database that cannot be reached
-/// as 503 with <c>Retry-After</c> (nothing was written: the transaction did not commit, so a retry with
-/// the same ids is safe); anything else stays a 500.
+/// Writes <see cref="ProblemException"/>s as RFC 9457 problems; what Kestrel refused while reading the
+/// request with its own status; and a database that cannot be reached as 503 with <c>Retry-After</c>
+/// (the connection broke: the write may or may not have committed, so clients retry with the same ids
+/// or <c>Idempotency-Key</c>, which answer a committed write as the first time); anything else stays a 500.
 /// </summary>
 public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
@@ -25,6 +26,11 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         {
             problem = known.Problem;
         }
+        else if (exception is BadHttpRequestException bad)
+        {
+            // What Kestrel refused while the request was read (a body past its limit, a connection cut mid-body).
+            problem = new ProblemDetails { Status = bad.StatusCode, Title = "The request could not be read.", Detail = bad.Message };
+        }
         else if (DatabaseUnavailable(exception))
         {
             logger.LogWarning("The database could not be reached for {Method} {Path}: {Reason}", httpContext.Request.Method, httpContext.Request.Path, exception.GetBaseException().Message);
@@ -33,7 +39,8 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             {
                 Status = StatusCodes.Status503ServiceUnavailable,
                 Title = "The registry's database is not reachable just now.",
-                Detail = "Nothing was recorded. Send the same request again in a few seconds: a retry with the same ids is safe.",
+                Detail = "The request may not have been recorded. Send the same request again in a few seconds, with the same visitId, "
+                         + "adverseEventId or Idempotency-Key: a write that was recorded then answers as it did the first time, and is not recorded twice.",
             };
         }
         else

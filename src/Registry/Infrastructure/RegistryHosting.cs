@@ -192,7 +192,9 @@ public static class RegistryHosting
 
                 return;
             }
-            catch (Exception e) when (e is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+            // Only what passes with time (refused, reset, "the database system is starting up"); a wrong
+            // password or a missing database fails at once with the reason, rather than wait for ever.
+            catch (Exception e) when (e is Npgsql.NpgsqlException { IsTransient: true } or System.Net.Sockets.SocketException or TimeoutException)
             {
                 Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(logger,
                     "Waiting for the database at {Host}:{Port} (attempt {Attempt}, next in {Delay} s): {Reason}",

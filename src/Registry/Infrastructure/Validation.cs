@@ -58,13 +58,38 @@ public sealed class ValidationErrors
     /// <summary>Wolverine's continuation: no errors lets the request go on.</summary>
     public ProblemDetails ToProblem() => Any ? Problem(_errors) : WolverineContinue.NoProblems;
 
-    public static ProblemDetails Problem(IReadOnlyDictionary<string, List<string>> errors) =>
-        new HttpValidationProblemDetails(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()))
+    /// <summary>Problems named in one answer; past that, one line under <c>$</c> says there were more.</summary>
+    public const int MaxMessages = 50;
+
+    public static ProblemDetails Problem(IReadOnlyDictionary<string, List<string>> errors, int maxMessages = MaxMessages)
+    {
+        var named = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var count = 0;
+        foreach (var (path, messages) in errors)
+        {
+            if (count >= maxMessages)
+            {
+                break;
+            }
+
+            var taken = messages.Take(maxMessages - count).ToArray();
+            named[path] = taken;
+            count += taken.Length;
+        }
+
+        var total = errors.Sum(e => e.Value.Count);
+        if (total > count)
+        {
+            named["$"] = [.. named.GetValueOrDefault("$") ?? [], $"There are {total} problems; the first {count} are named here: fix these and send again."];
+        }
+
+        return new HttpValidationProblemDetails(named)
         {
             Status = StatusCodes.Status400BadRequest,
             Title = "The request has values the registry cannot accept.",
             Type = "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.1",
         };
+    }
 
     public static ProblemDetails Single(string path, string message)
     {

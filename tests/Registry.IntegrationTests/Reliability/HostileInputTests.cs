@@ -122,6 +122,22 @@ public sealed class HostileInputTests(RegistryApp app) : ApiTest(app)
     }
 
     [Fact]
+    public async Task a_correction_gets_the_same_checks_as_a_new_entry_for_the_fields_it_changes()
+    {
+        var target = _targets.All.First(t => t.Route.EndsWith("/corrections", StringComparison.Ordinal));
+        var body = target.ValidBody();
+        body["changes"] = new JsonObject { ["onsetOn"] = "1850-01-01" };
+        var (status, problem) = await SendAsync(target, Encoding.UTF8.GetBytes(body.ToJsonString()));
+        Assert.Equal(400, status);
+        Assert.Contains("before 1900", JsonNode.Parse(problem)!["errors"]!["changes.onsetOn"]![0]!.GetValue<string>());
+
+        body["changes"] = new JsonObject { ["term"] = "rash\u0000" };
+        (status, problem) = await SendAsync(target, Encoding.UTF8.GetBytes(body.ToJsonString()));
+        Assert.Equal(400, status);
+        Assert.Contains("control character", JsonNode.Parse(problem)!["errors"]!["changes.term"]![0]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task invalid_utf8_and_a_non_json_content_type_are_refused()
     {
         var target = _targets.All.First(t => t.Route.EndsWith("/visits", StringComparison.Ordinal));
@@ -162,6 +178,25 @@ public sealed class HostileInputTests(RegistryApp app) : ApiTest(app)
         var errors = JsonNode.Parse(problem)!["errors"]!.AsObject();
         Assert.Equal(51, errors.Sum(e => e.Value!.AsArray().Count));
         Assert.Contains("more problems than the 50", errors["$"]![0]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task the_rules_own_error_list_also_stops_at_fifty_and_says_how_many_there_were()
+    {
+        var target = _targets.All.First(t => t.Route.EndsWith("/visits", StringComparison.Ordinal));
+        var visit = target.ValidBody();
+        visit["doses"] = new JsonArray(Enumerable.Range(0, 100).Select(_ => (JsonNode)new JsonObject
+        {
+            ["givenOn"] = "2026-11-21",
+            ["doseIu"] = 1,
+            ["route"] = "subcutaneous",
+            ["phase"] = "induction",
+        }).ToArray());
+        var (status, problem) = await SendAsync(target, Encoding.UTF8.GetBytes(visit.ToJsonString()));
+        Assert.Equal(400, status);
+        var errors = JsonNode.Parse(problem)!["errors"]!.AsObject();
+        Assert.Equal(51, errors.Sum(e => e.Value!.AsArray().Count));
+        Assert.Contains("the first 50 are named here", errors["$"]![0]!.GetValue<string>());
     }
 
     [Fact]

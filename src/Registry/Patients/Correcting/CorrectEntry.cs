@@ -57,6 +57,23 @@ public static class CorrectEntryEndpoint
             return Decision.Reject(errors.ToProblem());
         }
 
+        // The changes get the checks a new entry's body gets (dates before 1900, control characters...),
+        // now that the entry's kind says what each field is.
+        var bodyProblems = JsonBodyCheck.Check(
+            JsonSerializer.SerializeToUtf8Bytes(changes, RegistryJson.Options), requestType, RegistryJson.Options, new RequestLimits());
+        foreach (var (path, messages) in bodyProblems ?? [])
+        {
+            foreach (var message in messages)
+            {
+                errors.Add(path == "$" ? "changes" : $"changes.{path}", message);
+            }
+        }
+
+        if (errors.Any)
+        {
+            return Decision.Reject(errors.ToProblem());
+        }
+
         var merged = (JsonObject)entry.Data.DeepClone();
         foreach (var (field, value) in changes)
         {
