@@ -9,10 +9,11 @@ var app = builder.Build();
 app.MapOpenApi();
 app.UseRegistry();
 
-// Serving (no command, or "run"): wait for the database rather than exit when it is not up yet.
-if (args.Length == 0 || args[0] == "run")
+// Serving (no command, "run", or only options): wait for the database rather than exit when it is not
+// up yet. SIGTERM or Ctrl-C during the wait ends the process (the host has not taken the signals yet).
+if (args.Length == 0 || args[0] == "run" || args[0].StartsWith('-'))
 {
-    await app.WaitForDatabaseAsync(app.Lifetime.ApplicationStopping);
+    await app.WaitForDatabaseAsync();
 }
 
 return await app.RunJasperFxCommands(args);

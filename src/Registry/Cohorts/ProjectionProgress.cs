@@ -37,6 +37,7 @@ public static class ProjectionProgress
     {
         var committed = await CommittedAsync(session, ct);
         var waited = System.Diagnostics.Stopwatch.StartNew();
+        var pause = TimeSpan.FromMilliseconds(20);
         while (true)
         {
             var asOf = await ForAsync(session, projection, ct);
@@ -50,7 +51,10 @@ public static class ProjectionProgress
                 return asOf with { Complete = false };
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(20), ct);
+            // Short at first (the daemon is usually a poll away), then backing off to 200 ms so that
+            // waiting requests do not compete with the daemon they wait for.
+            await Task.Delay(pause, ct);
+            pause = TimeSpan.FromMilliseconds(Math.Min(200, pause.TotalMilliseconds * 2));
         }
     }
 
