@@ -41,7 +41,8 @@ public sealed record EntryVersion(
     JsonObject Data,
     string? ReasonCode,
     string? Reason,
-    JsonObject? Changes);
+    JsonObject? Changes,
+    long StreamVersion = 0);
 
 /// <summary>
 /// The read model behind <c>GET /api/patients</c>, <c>GET /api/patients/{id}</c> and an entry's history:
@@ -149,7 +150,7 @@ public sealed class PatientRecordProjection : SingleStreamProjection<PatientReco
                     Data = entry.Data,
                     VisitId = entry.VisitId,
                 });
-                snapshot.History[entry.EntryId] = [new EntryVersion(1, "recorded", e.Timestamp, e.UserName, (JsonObject)entry.Data.DeepClone(), null, null, null)];
+                snapshot.History[entry.EntryId] = [new EntryVersion(1, "recorded", e.Timestamp, e.UserName, (JsonObject)entry.Data.DeepClone(), null, null, null, e.Version)];
                 if (entry.VisitId is not null && (snapshot.LastVisitOn is null || VisitDate(data) > snapshot.LastVisitOn))
                 {
                     snapshot.LastVisitOn = VisitDate(data);
@@ -193,7 +194,7 @@ public sealed class PatientRecordProjection : SingleStreamProjection<PatientReco
     {
         var versions = record.History[entryId];
         versions.Add(new EntryVersion(versions.Count + 1, action, e.Timestamp, e.UserName, (JsonObject)data.DeepClone(), reasonCode, reason,
-            (JsonObject?)changes?.DeepClone()));
+            (JsonObject?)changes?.DeepClone(), e.Version));
     }
 
     /// <summary>Status and first dose follow from the entries in force (voided ones count nowhere).</summary>

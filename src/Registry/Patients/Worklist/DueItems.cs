@@ -151,7 +151,10 @@ public static class DueItems
         var versions = patient.History.GetValueOrDefault(adverseEventId, [])
             .Select(v => (EntryId: adverseEventId, Version: v))
             .Concat(patient.Entries.Where(e => followUpIds.Contains(e.EntryId)).SelectMany(e => patient.History[e.EntryId].Select(v => (e.EntryId, Version: v))))
-            .OrderBy(x => x.Version.At)
+            // In the stream's order, as the pv clocks replay it (documents written before StreamVersion was
+            // kept have 0 there and fall back to the recording time).
+            .OrderBy(x => x.Version.StreamVersion)
+            .ThenBy(x => x.Version.At)
             .ToList();
 
         AdverseEventData? report = null;
