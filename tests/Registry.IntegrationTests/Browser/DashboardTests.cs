@@ -17,7 +17,7 @@ public sealed class DashboardTests(BrowserApp browser) : IClassFixture<BrowserAp
         using var admin = browser.Api("admin1", Roles.Admin);
         (await admin.PostAsJsonAsync("/api/sites", new { siteId = "FR01", name = "Site FR01", country = "FR", timeZone = "Europe/Paris" })).EnsureSuccessStatusCode();
         using var nurse = browser.Api("nurse1", Roles.Site, "FR01");
-        var enrolment = await nurse.PostAsync("/api/patients", Json(Requests.Enrolment("FR01", "FR01-0042")));
+        var enrolment = await nurse.PostAsync("/api/patients", Json(Requests.Enrolment("FR01", "FR01-0042", DateTime.UtcNow.AddDays(-30).ToString("yyyy-MM-dd"))));
         enrolment.EnsureSuccessStatusCode();
         var patientId = JsonNode.Parse(await enrolment.Content.ReadAsStringAsync())!["patientId"]!.GetValue<Guid>();
 

@@ -398,7 +398,7 @@ public sealed class SiteEntryTests(BrowserApp browser) : IClassFixture<BrowserAp
         Assert.Equal("/site", signIn.Headers.Location!.OriginalString);
 
         // The cookie alone never writes.
-        var cookieWrite = await browserLike.PostAsync("/api/patients", Json(Requests.Enrolment("T1", "T1-0001")));
+        var cookieWrite = await browserLike.PostAsync("/api/patients", Json(Requests.Enrolment("T1", "T1-0001", DaysAgo(30))));
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, cookieWrite.StatusCode);
 
         var answer = await browserLike.GetAsync("/signin/token");
@@ -412,7 +412,7 @@ public sealed class SiteEntryTests(BrowserApp browser) : IClassFixture<BrowserAp
 
         using var writer = new HttpClient { BaseAddress = new Uri(browser.BaseUrl) };
         writer.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", pageToken["token"]!.GetValue<string>());
-        Assert.Equal(System.Net.HttpStatusCode.Created, (await writer.PostAsync("/api/patients", Json(Requests.Enrolment("T1", "T1-0001")))).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.Created, (await writer.PostAsync("/api/patients", Json(Requests.Enrolment("T1", "T1-0001", DaysAgo(30))))).StatusCode);
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await writer.GetAsync("/signin/token")).StatusCode);
     }
 

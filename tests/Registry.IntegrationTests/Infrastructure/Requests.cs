@@ -17,14 +17,15 @@ public static class Requests
         ["timeZone"] = timeZone,
     };
 
-    public static JsonObject Enrolment(string siteId = "FR01", string subjectCode = "FR01-0007") => new()
+    /// <param name="enrolledOn">Tests on the real clock (the browser tests) pass a date relative to today.</param>
+    public static JsonObject Enrolment(string siteId = "FR01", string subjectCode = "FR01-0007", string enrolledOn = "2026-03-02") => new()
     {
         ["subjectCode"] = subjectCode,
         ["siteId"] = siteId,
         ["diseaseCode"] = "sle",
         ["birthYear"] = 1984,
         ["sex"] = "female",
-        ["enrolledOn"] = "2026-03-02",
+        ["enrolledOn"] = enrolledOn,
         ["consentVersion"] = "v2",
         ["therapyLine"] = "standalone",
         ["setting"] = "routine",
