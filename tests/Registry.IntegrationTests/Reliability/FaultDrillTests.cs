@@ -53,7 +53,7 @@ public sealed class FaultDrillTests(ITestOutputHelper output)
         var unexpected = new ConcurrentBag<string>();
         var replays = 0;
         var retried = 0;
-        var loadEnds = DateTime.UtcNow.AddSeconds(60); // moved earlier once the database is back
+        var loadEnds = DateTime.UtcNow.AddSeconds(120); // a visit not acknowledged 30 s after this fails the drill
         var stop = new CancellationTokenSource();
 
         async Task WorkerAsync(int worker)
@@ -116,13 +116,13 @@ public sealed class FaultDrillTests(ITestOutputHelper output)
         }
 
         var workers = Enumerable.Range(0, Clients).Select(w => Task.Run(() => WorkerAsync(w))).ToArray();
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        await WaitUntilAsync(() => acknowledged.Count >= 200, "200 visits acknowledged before the outage");
         var beforeOutage = acknowledged.Count;
         await drill.Cluster.StopImmediatelyAsync();
-        var outage = Stopwatch.StartNew();
         using var probe = new HttpClient { BaseAddress = new Uri(drill.BaseUrl), Timeout = TimeSpan.FromSeconds(5) };
         var readyDuringOutage = (int)(await probe.GetAsync("/health/ready")).StatusCode;
-        await Task.Delay(TimeSpan.FromSeconds(3) - outage.Elapsed > TimeSpan.Zero ? TimeSpan.FromSeconds(3) - outage.Elapsed : TimeSpan.Zero);
+        // The outage lasts until every client has been refused at least once on average.
+        await WaitUntilAsync(() => statuses.GetValueOrDefault(503) + statuses.GetValueOrDefault(0) >= Clients, "every client refused during the outage");
         await drill.Cluster.StartAgainAsync();
         var back = Stopwatch.StartNew();
         using var monitor = drill.Client("drill-monitor", Roles.Monitor);
@@ -132,7 +132,8 @@ public sealed class FaultDrillTests(ITestOutputHelper output)
         }
 
         var recovery = back.Elapsed;
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        var afterRecovery = acknowledged.Count;
+        await WaitUntilAsync(() => acknowledged.Count >= afterRecovery + 200, "200 more visits acknowledged after the database came back");
         stop.Cancel();
         await Task.WhenAll(workers);
 
@@ -232,6 +233,17 @@ public sealed class FaultDrillTests(ITestOutputHelper output)
         Assert.NotNull(check);
         Assert.Contains("PatientFacts", check);
         Assert.Contains($"event {sequence}", check);
+    }
+
+    /// <summary>Polls a condition every 50 ms; fails the drill when it does not hold within 60 s.</summary>
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var waited = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(60), $"Not reached within 60 s: {what}.");
+            await Task.Delay(50);
+        }
     }
 
     private static async Task<int> SafeGetAsync(HttpClient client, string url)
