@@ -19,8 +19,9 @@ ops/codegen.sh --check
 
 dotnet build Registry.sln -c Release -nologo -v quiet
 
-# One formatting style.
+# One formatting style, and lines of at most 140 characters (.editorconfig's max_line_length).
 dotnet format Registry.sln --verify-no-changes --no-restore
+ops/check-lines.sh
 
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT

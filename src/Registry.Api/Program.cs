@@ -1,9 +1,10 @@
 using JasperFx;
+using Registry.Hosting;
 using Registry.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddRegistry(typeof(Program).Assembly);
-builder.Services.AddOpenApi();
+builder.Services.AddOpenApi(options => options.DescribeRegistryApi());
 
 var app = builder.Build();
 app.MapOpenApi();

@@ -11,6 +11,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Npgsql;
+using Registry.Hosting;
+using Registry.Patients;
 using Registry.Access;
 using Registry.Cohorts;
 using Registry.Infrastructure;
@@ -165,10 +167,10 @@ Console.WriteLine($"Bulk import {importRate:F0} events/s, raw COPY {copyRate:F0}
 var totalEvents = await CountEventsAsync(database.ConnectionString);
 var coordinator = app.Services.GetRequiredService<Marten.Events.Daemon.Coordination.IProjectionCoordinator>();
 var rebuildFacts = Stopwatch.StartNew();
-await coordinator.RebuildAndResumeAsync<Registry.Cohorts.PatientFactsProjection>("PatientFacts:All", TimeSpan.FromMinutes(30), CancellationToken.None);
+await coordinator.RebuildAndResumeAsync<Registry.Patients.PatientFactsProjection>("PatientFacts:All", TimeSpan.FromMinutes(30), CancellationToken.None);
 rebuildFacts.Stop();
 var rebuildTimeline = Stopwatch.StartNew();
-await coordinator.DaemonForMainDatabase().RebuildProjectionAsync<Registry.Patients.Timeline.PatientRecordProjection>(TimeSpan.FromMinutes(30), CancellationToken.None);
+await coordinator.DaemonForMainDatabase().RebuildProjectionAsync<Registry.Patients.PatientRecordProjection>(TimeSpan.FromMinutes(30), CancellationToken.None);
 rebuildTimeline.Stop();
 Console.WriteLine($"Rebuilt PatientFacts in {rebuildFacts.Elapsed.TotalSeconds:F1} s, PatientRecord in {rebuildTimeline.Elapsed.TotalSeconds:F1} s over {totalEvents} events");
 
@@ -218,7 +220,7 @@ for (var i = 0; i < 20; i++)
     await using var session = store.QuerySession();
     while (true)
     {
-        var facts = await session.LoadAsync<Registry.Cohorts.PatientFacts>(patients[i % patients.Count]);
+        var facts = await session.LoadAsync<Registry.Patients.PatientFacts>(patients[i % patients.Count]);
         if (facts?.AeHistory.ContainsKey(aeId) == true)
         {
             break;

@@ -44,11 +44,14 @@ public sealed class DemoCommand : JasperFxAsyncCommand<DemoInput>
         var import = new BulkImport(store, catalogue, time);
         var clock = Stopwatch.StartNew();
         var result = await import.ImportAsync(generator.Patients(input.PatientsFlag, input.SitesFlag), 250,
-            (patients, events) => Console.WriteLine($"  {patients,7} patients, {events,9} events, {events / clock.Elapsed.TotalSeconds,8:F0} events/s"),
+            (patients, events) => Console.WriteLine(
+                $"  {patients,7} patients, {events,9} events, {events / clock.Elapsed.TotalSeconds,8:F0} events/s"),
             CancellationToken.None);
         Console.WriteLine("Rebuilding the patient timelines...");
         await import.RebuildTimelinesAsync(CancellationToken.None);
-        Console.WriteLine($"Loaded {result.Patients} patients ({result.Events} events) at sites {string.Join(", ", BasketGenerator.SiteIds(input.SitesFlag))} in {clock.Elapsed.TotalSeconds:F1} s.");
+        Console.WriteLine(
+            $"Loaded {result.Patients} patients ({result.Events} events) " +
+            $"at sites {string.Join(", ", BasketGenerator.SiteIds(input.SitesFlag))} in {clock.Elapsed.TotalSeconds:F1} s.");
         return true;
     }
 }

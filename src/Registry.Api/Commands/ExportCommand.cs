@@ -61,38 +61,29 @@ public sealed class ExportCommand : JasperFxAsyncCommand<ExportInput>
 
         if (!await ProjectionProgress.WaitForHighWaterMarkAsync(session, asOf, TimeSpan.FromSeconds(10), CancellationToken.None))
         {
-            AnsiConsole.MarkupLine($"[yellow]Events below {asOf} may still be in flight (the high-water mark has not reached it); building from what is committed.[/]");
+            AnsiConsole.MarkupLine(
+                $"[yellow]Events below {asOf} may still be in flight (the high-water mark has not reached it); " +
+                "building from what is committed.[/]");
         }
 
         string[] List(string text) => text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var definition = new ExportDefinition(new CohortDefinition(List(input.DiseasesFlag), List(input.SitesFlag), null, null, null),
             asOf, null, input.FormatFlag, input.DatesFlag, input.ScopeFlag, input.FreeTextFlag);
-        var builder = new ExportBuilder(store, options.Secret());
+        var secret = options.Secret();
         var folder = Path.GetFullPath(input.OutFlag);
-        var total = (await session.Query<Registry.Patients.Timeline.PatientRecord>().CountAsync()) is var n and > 0 ? n : 1;
+        var total = (await session.Query<Registry.Patients.PatientRecord>().CountAsync()) is var n and > 0 ? n : 1;
         IReadOnlyList<ExportFile> files = [];
         await AnsiConsole.Progress().StartAsync(async progress =>
         {
             var task = progress.AddTask("Exporting patients", maxValue: total);
-            async IAsyncEnumerable<(Registry.Patients.PatientEnrolled, string, Registry.Patients.PatientState)> Counted()
-            {
-                await foreach (var patient in builder.PatientsAsync(definition, CancellationToken.None))
-                {
-                    task.Increment(1);
-                    yield return patient;
-                }
-            }
-
-            files = definition.Format == "fhir-ndjson"
-                ? await ExportWriters.WriteFhirAsync(folder, Flatten(Counted(), p => FhirExport.Resources(definition, p.Item1, p.Item2, p.Item3)), CancellationToken.None)
-                : await ExportWriters.WriteAsync(folder, definition.Format, ExportTables.All(definition.Dates == "year", definition.IncludeFreeText),
-                    Flatten(Counted(), p => ExportBuilder.Rows(definition, p.Item1, p.Item2, p.Item3)), null, CancellationToken.None);
+            files = await RunExportHandler.WriteAsync(store, secret, definition, folder, () => task.Increment(1), CancellationToken.None);
             task.Value = task.MaxValue;
         });
 
-        var manifest = new ExportManifest(new AsOf(asOf, null), definition.Cohort, definition.Format, definition.Dates, definition.PseudonymScope,
-            definition.IncludeFreeText, RunExportHandler.Describe(definition), files, ExportEndpoints.Software);
-        await File.WriteAllTextAsync(Path.Combine(folder, "manifest.json"), JsonSerializer.Serialize(manifest, new JsonSerializerOptions(RegistryJson.Options) { WriteIndented = true }));
+        var manifest = RunExportHandler.Manifest(definition, at: null, files);
+        await File.WriteAllTextAsync(
+            Path.Combine(folder, "manifest.json"),
+            JsonSerializer.Serialize(manifest, new JsonSerializerOptions(RegistryJson.Options) { WriteIndented = true }));
         var table = new Spectre.Console.Table().AddColumns("file", "rows", "sha256");
         foreach (var file in files)
         {
@@ -102,16 +93,5 @@ public sealed class ExportCommand : JasperFxAsyncCommand<ExportInput>
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"Written to [bold]{Markup.Escape(folder)}[/] as of sequence {asOf}.");
         return true;
-    }
-
-    private static async IAsyncEnumerable<TOut> Flatten<TIn, TOut>(IAsyncEnumerable<TIn> source, Func<TIn, IEnumerable<TOut>> map)
-    {
-        await foreach (var item in source)
-        {
-            foreach (var output in map(item))
-            {
-                yield return output;
-            }
-        }
     }
 }

@@ -1,4 +1,5 @@
 using JasperFx.CommandLine;
+using Registry.Hosting;
 using Registry.Infrastructure;
 
 namespace Registry.Api.Commands;

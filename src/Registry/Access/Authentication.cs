@@ -42,7 +42,10 @@ public static class Authentication
     {
         services.AddOptions<AuthOptions>()
             .Bind(configuration.GetSection(AuthOptions.Section))
-            .Validate(o => o.SigningKey is { Length: >= 32 }, $"Set {AuthOptions.Section}:SigningKey (environment variable {AuthOptions.Section}__SigningKey) to a secret of at least 32 characters.")
+            .Validate(
+                o => o.SigningKey is { Length: >= 32 },
+                $"Set {AuthOptions.Section}:SigningKey (environment variable {AuthOptions.Section}__SigningKey) " +
+                "to a secret of at least 32 characters.")
             .ValidateOnStart();
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<IConfigureOptions<JwtBearerOptions>, ConfigureJwtBearer>();
@@ -53,7 +56,10 @@ public static class Authentication
         {
             foreach (var (policy, roles) in Policies.RolesOf)
             {
-                o.AddPolicy(policy, p => p.AddAuthenticationSchemes(BrowserSignIn.Scheme).RequireAuthenticatedUser().RequireClaim(Claims.Subject).RequireClaim(Claims.Role, roles));
+                o.AddPolicy(policy, p => p.AddAuthenticationSchemes(BrowserSignIn.Scheme)
+                    .RequireAuthenticatedUser()
+                    .RequireClaim(Claims.Subject)
+                    .RequireClaim(Claims.Role, roles));
             }
         });
         return services;

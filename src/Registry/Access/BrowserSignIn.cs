@@ -82,7 +82,7 @@ public static class BrowserSignIn
     public static void MapBrowserSignIn(this IEndpointRouteBuilder app, IHostEnvironment environment)
     {
         app.MapGet(SignInPath, (HttpContext http) => Results.Content(SignInPage(environment.IsDevelopment(), http.Request.Query["returnUrl"], null), "text/html; charset=utf-8"))
-            .AllowAnonymous();
+            .AllowAnonymous().ExcludeFromDescription();
         app.MapPost(SignInPath, async (HttpContext http, IOptionsMonitor<JwtBearerOptions> jwt, TokenIssuer issuer) =>
         {
             var form = await http.Request.ReadFormAsync();
@@ -106,7 +106,7 @@ public static class BrowserSignIn
             return Results.Redirect(returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal) && returnUrl != "/"
                 ? returnUrl
                 : HomeOf(Caller.From(new ClaimsPrincipal(identity))));
-        }).AllowAnonymous().DisableAntiforgery();
+        }).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
         app.MapGet(TokenPath, async (HttpContext http, TokenIssuer issuer, TimeProvider time) =>
         {
             // Only the cookie is exchanged: a page's scripts need a bearer token for writes, and a
@@ -129,12 +129,12 @@ public static class BrowserSignIn
             http.Response.Headers.CacheControl = "no-store";
             return Results.Ok(new PageToken(issuer.Issue(caller.UserId, caller.Role, caller.Sites, lifetime), now + lifetime,
                 caller.UserId, caller.Role, caller.Sites.Order(StringComparer.Ordinal).ToList()));
-        }).AllowAnonymous();
+        }).AllowAnonymous().ExcludeFromDescription();
         app.MapPost("/signout", async (HttpContext http) =>
         {
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return Results.Redirect(SignInPath);
-        }).AllowAnonymous().DisableAntiforgery();
+        }).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
     }
 
     private static string SignInPage(bool development, string? returnUrl, string? error)

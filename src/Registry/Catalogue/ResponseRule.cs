@@ -49,5 +49,6 @@ public sealed record ResponseRule(string Combine, IReadOnlyList<RuleClause> Clau
         return Combine == "any" ? results.Any(r => r) : results.All(r => r);
     }
 
-    private static decimal Better(decimal baseline, decimal value, bool higherIsWorse) => higherIsWorse ? baseline - value : value - baseline;
+    private static decimal Better(decimal baseline, decimal value, bool higherIsWorse) =>
+        higherIsWorse ? baseline - value : value - baseline;
 }

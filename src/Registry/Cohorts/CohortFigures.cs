@@ -1,3 +1,4 @@
+using Registry.Patients;
 using Registry.Catalogue;
 
 namespace Registry.Cohorts;
@@ -10,7 +11,9 @@ namespace Registry.Cohorts;
 public sealed record AsOf(
     long Sequence,
     DateTimeOffset? At,
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] bool? Complete = null);
+    [property: System.Text.Json.Serialization.JsonIgnore(
+        Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    bool? Complete = null);
 
 public sealed record TregFigures(
     int TargetDay,
@@ -34,7 +37,12 @@ public sealed record ClinicalFigures(
 
 public sealed record CgiImprovementFigures(int TargetDay, int N, IReadOnlyDictionary<string, int> Counts, int Improved);
 
-public sealed record TregTconvFigures(int TargetDay, int WithBaselineRatio, double? MedianBaselineRatio, int WithChange, double? MedianRatioFoldChange);
+public sealed record TregTconvFigures(
+    int TargetDay,
+    int WithBaselineRatio,
+    double? MedianBaselineRatio,
+    int WithChange,
+    double? MedianRatioFoldChange);
 
 public sealed record CohortSummary(
     string DiseaseCode,
@@ -111,7 +119,9 @@ public sealed class CohortFigures(Response response, DiseaseCatalogue catalogue)
         }
 
         var values = patients.Select(p => response.Clinical(p, cgiI, Options.ClinicalTargetDay).AtTarget).OfType<decimal>().ToList();
-        var counts = Enumerable.Range(1, 7).ToDictionary(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture), v => values.Count(x => x == v));
+        var counts = Enumerable.Range(1, 7).ToDictionary(
+            v => v.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            v => values.Count(x => x == v));
         return new CgiImprovementFigures(Options.ClinicalTargetDay, values.Count, counts, values.Count(v => v <= 2));
     }
 
@@ -136,6 +146,11 @@ public sealed class CohortFigures(Response response, DiseaseCatalogue catalogue)
             }
         }
 
-        return new TregTconvFigures(targetDay, baselines.Count, Statistics.Round(Statistics.Median(baselines), 4), changes.Count, Statistics.Round(Statistics.Median(changes), 4));
+        return new TregTconvFigures(
+            targetDay,
+            baselines.Count,
+            Statistics.Round(Statistics.Median(baselines), 4),
+            changes.Count,
+            Statistics.Round(Statistics.Median(changes), 4));
     }
 }

@@ -14,7 +14,8 @@ public sealed class Freshness(IConfiguration configuration, ProjectionStatus sta
 {
     public const int DefaultWaitMilliseconds = 5_000;
 
-    public TimeSpan Bound { get; } = TimeSpan.FromMilliseconds(configuration.GetValue("Projections:ReadYourWritesWaitMilliseconds", DefaultWaitMilliseconds));
+    public TimeSpan Bound { get; } =
+        TimeSpan.FromMilliseconds(configuration.GetValue("Projections:ReadYourWritesWaitMilliseconds", DefaultWaitMilliseconds));
 
     /// <summary>The facts' progress once caught up; at once, and not complete, when their projection has stopped.</summary>
     public async Task<AsOf> FactsAsync(IQuerySession session, CancellationToken ct) =>

@@ -1,5 +1,6 @@
 using Marten;
 using Npgsql;
+using Registry.Patients;
 using Registry.Infrastructure;
 
 namespace Registry.Cohorts;
@@ -11,7 +12,7 @@ public static class ProjectionProgress
 
     public static async Task<AsOf> ForAsync(IQuerySession session, string projection, CancellationToken ct)
     {
-        var schema = RegistryHosting.SchemaName;
+        var schema = RegistrySchema.Name;
         var command = new NpgsqlCommand($"""
             select p.last_seq_id, e.timestamp
             from {schema}.mt_event_progression p
@@ -61,7 +62,7 @@ public static class ProjectionProgress
     /// <summary>The highest event sequence committed so far (events in transactions still open are not seen).</summary>
     public static async Task<long> CommittedAsync(IQuerySession session, CancellationToken ct)
     {
-        var rows = await session.QueryAsync<long>($"select coalesce(max(seq_id), 0) from {RegistryHosting.SchemaName}.mt_events", ct);
+        var rows = await session.QueryAsync<long>($"select coalesce(max(seq_id), 0) from {RegistrySchema.Name}.mt_events", ct);
         return rows.FirstOrDefault();
     }
 
@@ -90,7 +91,7 @@ public static class ProjectionProgress
     public static async Task<long> HighWaterMarkAsync(IQuerySession session, CancellationToken ct)
     {
         var rows = await session.QueryAsync<long>(
-            $"select coalesce(max(last_seq_id), 0) from {RegistryHosting.SchemaName}.mt_event_progression where name = 'HighWaterMark'", ct);
+            $"select coalesce(max(last_seq_id), 0) from {RegistrySchema.Name}.mt_event_progression where name = 'HighWaterMark'", ct);
         return rows.FirstOrDefault();
     }
 
@@ -100,7 +101,7 @@ public static class ProjectionProgress
         var command = new NpgsqlCommand($"""
             select coalesce(max(last_seq_id) filter (where name = 'HighWaterMark'), 0)
                  - coalesce(max(last_seq_id) filter (where name = @name), 0)
-            from {RegistryHosting.SchemaName}.mt_event_progression
+            from {RegistrySchema.Name}.mt_event_progression
             """);
         command.Parameters.AddWithValue("name", $"{projection}:All");
         await using var reader = await session.ExecuteReaderAsync(command, ct);

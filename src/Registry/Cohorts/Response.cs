@@ -47,7 +47,8 @@ public sealed class Response(ResponseOptions options)
             return new TregOutcome(true, baseline, null, null, false);
         }
 
-        var atTarget = Nearest(Deduplicated(facts).Where(t => t.Gating == baseline.Gating), t => StudyDays.Of(first, t.SampledOn), targetDay);
+        var atTarget = Nearest(
+            Deduplicated(facts).Where(t => t.Gating == baseline.Gating), t => StudyDays.Of(first, t.SampledOn), targetDay);
         if (atTarget is null)
         {
             return new TregOutcome(true, baseline, null, null, false);

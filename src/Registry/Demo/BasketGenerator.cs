@@ -15,9 +15,15 @@ public sealed record VisitStep(DateOnly On, RecordVisit Visit) : Step(On);
 public sealed record FollowUpStep(DateOnly On, Guid AdverseEventId, AeFollowUpRequest FollowUp) : Step(On);
 
 /// <summary>Corrects the <see cref="Ordinal"/>-th entry of <see cref="Kind"/> (in the order recorded) with these changes.</summary>
-public sealed record CorrectionStep(DateOnly On, string Kind, int Ordinal, JsonObject Changes, string ReasonCode, string Reason) : Step(On);
+public sealed record CorrectionStep(
+    DateOnly On,
+    EntryKind Kind,
+    int Ordinal,
+    JsonObject Changes,
+    string ReasonCode,
+    string Reason) : Step(On);
 
-public sealed record VoidStep(DateOnly On, string Kind, int Ordinal, string Reason) : Step(On);
+public sealed record VoidStep(DateOnly On, EntryKind Kind, int Ordinal, string Reason) : Step(On);
 
 public sealed record WithdrawalStep(DateOnly On, WithdrawalRequest Withdrawal) : Step(On);
 
@@ -90,7 +96,11 @@ public sealed class BasketGenerator(DiseaseCatalogue catalogue, int seed, DateOn
             }
 
             var doses = dose
-                ? new List<DoseRequest> { new(date, null, _random.NextDouble() < 0.9 ? 1_000_000 : 1_500_000, "subcutaneous", "aldesleukin", $"L{_random.Next(100, 999)}", day <= regimen.InductionDays ? "induction" : "maintenance", false) }
+                ? new List<DoseRequest>
+                {
+                    new(date, null, _random.NextDouble() < 0.9 ? 1_000_000 : 1_500_000, "subcutaneous", "aldesleukin",
+                        $"L{_random.Next(100, 999)}", day <= regimen.InductionDays ? "induction" : "maintenance", false),
+                }
                 : null;
             List<TregRequest>? tregs = null;
             if (sample)
@@ -98,12 +108,15 @@ public sealed class BasketGenerator(DiseaseCatalogue catalogue, int seed, DateOn
                 var factor = day == 1 ? 1 : day <= 10 ? peak : 1 + (peak - 1) * Math.Exp(-(day - 8) / 40.0);
                 var treg = (decimal)Round(baseline * factor * (0.95 + _random.NextDouble() * 0.1), 2);
                 var cd4 = (decimal)_random.Next(400, 900);
-                tregs = [new(date, treg, gating, decimal.Round(cd4 * treg / 100, 0), cd4, decimal.Round(100 - treg - (decimal)(_random.NextDouble() * 5), 2), "central")];
+                tregs = [new(date, treg, gating, decimal.Round(cd4 * treg / 100, 0), cd4,
+                    decimal.Round(100 - treg - (decimal)(_random.NextDouble() * 5), 2), "central")];
             }
 
             var scores = scored
                 ? instruments.Select(i => new ScoreRequest(date, i.Code, Drift(i, baselineScores[i.Code], day), null))
-                    .Concat(day > 1 && disease.Instruments.Any(i => i.Code == "cgi-i") ? [new ScoreRequest(date, "cgi-i", _random.Next(1, 6), null)] : [])
+                    .Concat(day > 1 && disease.Instruments.Any(i => i.Code == "cgi-i")
+                        ? [new ScoreRequest(date, "cgi-i", _random.Next(1, 6), null)]
+                        : [])
                     .ToList()
                 : null;
 
@@ -123,10 +136,15 @@ public sealed class BasketGenerator(DiseaseCatalogue catalogue, int seed, DateOn
                 adverseEvents.Add(Ae(date, "cellulitis", "10007882", "10021881", 3, ["hospitalisation"], "possible", false));
             }
 
-            steps.Add(new VisitStep(date, new RecordVisit(Id(), date, doses, tregs, scores, adverseEvents.Count > 0 ? adverseEvents : null, null, null, null)));
+            steps.Add(new VisitStep(
+                date,
+                new RecordVisit(Id(), date, doses, tregs, scores, adverseEvents.Count > 0 ? adverseEvents : null, null, null, null)));
             foreach (var ae in adverseEvents.Where(a => a.Grade >= 2 && date.AddDays(2) <= endOn))
             {
-                steps.Add(new FollowUpStep(date.AddDays(2), ae.AdverseEventId!.Value, new AeFollowUpRequest(date.AddDays(2), null, null, "recovered", date.AddDays(2), null, null)));
+                steps.Add(new FollowUpStep(
+                    date.AddDays(2),
+                    ae.AdverseEventId!.Value,
+                    new AeFollowUpRequest(date.AddDays(2), null, null, "recovered", date.AddDays(2), null, null)));
             }
 
             aeIndex += adverseEvents.Count;
@@ -134,22 +152,26 @@ public sealed class BasketGenerator(DiseaseCatalogue catalogue, int seed, DateOn
 
         if (_random.NextDouble() < 0.05 && steps.OfType<VisitStep>().Any(v => v.Visit.Doses is not null))
         {
-            steps.Add(new CorrectionStep(endOn, EntryKinds.Dose, 0, new JsonObject { ["lot"] = "L000" }, "transcription-error", "lot number misread"));
+            steps.Add(new CorrectionStep(
+                endOn, EntryKind.Dose, 0, new JsonObject { ["lot"] = "L000" }, "transcription-error", "lot number misread"));
         }
 
         if (_random.NextDouble() < 0.05 && steps.OfType<VisitStep>().Count(v => v.Visit.Tregs is not null) > 1)
         {
-            steps.Add(new CorrectionStep(endOn, EntryKinds.Treg, 1, new JsonObject { ["lab"] = "local" }, "source-updated", "sample sent to the local lab"));
+            steps.Add(new CorrectionStep(
+                endOn, EntryKind.Treg, 1, new JsonObject { ["lab"] = "local" }, "source-updated", "sample sent to the local lab"));
         }
 
         if (_random.NextDouble() < 0.02 && aeIndex > 0)
         {
-            steps.Add(new VoidStep(endOn, EntryKinds.AdverseEvent, 0, "entered for the wrong patient"));
+            steps.Add(new VoidStep(endOn, EntryKind.AdverseEvent, 0, "entered for the wrong patient"));
         }
 
         if (withdrawOn is { } withdrawn && withdrawn <= today.AddDays(-1))
         {
-            steps.Add(new WithdrawalStep(endOn, new WithdrawalRequest(endOn, Pick("adverse-event", "lack-of-efficacy", "patient-decision", "lost-to-follow-up"), null)));
+            steps.Add(new WithdrawalStep(
+                endOn,
+                new WithdrawalRequest(endOn, Pick("adverse-event", "lack-of-efficacy", "patient-decision", "lost-to-follow-up"), null)));
         }
         else if (endOn == firstDose.AddDays(plannedDays - 1))
         {
@@ -158,8 +180,10 @@ public sealed class BasketGenerator(DiseaseCatalogue catalogue, int seed, DateOn
 
         return new GeneratedPatient(enrolment, steps);
 
-        AdverseEventRequest Ae(DateOnly date, string term, string pt, string soc, int grade, List<string> criteria, string causality, bool expected) =>
-            new(Id(), date, date, term, pt, soc, grade, criteria, causality, expected, grade >= 2 ? "recovering" : "recovered", "none", grade >= 2 ? null : date);
+        AdverseEventRequest Ae(
+            DateOnly date, string term, string pt, string soc, int grade, List<string> criteria, string causality, bool expected) =>
+            new(Id(), date, date, term, pt, soc, grade, criteria, causality, expected,
+                grade >= 2 ? "recovering" : "recovered", "none", grade >= 2 ? null : date);
     }
 
     private decimal Level(Instrument i)

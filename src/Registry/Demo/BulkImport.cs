@@ -27,7 +27,8 @@ public sealed class BulkImport(IDocumentStore store, DiseaseCatalogue catalogue,
 {
     public const string ImportUser = "import";
 
-    public async Task<ImportResult> ImportAsync(IEnumerable<GeneratedPatient> patients, int patientsPerBatch, Action<int, int>? progress, CancellationToken ct)
+    public async Task<ImportResult> ImportAsync(
+        IEnumerable<GeneratedPatient> patients, int patientsPerBatch, Action<int, int>? progress, CancellationToken ct)
     {
         var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
         var sitesSeen = new HashSet<string>();
@@ -48,7 +49,11 @@ public sealed class BulkImport(IDocumentStore store, DiseaseCatalogue catalogue,
                 }
 
                 streams.Add(action);
-                claims.Add(new SubjectCodeClaim { Id = SubjectCodeClaim.KeyFor(patient.Enrolment.SiteId!, patient.Enrolment.SubjectCode!), PatientId = id });
+                claims.Add(new SubjectCodeClaim
+                {
+                    Id = SubjectCodeClaim.KeyFor(patient.Enrolment.SiteId!, patient.Enrolment.SubjectCode!),
+                    PatientId = id,
+                });
                 eventCount += events.Count;
                 sitesSeen.Add(patient.Enrolment.SiteId!);
             }
@@ -85,7 +90,8 @@ public sealed class BulkImport(IDocumentStore store, DiseaseCatalogue catalogue,
         Kebab.TryParse<Sex>(enrolment.Sex, out var sex);
         Kebab.TryParse<TherapyLine>(enrolment.TherapyLine, out var line);
         Kebab.TryParse<CareSetting>(enrolment.Setting, out var setting);
-        var enrolled = new PatientEnrolled(id, enrolment.SiteId!, enrolment.SubjectCode!, enrolment.DiseaseCode!, enrolment.BirthYear!.Value, sex,
+        var enrolled = new PatientEnrolled(id, enrolment.SiteId!, enrolment.SubjectCode!, enrolment.DiseaseCode!,
+            enrolment.BirthYear!.Value, sex,
             enrolment.EnrolledOn!.Value, enrolment.ConsentVersion!, line, setting,
             new Regimen(enrolment.Regimen?.InductionDays ?? 5, enrolment.Regimen?.MaintenanceIntervalDays ?? 14));
         var events = new List<object> { enrolled };
@@ -97,7 +103,8 @@ public sealed class BulkImport(IDocumentStore store, DiseaseCatalogue catalogue,
             {
                 VisitStep v => RecordVisitEndpoint.Decide(v.Visit, state, today, catalogue),
                 FollowUpStep f => FollowUpAdverseEventEndpoint.Decide(f.AdverseEventId, f.FollowUp, state, today, catalogue),
-                CorrectionStep c => CorrectEntryEndpoint.Decide(new CorrectEntry(Nth(state, c.Kind, c.Ordinal), c.Changes, c.ReasonCode, c.Reason), state, today, catalogue),
+                CorrectionStep c => CorrectEntryEndpoint.Decide(
+                    new CorrectEntry(Nth(state, c.Kind, c.Ordinal), c.Changes, c.ReasonCode, c.Reason), state, today, catalogue),
                 VoidStep v => VoidEntryEndpoint.Decide(new VoidEntry(Nth(state, v.Kind, v.Ordinal), v.Reason), state),
                 WithdrawalStep w => WithdrawEndpoint.Decide(w.Withdrawal, state, today, catalogue),
                 CompletionStep c => CompleteEndpoint.Decide(c.Completion, state, today, catalogue),
@@ -108,7 +115,9 @@ public sealed class BulkImport(IDocumentStore store, DiseaseCatalogue catalogue,
                 var details = problem is Microsoft.AspNetCore.Http.HttpValidationProblemDetails v
                     ? string.Join("; ", v.Errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"))
                     : problem.Detail;
-                throw new InvalidOperationException($"{enrolment.SubjectCode}: the registry refuses {step.GetType().Name} of {step.On:yyyy-MM-dd}: {problem.Title} {details}");
+                throw new InvalidOperationException(
+                    $"{enrolment.SubjectCode}: the registry refuses {step.GetType().Name} of {step.On:yyyy-MM-dd}: " +
+                    $"{problem.Title} {details}");
             }
 
             foreach (var e in decision.Events)
@@ -122,7 +131,7 @@ public sealed class BulkImport(IDocumentStore store, DiseaseCatalogue catalogue,
         return (id, events, dates);
     }
 
-    private static Guid? Nth(PatientState state, string kind, int ordinal) =>
+    private static Guid? Nth(PatientState state, EntryKind kind, int ordinal) =>
         state.Current(kind).Select(e => (Guid?)e.Key).ElementAtOrDefault(ordinal);
 
     private async Task EnsureSitesAsync(HashSet<string> siteIds, CancellationToken ct)

@@ -8,9 +8,21 @@ using Registry.Patients;
 
 namespace Registry.Exports;
 
-public sealed record CohortDefinition(IReadOnlyList<string> DiseaseCodes, IReadOnlyList<string> SiteIds, DateOnly? EnrolledFrom, DateOnly? EnrolledTo, string? TherapyLine);
+public sealed record CohortDefinition(
+    IReadOnlyList<string> DiseaseCodes,
+    IReadOnlyList<string> SiteIds,
+    DateOnly? EnrolledFrom,
+    DateOnly? EnrolledTo,
+    string? TherapyLine);
 
-public sealed record ExportDefinition(CohortDefinition Cohort, long AsOfSequence, DateTimeOffset? AsOfAt, string Format, string Dates, string PseudonymScope, bool IncludeFreeText);
+public sealed record ExportDefinition(
+    CohortDefinition Cohort,
+    long AsOfSequence,
+    DateTimeOffset? AsOfAt,
+    string Format,
+    string Dates,
+    string PseudonymScope,
+    bool IncludeFreeText);
 
 /// <summary>
 /// Rebuilds a cohort from the event log as it stood at one sequence (not from today's read models):
@@ -26,7 +38,8 @@ public sealed class ExportBuilder(IDocumentStore store, byte[] secret)
         return "R" + Convert.ToHexString(mac, 0, 10).ToLowerInvariant();
     }
 
-    public async IAsyncEnumerable<(string Table, object?[] Row)> RowsAsync(ExportDefinition export, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<(string Table, object?[] Row)> RowsAsync(
+        ExportDefinition export, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         await foreach (var (patient, key, state) in PatientsAsync(export, ct))
         {
@@ -52,7 +65,9 @@ public sealed class ExportBuilder(IDocumentStore store, byte[] secret)
 
         foreach (var (patient, key) in members)
         {
-            var events = (await session.Events.FetchStreamAsync(patient.PatientId, token: ct)).Where(e => e.Sequence <= export.AsOfSequence).ToList();
+            var events = (await session.Events.FetchStreamAsync(patient.PatientId, token: ct))
+                .Where(e => e.Sequence <= export.AsOfSequence)
+                .ToList();
             yield return (patient, key, Fold(events));
         }
     }
@@ -80,19 +95,28 @@ public sealed class ExportBuilder(IDocumentStore store, byte[] secret)
     {
         var years = export.Dates == "year";
         var free = export.IncludeFreeText;
-        var doses = state.Current(EntryKinds.Dose).Select(e => (e.Key, Data: e.Value.Read<DoseData>())).OrderBy(d => d.Data.GivenOn).ThenBy(d => d.Key).ToList();
+        var doses = state.Current(EntryKind.Dose)
+            .Select(e => (e.Key, Data: e.Value.Read<DoseData>()))
+            .OrderBy(d => d.Data.GivenOn)
+            .ThenBy(d => d.Key)
+            .ToList();
         var anchor = doses.Count > 0 ? doses[0].Data.GivenOn : p.EnrolledOn;
         int? Day(DateOnly? date) => date is not { } d ? null : years ? d.Year : StudyDays.Of(anchor, d);
         var age = Math.Min(90, p.EnrolledOn.Year - p.BirthYear);
 
-        yield return ("dm", [key, p.SiteId, p.DiseaseCode, Kebab.Name(p.Sex), age, Kebab.Name(p.TherapyLine), Kebab.Name(p.Setting), Day(p.EnrolledOn), doses.Count > 0 ? "Y" : "N"]);
+        yield return ("dm", [key, p.SiteId, p.DiseaseCode, Kebab.Name(p.Sex), age, Kebab.Name(p.TherapyLine), Kebab.Name(p.Setting),
+            Day(p.EnrolledOn), doses.Count > 0 ? "Y" : "N"]);
 
         foreach (var (_, d) in doses)
         {
-            yield return ("ex", [key, Day(d.GivenOn), d.DoseIu, "IU", Kebab.Name(d.Route), Kebab.Name(d.Phase), d.Product, d.ConfirmUnusualDose ? "Y" : "N"]);
+            yield return ("ex", [key, Day(d.GivenOn), d.DoseIu, "IU", Kebab.Name(d.Route), Kebab.Name(d.Phase), d.Product,
+                d.ConfirmUnusualDose ? "Y" : "N"]);
         }
 
-        foreach (var (id, t) in state.Current(EntryKinds.Treg).Select(e => (e.Key, e.Value.Read<TregData>())).OrderBy(x => x.Item2.SampledOn).ThenBy(x => x.Key))
+        foreach (var (id, t) in state.Current(EntryKind.Treg)
+            .Select(e => (e.Key, e.Value.Read<TregData>()))
+            .OrderBy(x => x.Item2.SampledOn)
+            .ThenBy(x => x.Key))
         {
             var gating = Kebab.Name(t.Gating);
             yield return ("lb", [key, "TREGPCD4", null, t.TregPercentOfCd4, "%", Day(t.SampledOn), gating]);
@@ -112,22 +136,29 @@ public sealed class ExportBuilder(IDocumentStore store, byte[] secret)
             }
         }
 
-        foreach (var (_, s) in state.Current(EntryKinds.Score).Select(e => (e.Key, e.Value.Read<ScoreData>())).OrderBy(x => x.Item2.AssessedOn).ThenBy(x => x.Item2.Instrument, StringComparer.Ordinal).ThenBy(x => x.Key))
+        foreach (var (_, s) in state.Current(EntryKind.Score)
+            .Select(e => (e.Key, e.Value.Read<ScoreData>()))
+            .OrderBy(x => x.Item2.AssessedOn)
+            .ThenBy(x => x.Item2.Instrument, StringComparer.Ordinal)
+            .ThenBy(x => x.Key))
         {
             yield return ("rs", [key, s.Instrument, s.Value, Day(s.AssessedOn)]);
         }
 
-        foreach (var (id, entry) in state.Current(EntryKinds.AdverseEvent).OrderBy(e => e.Value.Date).ThenBy(e => e.Key))
+        foreach (var (id, entry) in state.Current(EntryKind.AdverseEvent).OrderBy(e => e.Value.Date).ThenBy(e => e.Key))
         {
             var report = entry.Read<AdverseEventData>();
-            var now = AdverseEvents.Current(state, id);
+            var now = AdverseEventFold.Current(state, id);
             object?[] row = [key, report.MeddraPtCode, report.MeddraSocCode, now.WorstGrade, now.SeriousCriteria.Count > 0 ? "Y" : "N",
                 string.Join('|', now.SeriousCriteria.Select(c => Kebab.Name(c))), now.Causality is { } c ? Kebab.Name(c) : null,
                 now.Expected is { } x ? (x ? "Y" : "N") : null, Kebab.Name(now.Outcome), Day(now.OnsetOn), Day(now.ResolvedOn)];
             yield return ("ae", free ? [.. row, report.Term] : row);
         }
 
-        foreach (var (_, m) in state.Current(EntryKinds.Conmed).Select(e => (e.Key, e.Value.Read<ConmedData>())).OrderBy(x => x.Item2.StartedOn).ThenBy(x => x.Key))
+        foreach (var (_, m) in state.Current(EntryKind.Conmed)
+            .Select(e => (e.Key, e.Value.Read<ConmedData>()))
+            .OrderBy(x => x.Item2.StartedOn)
+            .ThenBy(x => x.Key))
         {
             object?[] row = [key, Kebab.Name(m.DrugClass), m.Dose, m.Unit, Day(m.StartedOn), Day(m.StoppedOn)];
             yield return ("cm", free ? [.. row, m.Drug] : row);
@@ -136,7 +167,7 @@ public sealed class ExportBuilder(IDocumentStore store, byte[] secret)
         if (state.Ended is { } ended)
         {
             var entry = state.Entries[ended.EntryId];
-            var (decod, term) = ended.Kind == EntryKinds.Withdrawal
+            var (decod, term) = ended.Kind == EntryKind.Withdrawal
                 ? (Kebab.Name(entry.Read<WithdrawalData>().ReasonCode), entry.Read<WithdrawalData>().Reason)
                 : ("completed", null);
             object?[] row = [key, decod, Day(ended.On)];

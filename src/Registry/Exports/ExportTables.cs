@@ -18,13 +18,16 @@ public sealed record Table(string Name, string Meaning, IReadOnlyList<Column> Co
 /// <summary>The export's tables and columns. Day columns (…dy) become years (…yr) with <c>dates: year</c>.</summary>
 public static class ExportTables
 {
-    public static readonly Column Usubjid = new("usubjid", ColumnType.Text, null, "Pseudonymous subject key: keyed hash of the patient within the pseudonym scope; not reversible without the registry's secret");
+    public static readonly Column Usubjid = new("usubjid", ColumnType.Text, null,
+        "Pseudonymous subject key: keyed hash of the patient within the pseudonym scope; " +
+        "not reversible without the registry's secret");
 
     public static IReadOnlyList<Table> All(bool years, bool freeText)
     {
         Column Day(string prefix, string meaning) => years
             ? new($"{prefix}yr", ColumnType.Integer, "year", $"Calendar year of {meaning}")
-            : new($"{prefix}dy", ColumnType.Integer, "study day", $"Study day of {meaning} (day 1 = first dose; no day 0; negative before it; relative to enrolment if never dosed)");
+            : new($"{prefix}dy", ColumnType.Integer, "study day",
+                $"Study day of {meaning} (day 1 = first dose; no day 0; negative before it; relative to enrolment if never dosed)");
 
         IEnumerable<Column> Text(params Column[] columns) => freeText ? columns : [];
 
@@ -55,12 +58,15 @@ public static class ExportTables
             new("lb", "Laboratory results including Tregs: one row per measured value",
             [
                 Usubjid,
-                new("lbtestcd", ColumnType.Text, null, "TREGPCD4 (Tregs, % of CD4+; local code), TREGCNT (Tregs /uL), CD4CNT (CD4+ /uL, LOINC 24467-3), TCONVPCD (conventional T cells, % of CD4+)"),
+                new("lbtestcd", ColumnType.Text, null,
+                    "TREGPCD4 (Tregs, % of CD4+; local code), TREGCNT (Tregs /uL), CD4CNT (CD4+ /uL, LOINC 24467-3), " +
+                    "TCONVPCD (conventional T cells, % of CD4+)"),
                 new("lbloinc", ColumnType.Text, null, "LOINC code where one exists"),
                 new("lborres", ColumnType.Number, null, "Result"),
                 new("lborresu", ColumnType.Text, null, "Unit (UCUM): % or /uL"),
                 Day("lb", "the sample"),
-                new("gating", ColumnType.Text, null, "Treg gating: cd4-cd25-foxp3, cd4-cd25hi-cd127lo or other (never pool levels of different gatings)"),
+                new("gating", ColumnType.Text, null,
+                    "Treg gating: cd4-cd25-foxp3, cd4-cd25hi-cd127lo or other (never pool levels of different gatings)"),
             ]),
             new("rs", "Disease activity scores",
             [

@@ -14,10 +14,13 @@ public static class ExportWriters
     public const int ParquetRowGroup = 10_000;
 
     public static async Task<IReadOnlyList<ExportFile>> WriteAsync(
-        string folder, string format, IReadOnlyList<Table> tables, IAsyncEnumerable<(string Table, object?[] Row)> rows, Action<long>? progress, CancellationToken ct)
+        string folder, string format, IReadOnlyList<Table> tables, IAsyncEnumerable<(string Table, object?[] Row)> rows,
+        Action<long>? progress, CancellationToken ct)
     {
         Directory.CreateDirectory(folder);
-        var sinks = tables.ToDictionary(t => t.Name, t => format == "parquet" ? (ISink)new ParquetSink(Path.Combine(folder, t.Name + ".parquet"), t) : new CsvSink(Path.Combine(folder, t.Name + ".csv"), t));
+        var sinks = tables.ToDictionary(t => t.Name, t => format == "parquet"
+            ? (ISink)new ParquetSink(Path.Combine(folder, t.Name + ".parquet"), t)
+            : new CsvSink(Path.Combine(folder, t.Name + ".csv"), t));
         long written = 0;
         try
         {
@@ -69,10 +72,12 @@ public static class ExportWriters
     }
 
     /// <summary>One NDJSON file per FHIR resource type, and a dictionary of what each type holds.</summary>
-    public static async Task<IReadOnlyList<ExportFile>> WriteFhirAsync(string folder, IAsyncEnumerable<Hl7.Fhir.Model.Resource> resources, CancellationToken ct)
+    public static async Task<IReadOnlyList<ExportFile>> WriteFhirAsync(
+        string folder, IAsyncEnumerable<Hl7.Fhir.Model.Resource> resources, CancellationToken ct)
     {
         Directory.CreateDirectory(folder);
-        var writers = FhirExport.ResourceTypes.ToDictionary(t => t, t => new StreamWriter(Path.Combine(folder, t + ".ndjson")) { NewLine = "\n" });
+        var writers = FhirExport.ResourceTypes.ToDictionary(
+            t => t, t => new StreamWriter(Path.Combine(folder, t + ".ndjson")) { NewLine = "\n" });
         var counts = FhirExport.ResourceTypes.ToDictionary(t => t, _ => 0L);
         try
         {
@@ -100,10 +105,16 @@ public static class ExportWriters
         string[][] entries =
         [
             ["Patient.ndjson", "Patient", "One per subject; id is the pseudonymous key (usubjid); gender only."],
-            ["ResearchSubject.ndjson", "ResearchSubject", "The subject's participation: status (candidate, on-study, withdrawn, off-study) and cohort."],
-            ["MedicationAdministration.ndjson", "MedicationAdministration", "Each IL-2 dose: product, route, dose in [iU] (UCUM); effective date shifted (study day 1 = 2000-01-01) or year only."],
-            ["Observation.ndjson", "Observation", "Tregs % of CD4+ (local code TREGPCD4, method = gating), CD4+ /uL (LOINC 24467-3), disease activity scores (urn:registry:instrument); dates shifted as above."],
-            ["AdverseEvent.ndjson", "AdverseEvent", "Each adverse event: MedDRA preferred term when coded, seriousness, outcome, shifted onset date; verbatim term only with free text."],
+            ["ResearchSubject.ndjson", "ResearchSubject",
+                "The subject's participation: status (candidate, on-study, withdrawn, off-study) and cohort."],
+            ["MedicationAdministration.ndjson", "MedicationAdministration",
+                "Each IL-2 dose: product, route, dose in [iU] (UCUM); effective date shifted (study day 1 = 2000-01-01) or year only."],
+            ["Observation.ndjson", "Observation",
+                "Tregs % of CD4+ (local code TREGPCD4, method = gating), CD4+ /uL (LOINC 24467-3), " +
+                "disease activity scores (urn:registry:instrument); dates shifted as above."],
+            ["AdverseEvent.ndjson", "AdverseEvent",
+                "Each adverse event: MedDRA preferred term when coded, seriousness, outcome, shifted onset date; " +
+                "verbatim term only with free text."],
         ];
         await using (var stream = File.Create(dictionary))
         using (var csv = CsvWriter.Create(stream, new CsvWriterOptions()))
@@ -197,13 +208,24 @@ public static class ExportWriters
                 switch (table.Columns[i].Type)
                 {
                     case ColumnType.Integer:
-                        await group.WriteAsync<long>(_fields[i], _buffer.Select(r => r[column] is null ? (long?)null : Convert.ToInt64(r[column], CultureInfo.InvariantCulture)).ToArray(), cancellationToken: ct);
+                        await group.WriteAsync<long>(
+                            _fields[i],
+                            _buffer
+                                .Select(r => r[column] is null ? (long?)null : Convert.ToInt64(r[column], CultureInfo.InvariantCulture))
+                                .ToArray(),
+                            cancellationToken: ct);
                         break;
                     case ColumnType.Number:
-                        await group.WriteAsync<double>(_fields[i], _buffer.Select(r => r[column] is null ? (double?)null : Convert.ToDouble(r[column], CultureInfo.InvariantCulture)).ToArray(), cancellationToken: ct);
+                        await group.WriteAsync<double>(
+                            _fields[i],
+                            _buffer
+                                .Select(r => r[column] is null ? (double?)null : Convert.ToDouble(r[column], CultureInfo.InvariantCulture))
+                                .ToArray(),
+                            cancellationToken: ct);
                         break;
                     default:
-                        await group.WriteAsync(_fields[i], _buffer.Select(r => r[column] is null ? null : ExportTables.Format(r[column])).ToArray());
+                        await group.WriteAsync(
+                            _fields[i], _buffer.Select(r => r[column] is null ? null : ExportTables.Format(r[column])).ToArray());
                         break;
                 }
             }

@@ -20,7 +20,8 @@ public static class FhirExport
     public const string Ucum = "http://unitsofmeasure.org";
     public static readonly DateOnly DayOne = new(2000, 1, 1);
 
-    public static readonly IReadOnlyList<string> ResourceTypes = ["Patient", "ResearchSubject", "MedicationAdministration", "Observation", "AdverseEvent"];
+    public static readonly IReadOnlyList<string> ResourceTypes =
+        ["Patient", "ResearchSubject", "MedicationAdministration", "Observation", "AdverseEvent"];
 
     private static readonly JsonSerializerOptions Json = new JsonSerializerOptions().ForFhir(ModelInfo.ModelInspector);
 
@@ -28,7 +29,11 @@ public static class FhirExport
 
     public static IEnumerable<Resource> Resources(ExportDefinition export, PatientEnrolled p, string key, PatientState state)
     {
-        var doses = state.Current(EntryKinds.Dose).Select(e => (e.Key, Data: e.Value.Read<DoseData>())).OrderBy(d => d.Data.GivenOn).ThenBy(d => d.Key).ToList();
+        var doses = state.Current(EntryKind.Dose)
+            .Select(e => (e.Key, Data: e.Value.Read<DoseData>()))
+            .OrderBy(d => d.Data.GivenOn)
+            .ThenBy(d => d.Key)
+            .ToList();
         var anchor = doses.Count > 0 ? doses[0].Data.GivenOn : p.EnrolledOn;
         FhirDateTime When(DateOnly date) => export.Dates == "year"
             ? new FhirDateTime(date.Year.ToString(System.Globalization.CultureInfo.InvariantCulture))
@@ -54,8 +59,8 @@ public static class FhirExport
             Id = $"{key}-rs",
             Status = state.Ended?.Kind switch
             {
-                EntryKinds.Withdrawal => ResearchSubject.ResearchSubjectStatus.Withdrawn,
-                EntryKinds.Completion => ResearchSubject.ResearchSubjectStatus.OffStudy,
+                EntryKind.Withdrawal => ResearchSubject.ResearchSubjectStatus.Withdrawn,
+                EntryKind.Completion => ResearchSubject.ResearchSubjectStatus.OffStudy,
                 _ => doses.Count > 0 ? ResearchSubject.ResearchSubjectStatus.OnStudy : ResearchSubject.ResearchSubjectStatus.Candidate,
             },
             Study = new ResourceReference { Display = $"Low-dose IL-2 registry, {p.DiseaseCode} cohort" },
@@ -79,24 +84,34 @@ public static class FhirExport
             };
         }
 
-        foreach (var (_, t) in state.Current(EntryKinds.Treg).Select(e => (e.Key, e.Value.Read<TregData>())).OrderBy(x => x.Item2.SampledOn).ThenBy(x => x.Key))
+        foreach (var (_, t) in state.Current(EntryKind.Treg)
+            .Select(e => (e.Key, e.Value.Read<TregData>()))
+            .OrderBy(x => x.Item2.SampledOn)
+            .ThenBy(x => x.Key))
         {
-            yield return Observation(Id("lb"), subject, When(t.SampledOn), new Coding(LabSystem, "TREGPCD4", "Regulatory T cells / CD4+ T cells (%)"), t.TregPercentOfCd4, "%", Kebab.Name(t.Gating));
+            yield return Observation(Id("lb"), subject, When(t.SampledOn),
+                new Coding(LabSystem, "TREGPCD4", "Regulatory T cells / CD4+ T cells (%)"), t.TregPercentOfCd4, "%", Kebab.Name(t.Gating));
             if (t.Cd4PerUl is { } cd4)
             {
-                yield return Observation(Id("lb"), subject, When(t.SampledOn), new Coding("http://loinc.org", "24467-3", "CD3+CD4+ (T4 helper) cells [#/volume] in Blood"), cd4, "/uL", null);
+                yield return Observation(Id("lb"), subject, When(t.SampledOn),
+                    new Coding("http://loinc.org", "24467-3", "CD3+CD4+ (T4 helper) cells [#/volume] in Blood"), cd4, "/uL", null);
             }
         }
 
-        foreach (var (_, s) in state.Current(EntryKinds.Score).Select(e => (e.Key, e.Value.Read<ScoreData>())).OrderBy(x => x.Item2.AssessedOn).ThenBy(x => x.Item2.Instrument, StringComparer.Ordinal).ThenBy(x => x.Key))
+        foreach (var (_, s) in state.Current(EntryKind.Score)
+            .Select(e => (e.Key, e.Value.Read<ScoreData>()))
+            .OrderBy(x => x.Item2.AssessedOn)
+            .ThenBy(x => x.Item2.Instrument, StringComparer.Ordinal)
+            .ThenBy(x => x.Key))
         {
-            yield return Observation(Id("rs"), subject, When(s.AssessedOn), new Coding(InstrumentSystem, s.Instrument), s.Value, "{score}", null);
+            yield return Observation(
+                Id("rs"), subject, When(s.AssessedOn), new Coding(InstrumentSystem, s.Instrument), s.Value, "{score}", null);
         }
 
-        foreach (var (id, entry) in state.Current(EntryKinds.AdverseEvent).OrderBy(e => e.Value.Date).ThenBy(e => e.Key))
+        foreach (var (id, entry) in state.Current(EntryKind.AdverseEvent).OrderBy(e => e.Value.Date).ThenBy(e => e.Key))
         {
             var report = entry.Read<AdverseEventData>();
-            var now = AdverseEvents.Current(state, id);
+            var now = AdverseEventFold.Current(state, id);
             var @event = new CodeableConcept();
             if (report.MeddraPtCode is { } pt)
             {
@@ -115,7 +130,9 @@ public static class FhirExport
                 Subject = subject,
                 Event = @event,
                 DateElement = When(now.OnsetOn),
-                Seriousness = new CodeableConcept("http://terminology.hl7.org/CodeSystem/adverse-event-seriousness", now.SeriousCriteria.Count > 0 ? "serious" : "non-serious"),
+                Seriousness = new CodeableConcept(
+                    "http://terminology.hl7.org/CodeSystem/adverse-event-seriousness",
+                    now.SeriousCriteria.Count > 0 ? "serious" : "non-serious"),
                 Outcome = new CodeableConcept("http://terminology.hl7.org/CodeSystem/adverse-event-outcome", now.Outcome switch
                 {
                     AeOutcome.Recovering => "recovering",
@@ -131,7 +148,8 @@ public static class FhirExport
 
     public static DateOnly Shift(int studyDay) => studyDay >= 1 ? DayOne.AddDays(studyDay - 1) : DayOne.AddDays(studyDay);
 
-    private static Observation Observation(string id, ResourceReference subject, FhirDateTime when, Coding code, decimal value, string unit, string? method) => new()
+    private static Observation Observation(
+        string id, ResourceReference subject, FhirDateTime when, Coding code, decimal value, string unit, string? method) => new()
     {
         Id = id,
         Status = ObservationStatus.Final,

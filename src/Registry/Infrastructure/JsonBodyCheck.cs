@@ -55,7 +55,9 @@ public sealed partial class JsonBodyCheck(RequestDelegate next, IOptions<JsonOpt
     public async Task InvokeAsync(HttpContext context)
     {
         var requestType = context.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType;
-        if (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) || HttpMethods.IsOptions(context.Request.Method))
+        if (HttpMethods.IsGet(context.Request.Method)
+            || HttpMethods.IsHead(context.Request.Method)
+            || HttpMethods.IsOptions(context.Request.Method))
         {
             await next(context);
             return;
@@ -132,7 +134,8 @@ public sealed partial class JsonBodyCheck(RequestDelegate next, IOptions<JsonOpt
     /// The body's problems by JSON path, or null when it has none: every check but the types of values,
     /// which deserialising into the request type does afterwards.
     /// </summary>
-    public static Dictionary<string, List<string>>? Check(ReadOnlySpan<byte> body, Type requestType, JsonSerializerOptions options, RequestLimits limits)
+    public static Dictionary<string, List<string>>? Check(
+        ReadOnlySpan<byte> body, Type requestType, JsonSerializerOptions options, RequestLimits limits)
     {
         var errors = new CappedErrors(limits.MaxErrors);
         if (body.Length == 0)
@@ -150,7 +153,8 @@ public sealed partial class JsonBodyCheck(RequestDelegate next, IOptions<JsonOpt
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { MaxDepth = limits.MaxDepth, CommentHandling = JsonCommentHandling.Disallow });
+            document = JsonDocument.Parse(
+                body.ToArray(), new JsonDocumentOptions { MaxDepth = limits.MaxDepth, CommentHandling = JsonCommentHandling.Disallow });
         }
         catch (JsonException e)
         {
@@ -195,7 +199,8 @@ public sealed partial class JsonBodyCheck(RequestDelegate next, IOptions<JsonOpt
                     var count = element.GetArrayLength();
                     if (count > limits.MaxListItems)
                     {
-                        errors.Add(Name(path), $"At most {limits.MaxListItems} entries in one list; this one has {count}. Send them in several requests.");
+                        errors.Add(Name(path),
+                            $"At most {limits.MaxListItems} entries in one list; this one has {count}. Send them in several requests.");
                         return;
                     }
 
@@ -224,7 +229,9 @@ public sealed partial class JsonBodyCheck(RequestDelegate next, IOptions<JsonOpt
         private void VisitObject(JsonElement element, JsonTypeInfo? type, string path)
         {
             var known = type is { Kind: JsonTypeInfoKind.Object } ? type.Properties : null;
-            var valueInfo = type is { Kind: JsonTypeInfoKind.Dictionary } && type.ElementType is { } valueType ? options.GetTypeInfo(valueType) : null;
+            var valueInfo = type is { Kind: JsonTypeInfoKind.Dictionary } && type.ElementType is { } valueType
+                ? options.GetTypeInfo(valueType)
+                : null;
             var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             var fields = 0;
             foreach (var property in element.EnumerateObject())
@@ -258,7 +265,9 @@ public sealed partial class JsonBodyCheck(RequestDelegate next, IOptions<JsonOpt
                     var match = known.FirstOrDefault(p => string.Equals(p.Name, property.Name, StringComparison.OrdinalIgnoreCase));
                     if (match is null)
                     {
-                        errors.Add(propertyPath, $"The registry does not know the field '{property.Name}'{Suggest(property.Name, known)}: it would be lost. Fields here: {string.Join(", ", known.Select(p => p.Name))}.");
+                        errors.Add(propertyPath,
+                            $"The registry does not know the field '{property.Name}'{Suggest(property.Name, known)}: it would be lost. " +
+                            $"Fields here: {string.Join(", ", known.Select(p => p.Name))}.");
                         continue;
                     }
 
@@ -282,15 +291,21 @@ public sealed partial class JsonBodyCheck(RequestDelegate next, IOptions<JsonOpt
 
             if (ControlCharacter(text) is { } control)
             {
-                errors.Add(Name(path), $"This text contains a control character (U+{(int)control:X4}), which the registry does not store. Remove it (line breaks and tabs are fine).");
+                errors.Add(Name(path),
+                    $"This text contains a control character (U+{(int)control:X4}), which the registry does not store. " +
+                    "Remove it (line breaks and tabs are fine).");
                 return;
             }
 
-            if (target == typeof(DateOnly) && DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date) && date < EarliestDate)
+            if (target == typeof(DateOnly)
+                && DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)
+                && date < EarliestDate)
             {
                 errors.Add(Name(path), $"{text} is before 1900: check the year.");
             }
-            else if ((target == typeof(DateTimeOffset) || target == typeof(DateTime)) && element.TryGetDateTimeOffset(out var instant) && instant.Year < EarliestDate.Year)
+            else if ((target == typeof(DateTimeOffset) || target == typeof(DateTime))
+                && element.TryGetDateTimeOffset(out var instant)
+                && instant.Year < EarliestDate.Year)
             {
                 errors.Add(Name(path), $"{text} is before 1900: check the year.");
             }
@@ -314,7 +329,8 @@ public sealed partial class JsonBodyCheck(RequestDelegate next, IOptions<JsonOpt
     private static string Suggest(string name, IEnumerable<JsonPropertyInfo> known)
     {
         var close = known.Select(p => p.Name)
-            .Where(k => k.StartsWith(name[..Math.Min(3, name.Length)], StringComparison.OrdinalIgnoreCase) || name.StartsWith(k[..Math.Min(3, k.Length)], StringComparison.OrdinalIgnoreCase))
+            .Where(k => k.StartsWith(name[..Math.Min(3, name.Length)], StringComparison.OrdinalIgnoreCase)
+                || name.StartsWith(k[..Math.Min(3, k.Length)], StringComparison.OrdinalIgnoreCase))
             .OrderBy(k => Math.Abs(k.Length - name.Length))
             .FirstOrDefault();
         return close is null ? "" : $" (did you mean '{close}'?)";
@@ -334,7 +350,8 @@ public sealed partial class JsonBodyCheck(RequestDelegate next, IOptions<JsonOpt
     private static bool IsJson(string contentType) =>
         MediaTypeHeaderValue.TryParse(contentType, out var media)
         && media.MediaType is { } type
-        && (type.Equals("application/json", StringComparison.OrdinalIgnoreCase) || type.EndsWith("+json", StringComparison.OrdinalIgnoreCase))
+        && (type.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || type.EndsWith("+json", StringComparison.OrdinalIgnoreCase))
         && (media.CharSet is null || media.CharSet.Trim('"').Equals("utf-8", StringComparison.OrdinalIgnoreCase));
 
     private static string TooLarge(RequestLimits limits) =>
@@ -467,7 +484,8 @@ public sealed partial class JsonBodyCheck(RequestDelegate next, IOptions<JsonOpt
             else
             {
                 type = type?.GetProperty(segment.Groups["name"].Value,
-                    System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.IgnoreCase)?.PropertyType;
+                    System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance
+                    | System.Reflection.BindingFlags.IgnoreCase)?.PropertyType;
             }
 
             if (type is null)

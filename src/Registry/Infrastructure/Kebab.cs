@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Registry.Infrastructure;
 
@@ -30,3 +31,11 @@ public static class Kebab
         return false;
     }
 }
+
+/// <summary>
+/// An enumeration stored and sent under its kebab name. Put on properties of stored documents and
+/// events whose values were strings before they were types (<c>[JsonConverter(typeof(KebabEnum&lt;EntryKind&gt;))]</c>),
+/// so Marten's own enum storage does not change the bytes already in the database.
+/// </summary>
+public sealed class KebabEnum<T>() : JsonStringEnumConverter<T>(Kebab.Policy, allowIntegerValues: false)
+    where T : struct, Enum;

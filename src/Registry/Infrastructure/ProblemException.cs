@@ -33,14 +33,16 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         }
         else if (DatabaseUnavailable(exception))
         {
-            logger.LogWarning("The database could not be reached for {Method} {Path}: {Reason}", httpContext.Request.Method, httpContext.Request.Path, exception.GetBaseException().Message);
+            logger.LogWarning("The database could not be reached for {Method} {Path}: {Reason}",
+                httpContext.Request.Method, httpContext.Request.Path, exception.GetBaseException().Message);
             httpContext.Response.Headers.RetryAfter = "5";
             problem = new ProblemDetails
             {
                 Status = StatusCodes.Status503ServiceUnavailable,
                 Title = "The registry's database is not reachable just now.",
                 Detail = "The request may not have been recorded. Send the same request again in a few seconds, with the same visitId, "
-                         + "adverseEventId or Idempotency-Key: a write that was recorded then answers as it did the first time, and is not recorded twice.",
+                         + "adverseEventId or Idempotency-Key: a write that was recorded then answers as it did the first time, "
+                         + "and is not recorded twice.",
             };
         }
         else
@@ -59,8 +61,9 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         {
             switch (e)
             {
-                case Npgsql.PostgresException pg when pg.SqlState.StartsWith("57P", StringComparison.Ordinal) // admin shutdown, crash shutdown, cannot connect now
-                                                   || pg.SqlState.StartsWith("08", StringComparison.Ordinal): // connection exceptions
+                case Npgsql.PostgresException pg
+                    when pg.SqlState.StartsWith("57P", StringComparison.Ordinal) // admin shutdown, crash shutdown, cannot connect now
+                         || pg.SqlState.StartsWith("08", StringComparison.Ordinal): // connection exceptions
                 case Npgsql.NpgsqlException { IsTransient: true }:
                 case System.Net.Sockets.SocketException:
                 case TimeoutException:

@@ -23,12 +23,14 @@ public static class SchemaMigrations
     }
 
     /// <returns>The names of the patches applied by this call.</returns>
-    public static async Task<IReadOnlyList<string>> ApplyAsync(string connectionString, Action<string>? log = null, CancellationToken ct = default)
+    public static async Task<IReadOnlyList<string>> ApplyAsync(
+        string connectionString, Action<string>? log = null, CancellationToken ct = default)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(ct);
         await using (var create = new NpgsqlCommand(
-            "create table if not exists public.registry_schema_migrations (name text primary key, applied_at timestamptz not null default now())",
+            "create table if not exists public.registry_schema_migrations " +
+            "(name text primary key, applied_at timestamptz not null default now())",
             connection))
         {
             await create.ExecuteNonQueryAsync(ct);
@@ -44,7 +46,8 @@ public static class SchemaMigrations
                 await lockCmd.ExecuteNonQueryAsync(ct);
             }
 
-            await using (var check = new NpgsqlCommand("select count(*) from public.registry_schema_migrations where name = @name", connection, tx))
+            await using (var check = new NpgsqlCommand(
+                "select count(*) from public.registry_schema_migrations where name = @name", connection, tx))
             {
                 check.Parameters.AddWithValue("name", name);
                 if ((long)(await check.ExecuteScalarAsync(ct))! > 0)
@@ -60,7 +63,8 @@ public static class SchemaMigrations
                 await patch.ExecuteNonQueryAsync(ct);
             }
 
-            await using (var record = new NpgsqlCommand("insert into public.registry_schema_migrations (name) values (@name)", connection, tx))
+            await using (var record = new NpgsqlCommand(
+                "insert into public.registry_schema_migrations (name) values (@name)", connection, tx))
             {
                 record.Parameters.AddWithValue("name", name);
                 await record.ExecuteNonQueryAsync(ct);

@@ -80,7 +80,8 @@ public sealed class ValidationErrors
         var total = errors.Sum(e => e.Value.Count);
         if (total > count)
         {
-            named["$"] = [.. named.GetValueOrDefault("$") ?? [], $"There are {total} problems; the first {count} are named here: fix these and send again."];
+            named["$"] = [.. named.GetValueOrDefault("$") ?? [],
+                $"There are {total} problems; the first {count} are named here: fix these and send again."];
         }
 
         return new HttpValidationProblemDetails(named)

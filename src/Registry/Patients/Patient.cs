@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Registry.Infrastructure;
 
 namespace Registry.Patients;
 
@@ -54,29 +56,7 @@ public sealed record PatientEnrolled(
     CareSetting Setting,
     Regimen Regimen);
 
-// Entries of a visit. Each carries its entry id (for adverse events, the client's adverseEventId),
-// the visit it came with, and its values (Entries.cs).
-
-public sealed record DoseAdministered(Guid EntryId, Guid VisitId, DateOnly VisitDate, DoseData Data);
-
-public sealed record DoseHeld(Guid EntryId, Guid VisitId, DateOnly VisitDate, DoseHoldData Data);
-
-public sealed record TregMeasured(Guid EntryId, Guid VisitId, DateOnly VisitDate, TregData Data);
-
-public sealed record ScoreRecorded(Guid EntryId, Guid VisitId, DateOnly VisitDate, ScoreData Data);
-
-public sealed record AdverseEventRecorded(Guid EntryId, Guid VisitId, DateOnly VisitDate, AdverseEventData Data);
-
-public sealed record MedicationRecorded(Guid EntryId, Guid VisitId, DateOnly VisitDate, ConmedData Data);
-
-public sealed record PlannedItemNotDone(Guid EntryId, Guid VisitId, DateOnly VisitDate, NotDoneData Data);
-
-/// <summary>New information on an adverse event: grade, seriousness (criteria only ever added), outcome.</summary>
-public sealed record AdverseEventFollowedUp(Guid EntryId, AeFollowUpData Data);
-
-public sealed record PatientWithdrawn(Guid EntryId, WithdrawalData Data);
-
-public sealed record PatientCompleted(Guid EntryId, CompletionData Data);
+// The entries' own events (a dose given, a Treg result...) are in their kinds' files, Entries/*.cs.
 
 public enum CorrectionReason
 {
@@ -90,7 +70,13 @@ public enum CorrectionReason
 /// A correction of an earlier entry: the fields changed as the user sent them (<see cref="Changes"/>),
 /// and the entry's complete values after the change (<see cref="Values"/>), validated as a whole.
 /// </summary>
-public sealed record EntryCorrected(Guid EntryId, string Kind, JsonObject Changes, JsonObject Values, CorrectionReason ReasonCode, string Reason);
+public sealed record EntryCorrected(
+    Guid EntryId,
+    [property: JsonConverter(typeof(KebabEnum<EntryKind>))] EntryKind Kind,
+    JsonObject Changes,
+    JsonObject Values,
+    CorrectionReason ReasonCode,
+    string Reason);
 
 /// <summary>An entry made in error. It stays in the history; it counts nowhere.</summary>
 public sealed record EntryVoided(Guid EntryId, string Reason);

@@ -7,7 +7,7 @@ namespace Registry.Patients;
 /// <summary>An entry as the write model knows it: its kind, its current values, whether it was voided.</summary>
 public sealed class StateEntry
 {
-    public string Kind { get; set; } = "";
+    public EntryKind Kind { get; set; }
 
     public DateOnly FirstRecordedOn { get; set; }
 
@@ -24,7 +24,7 @@ public sealed class StateEntry
 /// The write model of a patient: only what the decisions need (enrolment facts, each entry's
 /// current values and status). Folded live from the stream each time a write locks the stream.
 /// </summary>
-public sealed class PatientState
+public sealed class PatientState : IAdverseEventLog
 {
     public Guid Id { get; set; }
 
@@ -38,13 +38,21 @@ public sealed class PatientState
 
     public Dictionary<Guid, StateEntry> Entries { get; set; } = [];
 
-    public IEnumerable<KeyValuePair<Guid, StateEntry>> Current(string kind) =>
+    public Dictionary<Guid, AdverseEventFact> AdverseEvents { get; set; } = [];
+
+    public Dictionary<Guid, FollowUpFact> FollowUps { get; set; } = [];
+
+    public Dictionary<Guid, Guid> VoidedFollowUps { get; set; } = [];
+
+    public Dictionary<Guid, List<AeMoment>> AeHistory { get; set; } = [];
+
+    public IEnumerable<KeyValuePair<Guid, StateEntry>> Current(EntryKind kind) =>
         Entries.Where(e => e.Value.Kind == kind && !e.Value.Voided);
 
     /// <summary>The withdrawal or completion in force, if any.</summary>
-    public (string Kind, DateOnly On, Guid EntryId)? Ended =>
-        Entries.Where(e => e.Value.Kind is EntryKinds.Withdrawal or EntryKinds.Completion && !e.Value.Voided)
-            .Select(e => ((string Kind, DateOnly On, Guid EntryId)?)(e.Value.Kind, e.Value.Date, e.Key))
+    public (EntryKind Kind, DateOnly On, Guid EntryId)? Ended =>
+        Entries.Where(e => e.Value.Kind is EntryKind.Withdrawal or EntryKind.Completion && !e.Value.Voided)
+            .Select(e => ((EntryKind Kind, DateOnly On, Guid EntryId)?)(e.Value.Kind, e.Value.Date, e.Key))
             .FirstOrDefault();
 }
 
@@ -92,6 +100,7 @@ public sealed class PatientStateProjection : SingleStreamProjection<PatientState
             gone.Voided = true;
         }
 
+        AdverseEventFold.Apply(snapshot, e.Data, new EntryMoment(e.Sequence, e.Version, e.Timestamp, e.UserName, e.Data is EntryCorrected));
         snapshot.Version = e.Version;
         return snapshot;
     }

@@ -17,7 +17,9 @@ namespace Registry.Patients;
 /// <summary>The first answer to a write, kept so that a retry gets it again and writes nothing.</summary>
 public sealed class IdempotencyRecord
 {
-    /// <summary><c>patient:{id}:visit:{visitId}</c>, <c>patient:{id}:adverse-event:{id}</c> or <c>key:{user}:{Idempotency-Key}</c>.</summary>
+    /// <summary>
+    /// <c>patient:{id}:visit:{visitId}</c>, <c>patient:{id}:adverse-event:{id}</c> or <c>key:{user}:{Idempotency-Key}</c>.
+    /// </summary>
     public string Id { get; set; } = "";
 
     public string RequestHash { get; set; } = "";
@@ -90,7 +92,8 @@ public static class PatientWrites
                 {
                     Status = StatusCodes.Status412PreconditionFailed,
                     Title = "The patient's record has changed since you read it.",
-                    Detail = $"You sent If-Match version {expected}; the record is now at version {current}. Reload it, check the new entries, and send again.",
+                    Detail = $"You sent If-Match version {expected}; the record is now at version {current}. " +
+                        "Reload it, check the new entries, and send again.",
                     Extensions = { ["currentVersion"] = current },
                 });
             }
@@ -118,7 +121,8 @@ public static class PatientWrites
         {
             // The same Idempotency-Key raced in on another patient's stream; the first one won.
             await using var fresh = session.DocumentStore.LightweightSession();
-            return await TryReplayAsync(fresh, keys, hash, ct) ?? throw new InvalidOperationException("An idempotency key collided but no record was found.");
+            return await TryReplayAsync(fresh, keys, hash, ct)
+                ?? throw new InvalidOperationException("An idempotency key collided but no record was found.");
         }
 
         return Answer(StatusCodes.Status201Created, body, location, replayed: false);
@@ -137,7 +141,8 @@ public static class PatientWrites
     }
 
     /// <summary>The first answer when one of the keys was used before (or 409 for a different request); null for a new write.</summary>
-    public static async Task<IResult?> TryReplayAsync(IDocumentSession session, IReadOnlyList<string> keys, string hash, CancellationToken ct)
+    public static async Task<IResult?> TryReplayAsync(
+        IDocumentSession session, IReadOnlyList<string> keys, string hash, CancellationToken ct)
     {
         if (keys.Count == 0)
         {
@@ -149,12 +154,21 @@ public static class PatientWrites
     }
 
     /// <summary>Keeps a write's answer under each of its keys, in the write's own transaction.</summary>
-    public static void Remember(IDocumentSession session, IEnumerable<string> keys, string hash, string body, string? location, TimeProvider time)
+    public static void Remember(
+        IDocumentSession session, IEnumerable<string> keys, string hash, string body, string? location, TimeProvider time)
     {
         var now = time.GetUtcNow();
         foreach (var key in keys)
         {
-            session.Insert(new IdempotencyRecord { Id = key, RequestHash = hash, Status = StatusCodes.Status201Created, Body = body, Location = location, At = now });
+            session.Insert(new IdempotencyRecord
+            {
+                Id = key,
+                RequestHash = hash,
+                Status = StatusCodes.Status201Created,
+                Body = body,
+                Location = location,
+                At = now,
+            });
         }
     }
 
@@ -169,7 +183,8 @@ public static class PatientWrites
             {
                 Status = StatusCodes.Status409Conflict,
                 Title = "This id was already used for a different request.",
-                Detail = "The Idempotency-Key, visitId or adverseEventId you sent belongs to an earlier, different request. Use a new id for a new entry.",
+                Detail = "The Idempotency-Key, visitId or adverseEventId you sent belongs to an earlier, different request. " +
+                    "Use a new id for a new entry.",
                 Extensions = { ["conflicts"] = conflicting.Select(Describe).ToList() },
             });
         }
@@ -189,7 +204,8 @@ public static class PatientWrites
         } : key;
     }
 
-    private static IResult Answer(int status, string body, string? location, bool replayed) => new StoredAnswer(status, body, location, replayed);
+    private static IResult Answer(int status, string body, string? location, bool replayed) =>
+        new StoredAnswer(status, body, location, replayed);
 
     /// <summary>SHA-256 of the method, the path and the request as canonical JSON (keys sorted).</summary>
     public static string RequestHash(HttpContext http, object request)
@@ -228,7 +244,8 @@ public static class PatientWrites
         var tag = raw.StartsWith("W/", StringComparison.Ordinal) ? raw[2..] : raw;
         return long.TryParse(tag.Trim('"'), out var version) && version > 0
             ? new IfMatchHeader(version, null)
-            : new IfMatchHeader(null, ValidationErrors.Single(HeaderNames.IfMatch, $"If-Match takes the version from the record's ETag, e.g. \"3\"; '{raw}' is not one."));
+            : new IfMatchHeader(null, ValidationErrors.Single(HeaderNames.IfMatch,
+                $"If-Match takes the version from the record's ETag, e.g. \"3\"; '{raw}' is not one."));
     }
 
     private sealed class StoredAnswer(int status, string body, string? location, bool replayed) : IResult

@@ -1,21 +1,12 @@
 namespace Registry.Patients;
 
-/// <summary>How an adverse event was changed: the spelling the SAE clocks replay.</summary>
-public static class AeChangeKinds
-{
-    public const string Reported = "reported";
-    public const string FollowedUp = "followed-up";
-    public const string Corrected = "corrected";
-    public const string Voided = "voided";
-}
-
 /// <summary>
 /// One recorded change to an adverse event, as the site clock needs it: when it was recorded, how
-/// (<see cref="AeChangeKinds"/>), whether the event was serious right after it, the event's
+/// (<see cref="AeChangeKind"/>), whether the event was serious right after it, the event's
 /// <c>awareOn</c> as of that moment (null once voided), and the <c>reportedOn</c> of the follow-up the
 /// change recorded or corrected (null for a change to the report itself or a void).
 /// </summary>
-public sealed record AeChange(DateTimeOffset At, string How, bool Serious, DateOnly? AwareOn, DateOnly? ReportedOn);
+public sealed record AeChange(DateTimeOffset At, AeChangeKind How, bool Serious, DateOnly? AwareOn, DateOnly? ReportedOn);
 
 /// <summary>
 /// The site's reporting clock of a serious adverse event: <see cref="RecordedAt"/> is the moment the
@@ -48,9 +39,9 @@ public static class SaeSiteClock
 
         var counted = first.How switch
         {
-            AeChangeKinds.Reported => first.AwareOn,
-            AeChangeKinds.FollowedUp => first.ReportedOn,
-            AeChangeKinds.Corrected => first.ReportedOn ?? first.AwareOn,
+            AeChangeKind.Reported => first.AwareOn,
+            AeChangeKind.FollowedUp => first.ReportedOn,
+            AeChangeKind.Corrected => first.ReportedOn ?? first.AwareOn,
             _ => null,
         };
         var awareOn = counted ?? LocalDate(first.At, zone);

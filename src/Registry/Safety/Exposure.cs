@@ -17,7 +17,7 @@ public sealed record PatientExposure(PatientFacts Facts, DateOnly From, DateOnly
 {
     public int Days => Math.Max(0, To.DayNumber - From.DayNumber + 1);
 
-    public bool DiscontinuedForAe => Facts.End is { Kind: EntryKinds.Withdrawal, Reason: WithdrawalReason.AdverseEvent };
+    public bool DiscontinuedForAe => Facts.End is { Kind: EntryKind.Withdrawal, Reason: WithdrawalReason.AdverseEvent };
 }
 
 /// <summary>
@@ -49,7 +49,7 @@ public static class Exposure
     public static DateOnly? DeathDate(PatientFacts facts)
     {
         var dates = new List<DateOnly>();
-        if (facts.End is { Kind: EntryKinds.Withdrawal, Reason: WithdrawalReason.Death } end)
+        if (facts.End is { Kind: EntryKind.Withdrawal, Reason: WithdrawalReason.Death } end)
         {
             dates.Add(end.On);
         }

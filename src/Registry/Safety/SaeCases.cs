@@ -1,7 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json.Serialization;
 using JasperFx.Events;
 using Marten.Events.Aggregation;
+using Registry.Infrastructure;
 
 namespace Registry.Safety;
 
@@ -15,9 +17,30 @@ public enum SubmissionKind
 }
 
 /// <summary>A report of the case went to a regulatory authority.</summary>
-public sealed record SaeSubmitted(Guid AdverseEventId, Guid PatientId, SubmissionKind Kind, DateOnly SubmittedOn, string Authority, string Reference);
+public sealed record SaeSubmitted(
+    Guid AdverseEventId,
+    Guid PatientId,
+    SubmissionKind Kind,
+    DateOnly SubmittedOn,
+    string Authority,
+    string Reference);
 
-public sealed record SaeAction(string Kind, DateTimeOffset At, long Sequence, string? By, DateOnly? SubmittedOn, string? Authority, string? Reference);
+/// <summary>What a pv officer did on a case.</summary>
+public enum SaeActionKind
+{
+    Acknowledged,
+    Submitted,
+    CompleteReport,
+}
+
+public sealed record SaeAction(
+    [property: JsonConverter(typeof(KebabEnum<SaeActionKind>))] SaeActionKind Kind,
+    DateTimeOffset At,
+    long Sequence,
+    string? By,
+    DateOnly? SubmittedOn,
+    string? Authority,
+    string? Reference);
 
 /// <summary>
 /// The pv side of a case, on its own stream (one per adverse event), so a pv acknowledgement never
@@ -60,11 +83,13 @@ public sealed class SaeCaseProjection : SingleStreamProjection<SaeCaseRecord, Gu
         {
             case SaeAcknowledged x:
                 snapshot ??= new SaeCaseRecord { Id = id, AdverseEventId = x.AdverseEventId, PatientId = x.PatientId };
-                snapshot.Actions.Add(new SaeAction("acknowledged", e.Timestamp, e.Sequence, e.UserName, null, null, null));
+                snapshot.Actions.Add(new SaeAction(SaeActionKind.Acknowledged, e.Timestamp, e.Sequence, e.UserName, null, null, null));
                 break;
             case SaeSubmitted x:
                 snapshot ??= new SaeCaseRecord { Id = id, AdverseEventId = x.AdverseEventId, PatientId = x.PatientId };
-                snapshot.Actions.Add(new SaeAction(x.Kind == SubmissionKind.Initial ? "submitted" : "complete-report", e.Timestamp, e.Sequence, e.UserName, x.SubmittedOn, x.Authority, x.Reference));
+                snapshot.Actions.Add(new SaeAction(
+                    x.Kind == SubmissionKind.Initial ? SaeActionKind.Submitted : SaeActionKind.CompleteReport,
+                    e.Timestamp, e.Sequence, e.UserName, x.SubmittedOn, x.Authority, x.Reference));
                 break;
         }
 

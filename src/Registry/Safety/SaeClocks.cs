@@ -3,12 +3,13 @@ using Registry.Patients;
 
 namespace Registry.Safety;
 
-public static class SaeStatus
+/// <summary>A serious adverse event case's step (DOMAIN.md's transition table).</summary>
+public enum SaeStatus
 {
-    public const string AwaitingAcknowledgement = "awaiting-acknowledgement";
-    public const string AwaitingSubmission = "awaiting-submission";
-    public const string Submitted = "submitted";
-    public const string Closed = "closed";
+    AwaitingAcknowledgement,
+    AwaitingSubmission,
+    Submitted,
+    Closed,
 }
 
 /// <summary>One serious adverse event's reporting clocks (API.md's sae-clocks item, plus case data).</summary>
@@ -37,7 +38,7 @@ public sealed record SaeClock(
     DateTimeOffset? AcknowledgedAt,
     DateOnly? SubmittedOn,
     DateOnly? CompleteReportOn,
-    string Status,
+    SaeStatus Status,
     bool Overdue,
     bool Downgraded,
     bool Voided,
@@ -61,7 +62,9 @@ public static class SaeClocks
         now is not null && now.SeriousCriteria.Count > 0 && Suspected(now.Causality) && now.Expected != true;
 
     public static bool FatalOrLifeThreatening(AdverseEventNow now) =>
-        now.SeriousCriteria.Contains(SeriousCriterion.Death) || now.SeriousCriteria.Contains(SeriousCriterion.LifeThreatening) || now.Outcome == AeOutcome.Fatal;
+        now.SeriousCriteria.Contains(SeriousCriterion.Death)
+        || now.SeriousCriteria.Contains(SeriousCriterion.LifeThreatening)
+        || now.Outcome == AeOutcome.Fatal;
 
     public static SaeClock? Compute(PatientFacts patient, Guid adverseEventId, SaeCaseRecord? pvCase, string timeZone, DateTimeOffset now)
     {
@@ -74,13 +77,13 @@ public static class SaeClocks
         DateOnly LocalDate(DateTimeOffset at) => SaeSiteClock.LocalDate(at, zone);
 
         // The site's clock: the one rule the worklist uses too (DOMAIN.md, "Reporting clocks").
-        var site = SaeSiteClock.Compute(Changes(history), zone);
+        var site = SaeSiteClock.Compute(AdverseEventFold.Changes(history), zone);
 
         var steps = history.Select(m => (m.At, m.Sequence, Moment: (AeMoment?)m, Action: (SaeAction?)null))
             .Concat((pvCase?.Actions ?? []).Select(a => (a.At, a.Sequence, Moment: (AeMoment?)null, Action: (SaeAction?)a)))
             .OrderBy(s => s.Sequence);
 
-        string? status = null;
+        SaeStatus? status = null;
         bool serious = false, susar = false, downgraded = false;
         DateOnly? susarLearnedOn = null, submittedOn = null, completeOn = null;
         DateTimeOffset? acknowledgedAt = null;
@@ -94,7 +97,9 @@ public static class SaeClocks
                 var nowSusar = IsSusar(moment.Now);
                 if (nowSerious && !serious && (status is null or SaeStatus.Closed))
                 {
-                    status = acknowledgedAt is null ? SaeStatus.AwaitingAcknowledgement : nowSusar ? SaeStatus.AwaitingSubmission : SaeStatus.Closed;
+                    status = acknowledgedAt is null
+                        ? SaeStatus.AwaitingAcknowledgement
+                        : nowSusar ? SaeStatus.AwaitingSubmission : SaeStatus.Closed;
                     downgraded = false;
                 }
 
@@ -124,7 +129,7 @@ public static class SaeClocks
             {
                 switch (action.Kind)
                 {
-                    case "acknowledged":
+                    case SaeActionKind.Acknowledged:
                         acknowledgedAt ??= action.At;
                         if (status == SaeStatus.AwaitingAcknowledgement)
                         {
@@ -132,11 +137,11 @@ public static class SaeClocks
                         }
 
                         break;
-                    case "submitted":
+                    case SaeActionKind.Submitted:
                         submittedOn ??= action.SubmittedOn;
                         status = SaeStatus.Submitted;
                         break;
-                    case "complete-report":
+                    case SaeActionKind.CompleteReport:
                         completeOn ??= action.SubmittedOn;
                         break;
                 }
@@ -151,7 +156,9 @@ public static class SaeClocks
         var report = patient.AdverseEvents.TryGetValue(adverseEventId, out var fact) ? fact.Report : null;
         var voided = report is null;
         var fatal = FatalOrLifeThreatening(last);
-        DateOnly? regulatoryDue = susarLearnedOn is { } learned && (susar || status == SaeStatus.Submitted) ? learned.AddDays(fatal ? FatalDays : OtherDays) : null;
+        DateOnly? regulatoryDue = susarLearnedOn is { } learned && (susar || status == SaeStatus.Submitted)
+            ? learned.AddDays(fatal ? FatalDays : OtherDays)
+            : null;
         DateOnly? completeDue = fatal && submittedOn is { } initial ? initial.AddDays(CompleteReportDays) : null;
         var today = LocalDate(now);
         var overdue = status != SaeStatus.Closed && (
@@ -160,19 +167,17 @@ public static class SaeClocks
 
         return new SaeClock(
             patient.Id, patient.SubjectCode, patient.SiteId, patient.DiseaseCode, adverseEventId,
-            report?.Term ?? "(voided)", report?.MeddraPtCode, last.Grade, last.WorstGrade, last.SeriousCriteria, last.Causality, last.Expected, last.Outcome,
+            report?.Term ?? "(voided)", report?.MeddraPtCode, last.Grade, last.WorstGrade, last.SeriousCriteria, last.Causality,
+            last.Expected, last.Outcome,
             last.OnsetOn, site.AwareOn, site.RecordedAt, site.SiteDueAt, site.SiteLate, susar, regulatoryDue, completeDue,
             acknowledgedAt, submittedOn, completeOn, status ?? SaeStatus.Closed, overdue, downgraded, voided,
             Math.Max(history[^1].Sequence, pvCase?.Actions.LastOrDefault()?.Sequence ?? 0));
     }
 
-    /// <summary>An adverse event's recorded moments as the site clock reads them.</summary>
-    public static IEnumerable<AeChange> Changes(IEnumerable<AeMoment> history) =>
-        history.Select(m => new AeChange(m.At, m.Change, m.Now is { SeriousCriteria.Count: > 0 }, m.Now?.AwareOn, m.ReportedOn));
-
     public static IEnumerable<SaeClock> All(IEnumerable<PatientFacts> patients, IReadOnlyDictionary<Guid, SaeCaseRecord> cases,
         IReadOnlyDictionary<string, string> siteZones, DateTimeOffset now) =>
-        patients.SelectMany(p => p.AeHistory.Keys.Select(ae => Compute(p, ae, cases.GetValueOrDefault(ae), siteZones.GetValueOrDefault(p.SiteId, "UTC"), now)))
+        patients.SelectMany(p => p.AeHistory.Keys.Select(
+                ae => Compute(p, ae, cases.GetValueOrDefault(ae), siteZones.GetValueOrDefault(p.SiteId, "UTC"), now)))
             .OfType<SaeClock>();
 
     public static bool Open(SaeClock clock) => clock.Status is not (SaeStatus.Closed or SaeStatus.Submitted);

@@ -1,11 +1,18 @@
 using System.Globalization;
+using Registry.Patients;
 using Registry.Cohorts;
 
 namespace Registry.Safety;
 
 public sealed record PtFigures(string? PtCode, string Term, int Patients, int Events, IReadOnlyDictionary<string, int> WorstGrade);
 
-public sealed record SocFigures(string? SocCode, int Patients, int Events, double? EairPer100Py, double[]? EairCi95, IReadOnlyList<PtFigures> ByPt);
+public sealed record SocFigures(
+    string? SocCode,
+    int Patients,
+    int Events,
+    double? EairPer100Py,
+    double[]? EairCi95,
+    IReadOnlyList<PtFigures> ByPt);
 
 public sealed record OnsetFigures(int N, double? Median, double? Q1, double? Q3, IReadOnlyDictionary<string, int> ByWeek);
 
@@ -52,7 +59,10 @@ public static class SafetyProfile
                     soc.GroupBy(x => x.Event.TermKey)
                         .Select(pt => new PtFigures(
                             pt.First().Event.Report.MeddraPtCode,
-                            pt.GroupBy(x => x.Event.Report.Term.Trim()).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).First().Key,
+                            pt.GroupBy(x => x.Event.Report.Term.Trim())
+                                .OrderByDescending(g => g.Count())
+                                .ThenBy(g => g.Key, StringComparer.Ordinal)
+                                .First().Key,
                             pt.Select(x => x.Patient.Facts.Id).Distinct().Count(),
                             pt.Count(),
                             WorstGrades(pt.GroupBy(x => x.Patient.Facts.Id).Select(g => g.Max(x => x.Event.Now.WorstGrade)))))
@@ -81,7 +91,8 @@ public static class SafetyProfile
             ci,
             eaer,
             bySoc,
-            new OnsetFigures(onsets.Count, Statistics.Median(onsets), Statistics.Quantile(onsets, 0.25), Statistics.Quantile(onsets, 0.75), byWeek),
+            new OnsetFigures(
+                onsets.Count, Statistics.Median(onsets), Statistics.Quantile(onsets, 0.25), Statistics.Quantile(onsets, 0.75), byWeek),
             cutOff,
             asOf);
     }
@@ -95,7 +106,8 @@ public static class SafetyProfile
         }
 
         var (low, high) = Statistics.Garwood(count);
-        return (Statistics.Round(count / patientYears * 100, 4), [Statistics.Round(low / patientYears * 100, 4), Statistics.Round(high / patientYears * 100, 4)]);
+        return (Statistics.Round(count / patientYears * 100, 4),
+            [Statistics.Round(low / patientYears * 100, 4), Statistics.Round(high / patientYears * 100, 4)]);
     }
 
     private static Dictionary<string, int> WorstGrades(IEnumerable<int> worstPerPatient)

@@ -1,3 +1,4 @@
+using Registry.Patients;
 using Registry.Cohorts;
 
 namespace Registry.Safety;
@@ -37,7 +38,12 @@ public static class Signals
         }
 
         var terms = exposed.SelectMany(e => e.Events).GroupBy(ae => ae.TermKey)
-            .ToDictionary(g => g.Key, g => (PtCode: g.First().Report.MeddraPtCode, Term: g.GroupBy(x => x.Report.Term.Trim()).OrderByDescending(x => x.Count()).ThenBy(x => x.Key, StringComparer.Ordinal).First().Key));
+            .ToDictionary(g => g.Key, g => (
+                PtCode: g.First().Report.MeddraPtCode,
+                Term: g.GroupBy(x => x.Report.Term.Trim())
+                    .OrderByDescending(x => x.Count())
+                    .ThenBy(x => x.Key, StringComparer.Ordinal)
+                    .First().Key));
         var rows = new List<SignalRow>();
         foreach (var (disease, members) in cohorts.OrderBy(c => c.Key, StringComparer.Ordinal))
         {
@@ -66,11 +72,13 @@ public static class Signals
         var (ca, cb, cc, cd) = corrected ? (a + 0.5, b + 0.5, c + 0.5, d + 0.5) : (a, b, c, (double)d);
         var logRor = Math.Log(ca * cd / (cb * cc));
         var se = Math.Sqrt(1 / ca + 1 / cb + 1 / cc + 1 / cd);
-        double[] ci = [Statistics.Round(Math.Exp(logRor - Statistics.Z95 * se), 4), Statistics.Round(Math.Exp(logRor + Statistics.Z95 * se), 4)];
+        double[] ci =
+            [Statistics.Round(Math.Exp(logRor - Statistics.Z95 * se), 4), Statistics.Round(Math.Exp(logRor + Statistics.Z95 * se), 4)];
         double n = a + b + c + d;
         var margins = (double)(a + b) * (c + d) * (a + c) * (b + d);
         double? chi2 = margins == 0 ? null : n * Math.Pow((double)a * d - (double)b * c, 2) / margins;
         var flagged = a >= MinCases && prr >= MinPrr && chi2 >= MinChi2;
-        return new SignalRow(disease, ptCode, term, a, b, c, d, Statistics.Round(prr, 4), Statistics.Round(ror, 4), ci, corrected, Statistics.Round(chi2, 4), flagged);
+        return new SignalRow(disease, ptCode, term, a, b, c, d, Statistics.Round(prr, 4), Statistics.Round(ror, 4), ci, corrected,
+            Statistics.Round(chi2, 4), flagged);
     }
 }

@@ -15,7 +15,8 @@ public static class GetSiteEndpoint
 {
     [WolverineGet("/api/sites/{siteId}", OperationId = "getSite")]
     [Authorize(Policy = Policies.AnyRole)]
-    public static async Task<IResult> Get(string siteId, IQuerySession session, ClaimsPrincipal user, TimeProvider time, CancellationToken ct)
+    public static async Task<IResult> Get(
+        string siteId, IQuerySession session, ClaimsPrincipal user, TimeProvider time, CancellationToken ct)
     {
         if (!Caller.From(user).MaySee(siteId))
         {

@@ -18,16 +18,19 @@ public static class Pages
     public static void MapPages(this IEndpointRouteBuilder app)
     {
         app.MapGet("/", (System.Security.Claims.ClaimsPrincipal user) => Results.Redirect(BrowserSignIn.HomeOf(Caller.From(user))))
-            .RequireAuthorization(Policies.AnyRole);
-        app.MapGet("/dashboard", () => Asset("dashboard.html")).RequireAuthorization(Policies.Safety);
+            .RequireAuthorization(Policies.AnyRole).ExcludeFromDescription();
+        app.MapGet("/dashboard", () => Asset("dashboard.html")).RequireAuthorization(Policies.Safety).ExcludeFromDescription();
 
         // Site data entry. The pages are shells: their data comes from the API with the caller's own
         // rights, so a patient of another site is the API's 404 on the page.
-        app.MapGet("/site", () => SitePage("Worklist", "worklist")).RequireAuthorization(Policies.SiteStaff);
-        app.MapGet("/site/enrol", () => SitePage("Enrol a patient", "enrol")).RequireAuthorization(Policies.SiteStaff);
-        app.MapGet("/site/patients/{patientId:guid}", () => SitePage("Patient", "patient")).RequireAuthorization(Policies.ReadPatients);
-        app.MapGet("/site/patients/{patientId:guid}/visit", () => SitePage("New visit", "visit")).RequireAuthorization(Policies.SiteStaff);
-        app.MapGet("/ui/{file}", (string file) => Asset(file)).AllowAnonymous();
+        app.MapGet("/site", () => SitePage("Worklist", "worklist")).RequireAuthorization(Policies.SiteStaff).ExcludeFromDescription();
+        app.MapGet("/site/enrol", () => SitePage("Enrol a patient", "enrol")).RequireAuthorization(Policies.SiteStaff)
+            .ExcludeFromDescription();
+        app.MapGet("/site/patients/{patientId:guid}", () => SitePage("Patient", "patient")).RequireAuthorization(Policies.ReadPatients)
+            .ExcludeFromDescription();
+        app.MapGet("/site/patients/{patientId:guid}/visit", () => SitePage("New visit", "visit")).RequireAuthorization(Policies.SiteStaff)
+            .ExcludeFromDescription();
+        app.MapGet("/ui/{file}", (string file) => Asset(file)).AllowAnonymous().ExcludeFromDescription();
     }
 
     /// <summary>A site page: the shared layout (head, header, navigation) around the page's own body, with its script.</summary>

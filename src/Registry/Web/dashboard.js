@@ -4,11 +4,15 @@
   const $ = (id) => document.getElementById(id);
   const state = { cohort: "", site: "", clocks: new Map(), stale: new Set() };
   const fmt = (n, d = 1) => (n === null || n === undefined ? "–" : Number(n).toFixed(d));
-  const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+  const ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+  const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ENTITIES[c]);
 
   async function get(url) {
     const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
-    if (response.status === 401) { location.href = "/signin?returnUrl=" + encodeURIComponent(location.pathname); throw new Error("signed out"); }
+    if (response.status === 401) {
+      location.href = "/signin?returnUrl=" + encodeURIComponent(location.pathname);
+      throw new Error("signed out");
+    }
     if (!response.ok) throw new Error(url + " answered " + response.status);
     const body = await response.json();
     // Figures that do not include every committed entry (their projection has stopped or lags): say so.
@@ -27,7 +31,8 @@
   };
 
   function daysLeft(clock) {
-    const due = clock.completeReportDueOn && clock.status === "submitted" && !clock.completeReportOn ? clock.completeReportDueOn : clock.regulatoryDueOn;
+    const due = clock.completeReportDueOn && clock.status === "submitted" && !clock.completeReportOn
+      ? clock.completeReportDueOn : clock.regulatoryDueOn;
     if (!due || clock.status === "closed" || (clock.status === "submitted" && !clock.completeReportDueOn)) return "–";
     const days = Math.round((Date.parse(due) - Date.parse(new Date().toISOString().slice(0, 10))) / 86400000);
     return days < 0 ? `${-days} days late` : days === 0 ? "due today" : `${days} days`;
@@ -39,15 +44,17 @@
     const tr = document.createElement("tr");
     tr.dataset.ae = c.adverseEventId;
     if (isNew) tr.className = "new";
-    tr.innerHTML = `<td>${esc(c.subjectCode)}</td><td>${esc(c.siteId)}</td><td>${esc(c.diseaseCode)}</td><td>${esc(c.term)} (grade ${c.worstGrade})</td>` +
-      `<td>${esc(c.awareOn)}</td><td>${esc(c.status)}</td><td>${esc(c.regulatoryDueOn ?? "–")}</td><td>${daysLeft(c)}</td><td>${flags}</td>`;
+    tr.innerHTML = `<td>${esc(c.subjectCode)}</td><td>${esc(c.siteId)}</td><td>${esc(c.diseaseCode)}</td>` +
+      `<td>${esc(c.term)} (grade ${c.worstGrade})</td><td>${esc(c.awareOn)}</td><td>${esc(c.status)}</td>` +
+      `<td>${esc(c.regulatoryDueOn ?? "–")}</td><td>${daysLeft(c)}</td><td>${flags}</td>`;
     return tr;
   }
 
   function renderClocks(newId) {
     const rows = [...state.clocks.values()]
       .filter((c) => (!state.cohort || c.diseaseCode === state.cohort) && (!state.site || c.siteId === state.site))
-      .sort((a, b) => (a.status === "closed") - (b.status === "closed") || String(a.regulatoryDueOn ?? "9").localeCompare(String(b.regulatoryDueOn ?? "9")));
+      .sort((a, b) => (a.status === "closed") - (b.status === "closed") ||
+        String(a.regulatoryDueOn ?? "9").localeCompare(String(b.regulatoryDueOn ?? "9")));
     const body = $("clocks").tBodies[0];
     body.replaceChildren(...rows.map((c) => clockRow(c, c.adverseEventId === newId)));
     $("tile-saes").textContent = rows.filter((c) => !c.voided).length;
@@ -62,16 +69,26 @@
     const x = (v) => left + (v / max) * (width - left - right);
     const parts = items.map((i, k) => {
       const y = 10 + k * row;
-      const bar = i.value == null ? "" : `<rect x="${left}" y="${y}" width="${Math.max(0, x(i.value) - left)}" height="14" fill="#0b5cad"></rect>`;
-      const whisker = i.low == null ? "" : `<line x1="${x(i.low)}" x2="${x(i.high)}" y1="${y + 7}" y2="${y + 7}" stroke="#1b1f24" stroke-width="2"></line>` +
-        `<line x1="${x(i.low)}" x2="${x(i.low)}" y1="${y + 2}" y2="${y + 12}" stroke="#1b1f24"></line><line x1="${x(i.high)}" x2="${x(i.high)}" y1="${y + 2}" y2="${y + 12}" stroke="#1b1f24"></line>`;
-      return `<text x="${left - 6}" y="${y + 11}" text-anchor="end">${esc(i.label)}</text>${bar}${whisker}<text x="${Math.min(width - 40, x(i.high ?? i.value ?? 0) + 4)}" y="${y + 11}">${fmt(i.value)}</text>`;
+      const bar = i.value == null ? ""
+        : `<rect x="${left}" y="${y}" width="${Math.max(0, x(i.value) - left)}" height="14" fill="#0b5cad"></rect>`;
+      const tick = (v) => `<line x1="${x(v)}" x2="${x(v)}" y1="${y + 2}" y2="${y + 12}" stroke="#1b1f24"></line>`;
+      const whisker = i.low == null ? ""
+        : `<line x1="${x(i.low)}" x2="${x(i.high)}" y1="${y + 7}" y2="${y + 7}" stroke="#1b1f24" stroke-width="2"></line>` +
+          tick(i.low) + tick(i.high);
+      const valueX = Math.min(width - 40, x(i.high ?? i.value ?? 0) + 4);
+      return `<text x="${left - 6}" y="${y + 11}" text-anchor="end">${esc(i.label)}</text>${bar}${whisker}` +
+        `<text x="${valueX}" y="${y + 11}">${fmt(i.value)}</text>`;
     }).join("");
-    container.innerHTML = `<svg role="img" aria-label="${esc(label)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" style="max-width:100%;height:auto">${parts}</svg>`;
+    container.innerHTML = `<svg role="img" aria-label="${esc(label)}" viewBox="0 0 ${width} ${height}"` +
+      ` width="${width}" height="${height}" style="max-width:100%;height:auto">${parts}</svg>`;
   }
 
   async function loadFigures() {
-    const [profile, cohorts, signals] = await Promise.all([get("/api/safety/profile" + query()), get("/api/cohorts" + (state.site ? "?siteId=" + encodeURIComponent(state.site) : "")), get("/api/safety/signals")]);
+    const [profile, cohorts, signals] = await Promise.all([
+      get("/api/safety/profile" + query()),
+      get("/api/cohorts" + (state.site ? "?siteId=" + encodeURIComponent(state.site) : "")),
+      get("/api/safety/signals"),
+    ]);
     $("tile-exposed").textContent = profile.exposedPatients;
     $("tile-py").textContent = fmt(profile.patientYears, 1);
 
@@ -82,21 +99,30 @@
 
     const perCohort = await Promise.all(cohorts.filter((c) => !state.cohort || c.diseaseCode === state.cohort)
       .map((c) => get("/api/safety/profile" + query({ diseaseCode: c.diseaseCode }))));
-    $("eair").tBodies[0].innerHTML = perCohort.map((p) => `<tr><td>${esc(p.diseaseCode)}</td><td class="num">${p.exposedPatients}</td><td class="num">${fmt(p.patientYears, 2)}</td>` +
-      `<td class="num">${p.patientsWithAe}</td><td class="num">${fmt(p.eairPer100Py)}</td><td class="num">${p.eairCi95 ? fmt(p.eairCi95[0]) + "–" + fmt(p.eairCi95[1]) : "–"}</td></tr>`).join("");
-    barChart($("eair-chart"), perCohort.map((p) => ({ label: p.diseaseCode, value: p.eairPer100Py, low: p.eairCi95?.[0], high: p.eairCi95?.[1] })), "EAIR per 100 patient-years by cohort, with 95 % intervals");
+    $("eair").tBodies[0].innerHTML = perCohort.map((p) => `<tr><td>${esc(p.diseaseCode)}</td>` +
+      `<td class="num">${p.exposedPatients}</td><td class="num">${fmt(p.patientYears, 2)}</td>` +
+      `<td class="num">${p.patientsWithAe}</td><td class="num">${fmt(p.eairPer100Py)}</td>` +
+      `<td class="num">${p.eairCi95 ? fmt(p.eairCi95[0]) + "–" + fmt(p.eairCi95[1]) : "–"}</td></tr>`).join("");
+    barChart($("eair-chart"),
+      perCohort.map((p) => ({ label: p.diseaseCode, value: p.eairPer100Py, low: p.eairCi95?.[0], high: p.eairCi95?.[1] })),
+      "EAIR per 100 patient-years by cohort, with 95 % intervals");
 
     const weeks = Object.entries(profile.timeToOnset.byWeek || {});
-    barChart($("onset-chart"), weeks.map(([w, n]) => ({ label: "days " + w, value: n })), "Number of treatment-emergent events by week of onset");
-    $("onset-caption").textContent = `Treatment-emergent events by week of onset: ${profile.timeToOnset.n} events, median ${fmt(profile.timeToOnset.median, 0)} days after the first dose.`;
+    barChart($("onset-chart"), weeks.map(([w, n]) => ({ label: "days " + w, value: n })),
+      "Number of treatment-emergent events by week of onset");
+    $("onset-caption").textContent = `Treatment-emergent events by week of onset: ${profile.timeToOnset.n} events, ` +
+      `median ${fmt(profile.timeToOnset.median, 0)} days after the first dose.`;
 
     $("soc").tBodies[0].innerHTML = profile.bySoc.flatMap((s) => s.byPt.map((p, k) =>
-      `<tr><td>${k === 0 ? esc(s.socCode ?? "uncoded") : ""}</td><td>${esc(p.term)}${p.ptCode ? " (" + esc(p.ptCode) + ")" : ""}</td><td class="num">${p.patients}</td><td class="num">${p.events}</td>` +
+      `<tr><td>${k === 0 ? esc(s.socCode ?? "uncoded") : ""}</td><td>${esc(p.term)}${p.ptCode ? " (" + esc(p.ptCode) + ")" : ""}</td>` +
+      `<td class="num">${p.patients}</td><td class="num">${p.events}</td>` +
       [1, 2, 3, 4, 5].map((g) => `<td class="num">${p.worstGrade[g] ?? 0}</td>`).join("") + "</tr>")).join("");
 
     $("signals").tBodies[0].innerHTML = signals.filter((s) => !state.cohort || s.diseaseCode === state.cohort).map((s) =>
-      `<tr><td>${esc(s.diseaseCode)}</td><td>${esc(s.term)}</td><td class="num">${s.a}</td><td class="num">${s.b}</td><td class="num">${s.c}</td><td class="num">${s.d}</td>` +
-      `<td class="num">${fmt(s.prr, 2)}</td><td class="num">${fmt(s.ror, 2)} (${fmt(s.rorCi95?.[0], 2)}–${fmt(s.rorCi95?.[1], 2)})${s.continuityCorrected ? "*" : ""}</td>` +
+      `<tr><td>${esc(s.diseaseCode)}</td><td>${esc(s.term)}</td>` +
+      `<td class="num">${s.a}</td><td class="num">${s.b}</td><td class="num">${s.c}</td><td class="num">${s.d}</td>` +
+      `<td class="num">${fmt(s.prr, 2)}</td>` +
+      `<td class="num">${fmt(s.ror, 2)} (${fmt(s.rorCi95?.[0], 2)}–${fmt(s.rorCi95?.[1], 2)})${s.continuityCorrected ? "*" : ""}</td>` +
       `<td class="num">${fmt(s.chi2, 2)}</td><td>${s.flagged ? '<span class="flag overdue">FLAGGED</span>' : ""}</td></tr>`).join("");
   }
 
@@ -113,7 +139,8 @@
       const isNew = !state.clocks.has(clock.adverseEventId);
       state.clocks.set(clock.adverseEventId, clock);
       renderClocks(clock.adverseEventId);
-      $("status").textContent = `${isNew ? "New" : "Updated"} serious adverse event: ${clock.subjectCode}, ${clock.term} (${clock.status}).`;
+      const what = `${clock.subjectCode}, ${clock.term} (${clock.status})`;
+      $("status").textContent = `${isNew ? "New" : "Updated"} serious adverse event: ${what}.`;
       loadFigures().catch(() => {});
     });
     source.onerror = () => { $("status").textContent = "Live updates interrupted; reconnecting…"; };

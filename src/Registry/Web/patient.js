@@ -1,6 +1,9 @@
 // A patient's timeline: every entry with its status and history; corrections, voids, adverse-event
 // follow-ups, withdrawal and completion from here, each with the reason the registry requires.
-import { $, h, api, uuid, initHeader, status, patientIdFromPath, loadPatient, SessionEnded, KINDS, KIND_NAMES, VOCAB, renderField, readEntry, showProblem, problemOf, summarise, formatInstant } from "./site.js";
+import { $, h, status, formatInstant } from "./dom.js";
+import { api, uuid, initHeader, patientIdFromPath, loadPatient, SessionEnded } from "./api.js";
+import { renderField, showProblem, problemOf } from "./forms.js";
+import { loadEntryKinds, KINDS, KIND_NAMES, VOCAB, readEntry, summarise } from "./entry-kinds.js";
 
 const patientId = patientIdFromPath();
 let patient = null;
@@ -36,19 +39,26 @@ function openPanel(after, content, focusTarget) {
 }
 
 const labelOf = (kind, field) => KINDS[kind]?.fields.find((f) => f.name === field)?.label || field;
-const shown = (value) => (value === null || value === undefined ? "(none)" : Array.isArray(value) ? value.join(", ") || "(none)" : String(value));
+const shown = (value) => (value === null || value === undefined ? "(none)"
+  : Array.isArray(value) ? value.join(", ") || "(none)" : String(value));
+const unreachable = (e) => ({
+  title: e instanceof SessionEnded ? e.message : "The registry could not be reached; nothing was saved. Try again.",
+});
 
 async function showHistory(entry, tr) {
   const result = await api("GET", `/api/patients/${patientId}/entries/${entry.entryId}/history`);
   if (!result.ok) { status(`The history could not be read (${result.status}).`, "error"); return; }
+  const reasonOf = (v) => [v.reasonCode && v.reasonCode.replace(/-/g, " "), v.reason].filter(Boolean).join(" – ");
+  const changesOf = (v) => Object.entries(v.changes).map(([k, x]) => `${labelOf(entry.kind, k)} → ${shown(x)}`).join("; ");
   const items = result.data.versions.map((v) => h("li", null,
     h("strong", null, `Version ${v.number}: ${v.action}`), ` ${formatInstant(v.at, ctx.timeZone)} by ${v.by || "unknown"}`,
-    v.reasonCode || v.reason ? h("div", null, `Reason: ${[v.reasonCode && v.reasonCode.replace(/-/g, " "), v.reason].filter(Boolean).join(" – ")}`) : null,
-    v.changes ? h("div", null, `Changed: ${Object.entries(v.changes).map(([k, x]) => `${labelOf(entry.kind, k)} → ${shown(x)}`).join("; ")}`) : null,
+    v.reasonCode || v.reason ? h("div", null, `Reason: ${reasonOf(v)}`) : null,
+    v.changes ? h("div", null, `Changed: ${changesOf(v)}`) : null,
     h("div", { class: "hint" }, summarise(entry.kind, v.data))));
   const headingId = `history-${entry.entryId}`;
   openPanel(tr, h("section", { "aria-labelledby": headingId, class: "history" },
-    h("h3", { id: headingId, tabindex: "-1" }, `History of the ${KIND_NAMES[entry.kind].toLowerCase()} of ${entry.date}`), h("ol", null, items),
+    h("h3", { id: headingId, tabindex: "-1" }, `History of the ${KIND_NAMES[entry.kind].toLowerCase()} of ${entry.date}`),
+    h("ol", null, items),
     h("button", { type: "button", class: "quiet", onclick: () => { closePanels(); tr.querySelector("button")?.focus(); } }, "Close")),
   (panel) => panel.querySelector("h3"));
 }
@@ -69,7 +79,7 @@ function panelForm(title, fields, submitLabel, onSubmit, tr) {
     try {
       await onSubmit(form);
     } catch (e) {
-      showProblem(form, { title: e instanceof SessionEnded ? e.message : "The registry could not be reached; nothing was saved. Try again." });
+      showProblem(form, unreachable(e));
     } finally {
       button.disabled = false;
     }
@@ -78,11 +88,12 @@ function panelForm(title, fields, submitLabel, onSubmit, tr) {
   return form;
 }
 
-const reasonFields = (codes) => [
+function reasonFields(codes) {
   // Named apart from the entry's own fields (a held dose has a reason too); the paths are the request's.
-  codes ? renderField({ name: "correctionReasonCode", label: "Reason for the correction", type: "select", options: codes }, "reasonCode") : null,
-  renderField({ name: "writeReason", label: codes ? "What was wrong, and where the right value comes from" : "Why the entry is void", type: "text" }, "reason"),
-];
+  const code = { name: "correctionReasonCode", label: "Reason for the correction", type: "select", options: codes };
+  const why = codes ? "What was wrong, and where the right value comes from" : "Why the entry is void";
+  return [codes ? renderField(code, "reasonCode") : null, renderField({ name: "writeReason", label: why, type: "text" }, "reason")];
+}
 
 const text = (form, name) => form.querySelector(`[data-field="${name}"]`).value.trim() || null;
 
@@ -92,7 +103,10 @@ async function afterWrite(form, result, message, mapPath) {
     return;
   }
   if (result.status === 412) {
-    showProblem(form, { title: "Someone changed this patient's record since you opened it.", detail: "Nothing was saved. Reload the page to see the current values, then try again." });
+    showProblem(form, {
+      title: "Someone changed this patient's record since you opened it.",
+      detail: "Nothing was saved. Reload the page to see the current values, then try again.",
+    });
     return;
   }
   showProblem(form, problemOf(result), mapPath);
@@ -101,7 +115,8 @@ async function afterWrite(form, result, message, mapPath) {
 function correct(entry, tr) {
   const spec = KINDS[entry.kind];
   const fields = spec.fields.map((f) => renderField(f, `changes.${f.name}`, entry.data[f.name], ctx));
-  panelForm(`Correct the ${KIND_NAMES[entry.kind].toLowerCase()} of ${entry.date}`, [...fields, ...reasonFields(VOCAB.correctionReason)], "Save the correction", async (form) => {
+  const title = `Correct the ${KIND_NAMES[entry.kind].toLowerCase()} of ${entry.date}`;
+  panelForm(title, [...fields, ...reasonFields(VOCAB.correctionReason)], "Save the correction", async (form) => {
     const values = readEntry(entry.kind, form);
     const changes = {};
     for (const f of spec.fields) {
@@ -109,14 +124,16 @@ function correct(entry, tr) {
       if (JSON.stringify(values[f.name] ?? null) !== JSON.stringify(before)) changes[f.name] = values[f.name];
     }
     const result = await api("POST", `/api/patients/${patientId}/corrections`,
-      { entryId: entry.entryId, changes, reasonCode: text(form, "correctionReasonCode"), reason: text(form, "writeReason") }, { "If-Match": `"${patient.version}"` });
+      { entryId: entry.entryId, changes, reasonCode: text(form, "correctionReasonCode"), reason: text(form, "writeReason") },
+      { "If-Match": `"${patient.version}"` });
     await afterWrite(form, result, "Correction saved.");
   }, tr);
 }
 
 function voidEntry(entry, tr) {
   panelForm(`Void the ${KIND_NAMES[entry.kind].toLowerCase()} of ${entry.date}`, reasonFields(null), "Void the entry", async (form) => {
-    const result = await api("POST", `/api/patients/${patientId}/voids`, { entryId: entry.entryId, reason: text(form, "writeReason") }, { "If-Match": `"${patient.version}"` });
+    const result = await api("POST", `/api/patients/${patientId}/voids`, { entryId: entry.entryId, reason: text(form, "writeReason") },
+      { "If-Match": `"${patient.version}"` });
     await afterWrite(form, result, "Entry voided.");
   }, tr);
 }
@@ -127,7 +144,8 @@ function followUp(entry, tr) {
   panelForm(`Follow-up of ${entry.data.term} (onset ${entry.date})`, fields, "Save the follow-up", async (form) => {
     const values = readEntry("ae-follow-up", form);
     if (!values.seriousCriteria.length) delete values.seriousCriteria;
-    const result = await api("POST", `/api/patients/${patientId}/adverse-events/${entry.entryId}/follow-ups`, values, { "Idempotency-Key": form.dataset.key ||= uuid() });
+    const result = await api("POST", `/api/patients/${patientId}/adverse-events/${entry.entryId}/follow-ups`, values,
+      { "Idempotency-Key": form.dataset.key ||= uuid() });
     await afterWrite(form, result, "Follow-up saved.");
   }, tr);
 }
@@ -147,7 +165,7 @@ function endOfParticipation(kind) {
     try {
       result = await api("POST", url, readEntry(kind, form), { "Idempotency-Key": key, "If-Match": `"${patient.version}"` });
     } catch (e) {
-      showProblem(form, { title: e instanceof SessionEnded ? e.message : "The registry could not be reached; nothing was saved. Try again." });
+      showProblem(form, unreachable(e));
       return;
     }
     if (result.status === 201) { holder.replaceChildren(); await load(`${spec.title} saved.`); return; }
@@ -168,25 +186,31 @@ function renderTimeline() {
     const name = `${KIND_NAMES[entry.kind] || entry.kind} of ${entry.date}`;
     const actions = h("td", { class: "actions" });
     const tr = h("tr", { "data-entry": entry.entryId, class: entry.status },
-      h("td", null, entry.date), h("th", { scope: "row" }, KIND_NAMES[entry.kind] || entry.kind), h("td", null, summarise(entry.kind, entry.data)),
+      h("td", null, entry.date), h("th", { scope: "row" }, KIND_NAMES[entry.kind] || entry.kind),
+      h("td", null, summarise(entry.kind, entry.data)),
       h("td", null, h("span", { class: "flag " + entry.status }, entry.status)),
       h("td", null, `${formatInstant(entry.recordedAt, ctx.timeZone)} by ${entry.recordedBy || "unknown"}`), actions);
-    actions.append(h("button", { type: "button", class: "quiet", "aria-label": `History of the ${name.toLowerCase()}`, onclick: () => showHistory(entry, tr) }, "History"));
+    const action = (text, label, onclick) => h("button", { type: "button", class: "quiet", "aria-label": label, onclick }, text);
+    actions.append(action("History", `History of the ${name.toLowerCase()}`, () => showHistory(entry, tr)));
     if (isSite && entry.status !== "voided") {
-      if (KINDS[entry.kind]) actions.append(h("button", { type: "button", class: "quiet", "aria-label": `Correct the ${name.toLowerCase()}`, onclick: () => correct(entry, tr) }, "Correct"));
-      actions.append(h("button", { type: "button", class: "quiet", "aria-label": `Void the ${name.toLowerCase()}`, onclick: () => voidEntry(entry, tr) }, "Void"));
-      if (entry.kind === "adverse-event") actions.append(h("button", { type: "button", class: "quiet", "aria-label": `Follow-up of the ${name.toLowerCase()}`, onclick: () => followUp(entry, tr) }, "Follow-up"));
+      if (KINDS[entry.kind]) actions.append(action("Correct", `Correct the ${name.toLowerCase()}`, () => correct(entry, tr)));
+      actions.append(action("Void", `Void the ${name.toLowerCase()}`, () => voidEntry(entry, tr)));
+      if (entry.kind === "adverse-event") {
+        actions.append(action("Follow-up", `Follow-up of the ${name.toLowerCase()}`, () => followUp(entry, tr)));
+      }
     }
     body.append(tr);
   }
 }
 
 async function load(message) {
-  const loaded = await loadPatient(patientId);
+  // The entry kinds are fetched once (cached): the timeline's words and the correction forms need them.
+  const [loaded] = await Promise.all([loadPatient(patientId), loadEntryKinds()]);
   if (!loaded) return;
   patient = loaded;
   if (!ctx.visitDate) {
-    const [catalogue, site] = await Promise.all([api("GET", "/api/catalogue"), api("GET", `/api/sites/${encodeURIComponent(patient.siteId)}`)]);
+    const [catalogue, site] = await Promise.all([
+      api("GET", "/api/catalogue"), api("GET", `/api/sites/${encodeURIComponent(patient.siteId)}`)]);
     ctx.instruments = catalogue.data.diseases.find((d) => d.code === patient.diseaseCode)?.instruments || [];
     ctx.visitDate = site.ok ? site.data.today : new Date().toISOString().slice(0, 10);
     ctx.timeZone = site.ok ? site.data.timeZone : undefined;

@@ -1,6 +1,9 @@
 // The visit form: sections for each kind of entry, several entries per section, one POST for the
 // whole visit. The server's validation decides; its errors appear beside the fields, nothing typed is lost.
-import { $, h, api, uuid, initHeader, status, patientIdFromPath, loadPatient, SessionEnded, KINDS, renderField, readEntry, showProblem, problemOf } from "./site.js";
+import { $, h, status } from "./dom.js";
+import { api, uuid, initHeader, patientIdFromPath, loadPatient, SessionEnded } from "./api.js";
+import { renderField, showProblem, problemOf } from "./forms.js";
+import { loadEntryKinds, KINDS, readEntry } from "./entry-kinds.js";
 
 const SECTIONS = ["dose", "treg", "score", "adverse-event", "conmed", "dose-held", "not-done"];
 const patientId = patientIdFromPath();
@@ -38,12 +41,14 @@ function addEntry(kind) {
     form.querySelector(`[data-add="${kind}"]`).focus();
   } }, "Remove"));
   list.append(entry);
-  if (kind === "score") {
-    const instrument = entry.querySelector("[data-field=instrument]");
-    instrument.addEventListener("change", () => {
-      const value = entry.querySelector("[data-field=value]");
-      const hint = value.closest(".field").querySelector(".hint");
-      hint.textContent = KINDS.score.fields[2].hint(ctx, entry);
+  // A hint computed from the entry's other values (a score's range, from its instrument) follows them.
+  const computed = spec.fields.filter((field) => typeof field.hint === "function");
+  if (computed.length) {
+    entry.addEventListener("change", () => {
+      for (const field of computed) {
+        const hint = entry.querySelector(`[data-field="${field.name}"]`)?.closest(".field")?.querySelector(".hint");
+        if (hint) hint.textContent = field.hint(ctx, entry);
+      }
     });
   }
   reindex(kind);
@@ -79,7 +84,8 @@ async function submit(event) {
     showProblem(form, problemOf(result));
     status("Not saved: see the messages on the form.", "error");
   } catch (e) {
-    showProblem(form, { title: e instanceof SessionEnded ? e.message : "The registry could not be reached; nothing was saved. Try again: the visit will not be recorded twice." });
+    const unreachable = "The registry could not be reached; nothing was saved. Try again: the visit will not be recorded twice.";
+    showProblem(form, { title: e instanceof SessionEnded ? e.message : unreachable });
     status("Not saved.", "error");
   } finally {
     button.disabled = false;
@@ -88,9 +94,10 @@ async function submit(event) {
 
 async function start() {
   await initHeader();
-  const p = await loadPatient(patientId);
+  const [p] = await Promise.all([loadPatient(patientId), loadEntryKinds()]);
   if (!p) return;
-  const [catalogue, site] = await Promise.all([api("GET", "/api/catalogue"), api("GET", `/api/sites/${encodeURIComponent(p.siteId)}`)]);
+  const [catalogue, site] = await Promise.all([
+    api("GET", "/api/catalogue"), api("GET", `/api/sites/${encodeURIComponent(p.siteId)}`)]);
   const disease = catalogue.data.diseases.find((d) => d.code === p.diseaseCode);
   ctx.instruments = disease ? disease.instruments : [];
   ctx.visitDate = site.ok ? site.data.today : new Date().toISOString().slice(0, 10);
@@ -100,7 +107,8 @@ async function start() {
 
   document.title = `Visit for ${p.subjectCode} · Registry`;
   $("#title").textContent = `New visit for ${p.subjectCode}`;
-  $("#patient-line").textContent = `${disease ? disease.name : p.diseaseCode} · site ${p.siteId} · ${p.status} · enrolled ${p.enrolledOn}` +
+  $("#patient-line").textContent =
+    `${disease ? disease.name : p.diseaseCode} · site ${p.siteId} · ${p.status} · enrolled ${p.enrolledOn}` +
     (p.firstDoseOn ? ` · first dose ${p.firstDoseOn}` : " · no dose yet") + ` · site's today ${ctx.visitDate}`;
   $("#visitDate").value = ctx.visitDate;
   $("#visitDate").addEventListener("change", () => { ctx.visitDate = $("#visitDate").value; });

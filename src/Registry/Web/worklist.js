@@ -1,6 +1,8 @@
 // The site's worklist: what is due for each patient (next dose by regimen, the day-8 Treg sample),
 // the site's serious adverse events with their 24-hour clock, and every patient.
-import { $, h, api, uuid, initHeader, status, SessionEnded, showProblem, problemOf, renderField, formatInstant } from "./site.js";
+import { $, h, status, formatInstant } from "./dom.js";
+import { api, uuid, initHeader, SessionEnded } from "./api.js";
+import { renderField, showProblem, problemOf } from "./forms.js";
 
 const ITEM_NAMES = { dose: "Dose", "treg-sample": "Treg sample" };
 const STATE_ORDER = { overdue: 0, due: 1, upcoming: 2 };
@@ -27,7 +29,9 @@ function daysBetween(from, to) {
 function notDone(patient, item, tr) {
   document.querySelectorAll("tr.panel").forEach((x) => x.remove());
   const headingId = "nd-" + uuid();
-  const reason = renderField({ name: "reason", label: "Why it will not happen", type: "text", hint: "e.g. dose held for fever; sample not taken" }, "notDone[0].reason");
+  const reason = renderField(
+    { name: "reason", label: "Why it will not happen", type: "text", hint: "e.g. dose held for fever; sample not taken" },
+    "notDone[0].reason");
   const form = h("form", { novalidate: true, class: "panel-form", "aria-labelledby": headingId },
     h("h3", { id: headingId }, `Mark not done: ${describeItem(item)} for ${patient.subjectCode}, due ${item.dueOn}`),
     h("div", { class: "error-summary", role: "alert", tabindex: "-1", hidden: true }),
@@ -45,7 +49,8 @@ function notDone(patient, item, tr) {
         notDone: [{ item: item.item, dueOn: item.dueOn, reason: form.querySelector("[data-field=reason]").value.trim() || null }],
       });
     } catch (e) {
-      showProblem(form, { title: e instanceof SessionEnded ? e.message : "The registry could not be reached; nothing was saved. Try again." });
+      const title = e instanceof SessionEnded ? e.message : "The registry could not be reached; nothing was saved. Try again.";
+      showProblem(form, { title });
       return;
     }
     if (result.status === 201) { await load(`${describeItem(item)} for ${patient.subjectCode} marked not done.`); return; }
@@ -68,7 +73,8 @@ function render() {
       due.push({ p, item });
     }
   }
-  due.sort((a, b) => STATE_ORDER[a.item.state] - STATE_ORDER[b.item.state] || a.item.dueOn.localeCompare(b.item.dueOn) || a.p.subjectCode.localeCompare(b.p.subjectCode));
+  due.sort((a, b) => STATE_ORDER[a.item.state] - STATE_ORDER[b.item.state] || a.item.dueOn.localeCompare(b.item.dueOn) ||
+    a.p.subjectCode.localeCompare(b.p.subjectCode));
   const dueBody = $("#due tbody");
   dueBody.replaceChildren(...due.map(({ p, item }) => {
     const tr = h("tr", { class: item.state },
@@ -78,7 +84,8 @@ function render() {
       h("td", { class: "actions" }));
     tr.lastChild.append(
       h("a", { class: "button", href: `/site/patients/${p.patientId}/visit` }, "Enter visit"),
-      h("button", { type: "button", class: "quiet", "aria-label": `Mark not done: ${describeItem(item)} for ${p.subjectCode}`, onclick: () => notDone(p, item, tr) }, "Not done…"));
+      h("button", { type: "button", class: "quiet", "aria-label": `Mark not done: ${describeItem(item)} for ${p.subjectCode}`,
+        onclick: () => notDone(p, item, tr) }, "Not done…"));
     return tr;
   }));
   if (!due.length) dueBody.append(h("tr", null, h("td", { colspan: "5" }, "Nothing due in the next seven days.")));
@@ -88,7 +95,8 @@ function render() {
     h("th", { scope: "row" }, h("a", { href: `/site/patients/${e.patientId}` }, e.subjectCode)),
     h("td", null, `${e.term}, grade ${e.worstGrade} (${e.seriousCriteria.join(", ")})`),
     h("td", null, e.awareOn), h("td", null, formatInstant(e.recordedAt, zoneOf(e.siteId))),
-    h("td", null, h("span", { class: "flag " + (e.siteLate ? "overdue" : "met") }, e.siteLate ? "late" : "met"), ` due by ${formatInstant(e.siteDueAt, zoneOf(e.siteId))}`))));
+    h("td", null, h("span", { class: "flag " + (e.siteLate ? "overdue" : "met") }, e.siteLate ? "late" : "met"),
+      ` due by ${formatInstant(e.siteDueAt, zoneOf(e.siteId))}`))));
   if (!saes.length) $("#saes tbody").append(h("tr", null, h("td", { colspan: "5" }, "No serious adverse events.")));
 
   const find = $("#find").value.trim().toLowerCase();
@@ -99,10 +107,15 @@ function render() {
       h("th", { scope: "row" }, h("a", { href: `/site/patients/${p.patientId}` }, p.subjectCode)),
       h("td", null, p.siteId), h("td", null, p.diseaseCode), h("td", null, p.status), h("td", null, p.enrolledOn),
       h("td", null, p.lastVisitOn || "–"), h("td", null, dose ? `${dose.dueOn} (${dose.state})` : "–"),
-      h("td", null, p.status === "withdrawn" || p.status === "completed" ? "" : h("a", { class: "button", href: `/site/patients/${p.patientId}/visit` }, "Enter visit")));
+      h("td", null, p.status === "withdrawn" || p.status === "completed" ? ""
+        : h("a", { class: "button", href: `/site/patients/${p.patientId}/visit` }, "Enter visit")));
   }));
-  if (!patients.length) $("#patients tbody").append(h("tr", null, h("td", { colspan: "8" }, "No patients yet. ", h("a", { href: "/site/enrol" }, "Enrol a patient"))));
-  else if (!listed.length) $("#patients tbody").append(h("tr", null, h("td", { colspan: "8" }, `No subject code contains "${find}".`)));
+  if (!patients.length) {
+    const enrol = h("a", { href: "/site/enrol" }, "Enrol a patient");
+    $("#patients tbody").append(h("tr", null, h("td", { colspan: "8" }, "No patients yet. ", enrol)));
+  } else if (!listed.length) {
+    $("#patients tbody").append(h("tr", null, h("td", { colspan: "8" }, `No subject code contains "${find}".`)));
+  }
 }
 
 async function load(message) {
@@ -111,7 +124,8 @@ async function load(message) {
   worklist = result.data;
   const select = $("#site-filter");
   if (worklist.sites.length > 1 && !select.options.length) {
-    select.append(h("option", { value: "" }, "All my sites"), ...worklist.sites.map((s) => h("option", { value: s.siteId }, `${s.siteId} – ${s.name}`)));
+    select.append(h("option", { value: "" }, "All my sites"),
+      ...worklist.sites.map((s) => h("option", { value: s.siteId }, `${s.siteId} – ${s.name}`)));
     select.addEventListener("change", () => { siteFilter = select.value; render(); });
     $("#site-filter-box").hidden = false;
   }

@@ -1,3 +1,4 @@
+using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
@@ -20,8 +21,6 @@ public sealed class AccessMatrixTests(RegistryApp app) : ApiTest(app)
 
     private const string None = "none";
 
-    /// <summary>An endpoint that streams for this caller: covered by its own test, not here.</summary>
-    private const int Streams = 0;
     private static readonly string[] Callers = [None, Roles.Site, Roles.Monitor, Roles.Pv, Roles.Researcher, Roles.Admin];
 
     private sealed record Row(string Route, string Method, string Url, Func<Ids, JsonObject?> Body, int[] Expected);
@@ -35,6 +34,7 @@ public sealed class AccessMatrixTests(RegistryApp app) : ApiTest(app)
     private const string Withdrawal = "/api/patients/{patientId}/withdrawal";
     private const string Completion = "/api/patients/{patientId}/completion";
     private const string History = "/api/patients/{patientId}/entries/{entryId}/history";
+    private const string Live = "/api/safety/live";
 
     private static JsonObject Score() => new()
     {
@@ -51,6 +51,7 @@ public sealed class AccessMatrixTests(RegistryApp app) : ApiTest(app)
     [
         new("/api/sites", "POST", "/api/sites", _ => Requests.Site("IT01"), [401, 403, 403, 403, 403, 201]),
         new("/api/catalogue", "GET", "/api/catalogue", _ => null, [401, 200, 200, 200, 200, 200]),
+        new("/api/entry-kinds", "GET", "/api/entry-kinds", _ => null, [401, 200, 200, 200, 200, 200]),
         new("/api/patients", "POST", "/api/patients", _ => Requests.Enrolment("FR01", "FR01-0099"), [401, 201, 403, 403, 403, 403]),
         new("/api/patients", "POST", "/api/patients", _ => Requests.Enrolment("DE01", "DE01-0099"), [401, 403, 403, 403, 403, 403]),
         new("/api/patients", "GET", "/api/patients", _ => null, [401, 200, 200, 200, 403, 403]),
@@ -78,8 +79,8 @@ public sealed class AccessMatrixTests(RegistryApp app) : ApiTest(app)
         new("/api/safety/signals", "GET", "/api/safety/signals", _ => null, [401, 403, 200, 200, 403, 403]),
         new("/api/safety/sae-clocks", "GET", "/api/safety/sae-clocks?status=all", _ => null, [401, 403, 200, 200, 403, 403]),
         new("/api/safety/line-listing", "GET", "/api/safety/line-listing?format=csv", _ => null, [401, 403, 200, 200, 403, 403]),
-        // The live stream never ends for the roles that may open it: SaeApiTests reads it; here, the refusals.
-        new("/api/safety/live", "GET", "/api/safety/live", _ => null, [401, 403, Streams, Streams, 403, 403]),
+        // The live stream never ends for the roles that may open it: its status and headers, then the request is cancelled.
+        new(Live, "GET", Live, _ => null, [401, 403, 200, 200, 403, 403]),
         // The matrix's adverse events are not serious: pv reaches the endpoint and finds no SAE.
         new("/api/safety/sae/{adverseEventId}/acknowledgement", "POST", "/api/safety/sae/{ownAe}/acknowledgement", _ => new JsonObject(), [401, 403, 403, 404, 403, 403]),
         new("/api/safety/sae/{adverseEventId}/submissions", "POST", "/api/safety/sae/{ownAe}/submissions",
@@ -123,16 +124,19 @@ public sealed class AccessMatrixTests(RegistryApp app) : ApiTest(app)
         var url = row.Url.Replace("{own}", own.ToString()).Replace("{other}", other.ToString())
             .Replace("{ownAe}", ids.OwnAe.ToString()).Replace("{otherAe}", ids.OtherAe.ToString());
         var expected = row.Expected[Array.IndexOf(Callers, caller)];
-        if (expected == Streams)
+        string body;
+        if (row.Route == Live)
         {
-            return;
+            body = await OpenLiveStreamAsync(caller, url, expected);
+        }
+        else
+        {
+            var result = row.Method == "GET"
+                ? await client.GetAsync(url, expected)
+                : await client.PostAsync(url, row.Body(ids)!, expected);
+            body = await result.ReadAsTextAsync();
         }
 
-        var result = row.Method == "GET"
-            ? await client.GetAsync(url, expected)
-            : await client.PostAsync(url, row.Body(ids)!, expected);
-
-        var body = await result.ReadAsTextAsync();
         var mayReadOtherSites = caller is Roles.Monitor or Roles.Pv;
         if (expected >= 400)
         {
@@ -145,6 +149,35 @@ public sealed class AccessMatrixTests(RegistryApp app) : ApiTest(app)
             Assert.DoesNotContain(OtherSubject, body);
             Assert.DoesNotContain(other.ToString(), body);
         }
+    }
+
+    /// <summary>
+    /// Opens the live stream as the caller (with the token <see cref="RegistryApp.As"/> would give it) and asserts
+    /// the status. A stream that opens never ends: only its headers are read (the content type), then the request
+    /// is cancelled. A refusal's body is read whole and returned, for the checks that nothing leaked.
+    /// </summary>
+    private async Task<string> OpenLiveStreamAsync(string caller, string url, int expected)
+    {
+        using var client = Host.Server.CreateClient();
+        if (caller != None)
+        {
+            var token = caller == Roles.Site
+                ? App.Tokens.Issue($"{caller}-user", caller, ["FR01"])
+                : App.Tokens.Issue($"{caller}-user", caller, []);
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var response = await client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        Assert.Equal(expected, (int)response.StatusCode);
+        if (expected != 200)
+        {
+            return await response.Content.ReadAsStringAsync(timeout.Token);
+        }
+
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        await timeout.CancelAsync();
+        return "";
     }
 
     private static JsonObject Correction(Guid entryId) => new()

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
+using Registry.Hosting;
 using Registry.Access;
 using Registry.Infrastructure;
 using Registry.IntegrationTests.Infrastructure;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
+using Registry.Patients;
 using Registry.Access;
 using Registry.Catalogue;
 using Registry.Cohorts;

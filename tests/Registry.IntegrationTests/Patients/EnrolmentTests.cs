@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Marten;
+using Registry.Patients;
 using Registry.IntegrationTests.Infrastructure;
 using Registry.Patients.Timeline;
 

@@ -3,7 +3,7 @@ using Alba;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Registry.Infrastructure;
+using Registry.Hosting;
 using Registry.IntegrationTests.Infrastructure;
 
 namespace Registry.IntegrationTests.Platform;
@@ -30,14 +30,6 @@ public sealed class HostTests(RegistryApp app) : ApiTest(app)
 
         Assert.Equal(HealthStatus.Unhealthy, failing.Status);
         Assert.Equal(HealthStatus.Healthy, passing.Status);
-    }
-
-    [Fact]
-    public void the_daemon_polls_at_the_configured_idle_interval()
-    {
-        var store = (Marten.DocumentStore)Host.Services.GetRequiredService<Marten.IDocumentStore>();
-
-        Assert.Equal(TimeSpan.FromMilliseconds(RegistryHosting.DefaultIdlePollingMilliseconds), store.Options.Projections.SlowPollingTime);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using JasperFx;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
+using Registry.Hosting;
 using Registry.Infrastructure;
 using Registry.IntegrationTests.Infrastructure;
 

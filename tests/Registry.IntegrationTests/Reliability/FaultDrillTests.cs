@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Registry.Patients;
 using Registry.Access;
 using Xunit.Abstractions;
 

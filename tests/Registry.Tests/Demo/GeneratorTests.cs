@@ -62,10 +62,10 @@ public sealed class GeneratorTests
         Assert.InRange((double)outcomes.Count(o => o.Responder) / outcomes.Count, 0.65, 0.92);
     }
 
-    private static Registry.Cohorts.PatientFacts ToFacts(List<object> events)
+    private static Registry.Patients.PatientFacts ToFacts(List<object> events)
     {
-        var projection = new Registry.Cohorts.PatientFactsProjection();
-        Registry.Cohorts.PatientFacts? facts = null;
+        var projection = new Registry.Patients.PatientFactsProjection();
+        Registry.Patients.PatientFacts? facts = null;
         var id = ((PatientEnrolled)events[0]).PatientId;
         for (var i = 0; i < events.Count; i++)
         {

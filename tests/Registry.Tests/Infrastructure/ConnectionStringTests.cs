@@ -1,4 +1,5 @@
 using Npgsql;
+using Registry.Hosting;
 using Registry.Infrastructure;
 
 namespace Registry.Tests.Infrastructure;

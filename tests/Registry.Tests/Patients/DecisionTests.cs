@@ -89,7 +89,7 @@ public sealed class DecisionTests
             new AdverseEventFollowedUp(Guid.NewGuid(), new AeFollowUpData(aeId, new DateOnly(2026, 11, 12), 3, [SeriousCriterion.Hospitalisation], null, null, null, null)),
             new AdverseEventFollowedUp(Guid.NewGuid(), new AeFollowUpData(aeId, new DateOnly(2026, 11, 14), 1, [], AeOutcome.Recovered, new DateOnly(2026, 11, 14), null, null)));
 
-        var now = AdverseEvents.Current(state, aeId);
+        var now = AdverseEventFold.Current(state, aeId);
 
         Assert.Equal(1, now.Grade);
         Assert.Equal(3, now.WorstGrade);
@@ -107,7 +107,7 @@ public sealed class DecisionTests
             new AdverseEventFollowedUp(followUp, new AeFollowUpData(aeId, new DateOnly(2026, 11, 12), 4, [SeriousCriterion.LifeThreatening], null, null, null, null)),
             new EntryVoided(followUp, "wrong event"));
 
-        var now = AdverseEvents.Current(state, aeId);
+        var now = AdverseEventFold.Current(state, aeId);
 
         Assert.Equal(2, now.WorstGrade);
         Assert.Empty(now.SeriousCriteria);
@@ -150,7 +150,7 @@ public sealed class DecisionTests
         Assert.Equal(new DateOnly(2026, 11, 2), record!.FirstDoseOn);
         Assert.Equal(PatientStatus.OnTreatment, record.Status);
         Assert.Equal(4, record.Version);
-        Assert.Equal(["recorded", "voided"], record.History[first].Select(v => v.Action));
+        Assert.Equal([EntryAction.Recorded, EntryAction.Voided], record.History[first].Select(v => v.Action));
     }
 
     [Fact]

@@ -40,7 +40,7 @@ public sealed class SaeClockTests
         _facts = _projection.Evolve(_facts, PatientId, e);
     }
 
-    private void Pv(DateTimeOffset at, string kind, DateOnly? submittedOn = null) =>
+    private void Pv(DateTimeOffset at, SaeActionKind kind, DateOnly? submittedOn = null) =>
         _case.Actions.Add(new SaeAction(kind, at, ++_sequence, "pv1", submittedOn, submittedOn is null ? null : "ANSM", submittedOn is null ? null : "R-1"));
 
     private SaeClock Clock(DateTimeOffset now) => SaeClocks.Compute(_facts!, AeId, _case, Paris, now)!;
@@ -54,7 +54,7 @@ public sealed class SaeClockTests
         Assert.False(clock.Susar);
         Assert.Null(clock.RegulatoryDueOn);
 
-        Pv(Start.AddHours(2), "acknowledged");
+        Pv(Start.AddHours(2), SaeActionKind.Acknowledged);
         Assert.Equal(SaeStatus.Closed, Clock(Start.AddHours(2)).Status);
         Assert.Equal(Start.AddHours(2), Clock(Start.AddHours(2)).AcknowledgedAt);
     }
@@ -80,7 +80,7 @@ public sealed class SaeClockTests
     public void a_susar_runs_a_15_day_regulatory_clock_from_when_the_registry_learnt_it_and_is_submitted()
     {
         Record(Start, new AdverseEventRecorded(AeId, Guid.NewGuid(), new DateOnly(2026, 11, 2), Report([SeriousCriterion.Hospitalisation])));
-        Pv(Start.AddHours(1), "acknowledged");
+        Pv(Start.AddHours(1), SaeActionKind.Acknowledged);
 
         var clock = Clock(Start.AddHours(1));
         Assert.True(clock.Susar);
@@ -88,7 +88,7 @@ public sealed class SaeClockTests
         Assert.Equal(new DateOnly(2026, 11, 17), clock.RegulatoryDueOn);
         Assert.Null(clock.CompleteReportDueOn);
 
-        Pv(Start.AddDays(3), "submitted", new DateOnly(2026, 11, 5));
+        Pv(Start.AddDays(3), SaeActionKind.Submitted, new DateOnly(2026, 11, 5));
         var submitted = Clock(Start.AddDays(30));
         Assert.Equal(SaeStatus.Submitted, submitted.Status);
         Assert.False(submitted.Overdue);
@@ -98,16 +98,16 @@ public sealed class SaeClockTests
     public void a_fatal_susar_runs_a_7_day_clock_and_a_complete_report_8_days_after_the_initial_submission()
     {
         Record(Start, new AdverseEventRecorded(AeId, Guid.NewGuid(), new DateOnly(2026, 11, 2), Report([SeriousCriterion.Death], grade: 5)));
-        Pv(Start.AddHours(1), "acknowledged");
+        Pv(Start.AddHours(1), SaeActionKind.Acknowledged);
         Assert.Equal(new DateOnly(2026, 11, 9), Clock(Start).RegulatoryDueOn);
 
-        Pv(Start.AddDays(4), "submitted", new DateOnly(2026, 11, 6));
+        Pv(Start.AddDays(4), SaeActionKind.Submitted, new DateOnly(2026, 11, 6));
         var clock = Clock(Start.AddDays(5));
         Assert.Equal(new DateOnly(2026, 11, 14), clock.CompleteReportDueOn);
         Assert.False(clock.Overdue);
         Assert.True(Clock(new DateTimeOffset(2026, 11, 15, 9, 0, 0, TimeSpan.Zero)).Overdue);
 
-        Pv(Start.AddDays(9), "complete-report", new DateOnly(2026, 11, 11));
+        Pv(Start.AddDays(9), SaeActionKind.CompleteReport, new DateOnly(2026, 11, 11));
         Assert.False(Clock(new DateTimeOffset(2026, 11, 15, 9, 0, 0, TimeSpan.Zero)).Overdue);
     }
 
@@ -145,7 +145,7 @@ public sealed class SaeClockTests
     public void a_closed_case_that_a_follow_up_makes_a_susar_awaits_submission()
     {
         Record(Start, new AdverseEventRecorded(AeId, Guid.NewGuid(), new DateOnly(2026, 11, 2), Report([SeriousCriterion.Hospitalisation], expected: true)));
-        Pv(Start.AddHours(1), "acknowledged");
+        Pv(Start.AddHours(1), SaeActionKind.Acknowledged);
         Assert.Equal(SaeStatus.Closed, Clock(Start).Status);
 
         Record(Start.AddDays(3), new AdverseEventFollowedUp(Guid.NewGuid(), new AeFollowUpData(AeId, new DateOnly(2026, 11, 5), null, null, null, null, null, false)));
@@ -159,7 +159,7 @@ public sealed class SaeClockTests
     public void a_correction_that_removes_seriousness_closes_the_case_as_downgraded()
     {
         Record(Start, new AdverseEventRecorded(AeId, Guid.NewGuid(), new DateOnly(2026, 11, 2), Report([SeriousCriterion.Hospitalisation])));
-        Record(Start.AddDays(1), new EntryCorrected(AeId, EntryKinds.AdverseEvent, [], EntryJson.ToJson(Report([])), CorrectionReason.SourceUpdated, "outpatient"));
+        Record(Start.AddDays(1), new EntryCorrected(AeId, EntryKind.AdverseEvent, [], EntryJson.ToJson(Report([])), CorrectionReason.SourceUpdated, "outpatient"));
 
         var clock = Clock(Start.AddDays(1));
         Assert.Equal(SaeStatus.Closed, clock.Status);
@@ -171,9 +171,9 @@ public sealed class SaeClockTests
     public void a_submitted_case_that_is_downgraded_stays_submitted_and_is_flagged()
     {
         Record(Start, new AdverseEventRecorded(AeId, Guid.NewGuid(), new DateOnly(2026, 11, 2), Report([SeriousCriterion.Hospitalisation])));
-        Pv(Start.AddHours(1), "acknowledged");
-        Pv(Start.AddDays(2), "submitted", new DateOnly(2026, 11, 4));
-        Record(Start.AddDays(5), new EntryCorrected(AeId, EntryKinds.AdverseEvent, [], EntryJson.ToJson(Report([SeriousCriterion.Hospitalisation], causality: Causality.Unlikely)), CorrectionReason.SourceUpdated, "reassessed"));
+        Pv(Start.AddHours(1), SaeActionKind.Acknowledged);
+        Pv(Start.AddDays(2), SaeActionKind.Submitted, new DateOnly(2026, 11, 4));
+        Record(Start.AddDays(5), new EntryCorrected(AeId, EntryKind.AdverseEvent, [], EntryJson.ToJson(Report([SeriousCriterion.Hospitalisation], causality: Causality.Unlikely)), CorrectionReason.SourceUpdated, "reassessed"));
 
         var clock = Clock(Start.AddDays(5));
         Assert.Equal(SaeStatus.Submitted, clock.Status);

@@ -2,7 +2,7 @@ using JasperFx.Events;
 using Registry.Cohorts;
 using Registry.Patients;
 using Registry.Patients.Timeline;
-using Registry.Patients.Worklist;
+using Registry.Worklist;
 using Registry.Safety;
 
 namespace Registry.Tests.Safety;
@@ -46,7 +46,7 @@ public sealed class SaeSiteClockTests
     private void Reported(DateTimeOffset at, AdverseEventData report, Guid? id = null) =>
         Record(at, new AdverseEventRecorded(id ?? AeId, Guid.NewGuid(), report.AwareOn, report));
 
-    private void Corrected<T>(DateTimeOffset at, Guid entryId, string kind, T values) =>
+    private void Corrected<T>(DateTimeOffset at, Guid entryId, EntryKind kind, T values) =>
         Record(at, new EntryCorrected(entryId, kind, [], EntryJson.ToJson(values), CorrectionReason.SourceUpdated, "source document"));
 
     private static IEvent Event(object data, long sequence, DateTimeOffset at)
@@ -89,7 +89,7 @@ public sealed class SaeSiteClockTests
     [Fact]
     public void an_event_never_serious_has_no_site_clock()
     {
-        var changes = new[] { new AeChange(At(2, 9), AeChangeKinds.Reported, false, D(2), null) };
+        var changes = new[] { new AeChange(At(2, 9), AeChangeKind.Reported, false, D(2), null) };
 
         Assert.Null(SaeSiteClock.Compute(changes, ParisZone));
     }
@@ -97,7 +97,7 @@ public sealed class SaeSiteClockTests
     [Fact]
     public void the_site_clock_of_a_serious_report_ends_with_the_day_after_its_aware_date()
     {
-        var clock = SaeSiteClock.Compute([new AeChange(At(3, 22), AeChangeKinds.Reported, true, D(2), null)], ParisZone);
+        var clock = SaeSiteClock.Compute([new AeChange(At(3, 22), AeChangeKind.Reported, true, D(2), null)], ParisZone);
 
         Assert.NotNull(clock);
         Assert.Equal(D(2), clock.AwareOn);
@@ -110,7 +110,7 @@ public sealed class SaeSiteClockTests
     {
         // Reported on 2 November as not serious; corrected on 6 November: serious, and the site knew on the 3rd.
         Reported(At(2, 9), Report(D(2)));
-        Corrected(At(6, 10), AeId, EntryKinds.AdverseEvent, Report(D(3), SeriousCriterion.Hospitalisation));
+        Corrected(At(6, 10), AeId, EntryKind.AdverseEvent, Report(D(3), SeriousCriterion.Hospitalisation));
 
         var (worklist, pv) = Clocks();
 
@@ -154,7 +154,7 @@ public sealed class SaeSiteClockTests
     {
         Reported(At(2, 9), Report(D(2)));
         Record(At(4, 9), new AdverseEventFollowedUp(FollowUpId, FollowUp(D(4))));
-        Corrected(At(8, 9), FollowUpId, EntryKinds.AeFollowUp, FollowUp(D(4), SeriousCriterion.Hospitalisation));
+        Corrected(At(8, 9), FollowUpId, EntryKind.AeFollowUp, FollowUp(D(4), SeriousCriterion.Hospitalisation));
 
         var (worklist, pv) = Clocks();
 
@@ -182,7 +182,7 @@ public sealed class SaeSiteClockTests
                 break;
             case "correction":
                 Reported(At(2, 9), Report(D(2)));
-                Corrected(At(6, 10), AeId, EntryKinds.AdverseEvent, Report(D(2), SeriousCriterion.LifeThreatening));
+                Corrected(At(6, 10), AeId, EntryKind.AdverseEvent, Report(D(2), SeriousCriterion.LifeThreatening));
                 break;
             case "follow-up recorded late":
                 Reported(At(2, 9), Report(D(2)));
@@ -191,7 +191,7 @@ public sealed class SaeSiteClockTests
             case "correction of a follow-up":
                 Reported(At(2, 9), Report(D(2)));
                 Record(At(4, 9), new AdverseEventFollowedUp(FollowUpId, FollowUp(D(4))));
-                Corrected(At(8, 9), FollowUpId, EntryKinds.AeFollowUp, FollowUp(D(4), SeriousCriterion.Hospitalisation));
+                Corrected(At(8, 9), FollowUpId, EntryKind.AeFollowUp, FollowUp(D(4), SeriousCriterion.Hospitalisation));
                 break;
             case "voided follow-up, then another":
                 Reported(At(2, 9), Report(D(2)));
@@ -201,8 +201,8 @@ public sealed class SaeSiteClockTests
                 break;
             case "corrected not serious, then serious again":
                 Reported(At(2, 9), Report(D(2), SeriousCriterion.Hospitalisation));
-                Corrected(At(3, 9), AeId, EntryKinds.AdverseEvent, Report(D(2)));
-                Corrected(At(9, 9), AeId, EntryKinds.AdverseEvent, Report(D(2), SeriousCriterion.Hospitalisation));
+                Corrected(At(3, 9), AeId, EntryKind.AdverseEvent, Report(D(2)));
+                Corrected(At(9, 9), AeId, EntryKind.AdverseEvent, Report(D(2), SeriousCriterion.Hospitalisation));
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(scenario), scenario, "No such scenario.");
@@ -227,7 +227,7 @@ public sealed class SaeSiteClockTests
         var clocks = SaeClocks.All([facts], new Dictionary<Guid, SaeCaseRecord>(), new Dictionary<string, string> { ["FR01"] = Paris }, At(4, 0)).ToList();
         Assert.Contains(clocks, c => c.AdverseEventId == voided && c.Voided);
 
-        var row = Assert.Single(SaeCasesEndpoints.LineListingRows(clocks));
+        var row = Assert.Single(GetLineListingEndpoint.LineListingRows(clocks));
         Assert.Equal(AeId, row.AdverseEventId);
         Assert.Equal(AeId, Assert.Single(DueItems.SeriousEvents(record, ParisZone)).AdverseEventId);
     }

@@ -37,7 +37,7 @@ public sealed class SafetyTests
         // First dose 1 Jan, last 10 Jan: to 7 Feb (last + 28), both ends counted: 38 days.
         Assert.Equal(38, Exposure.Of(p, new DateOnly(2026, 12, 31))!.Days);
 
-        p.Ends[Guid.NewGuid()] = new EndFact(EntryKinds.Withdrawal, First.AddDays(19), WithdrawalReason.PatientDecision);
+        p.Ends[Guid.NewGuid()] = new EndFact(EntryKind.Withdrawal, First.AddDays(19), WithdrawalReason.PatientDecision);
         // Withdrawn on 20 Jan: 20 days.
         Assert.Equal(20, Exposure.Of(p, new DateOnly(2026, 12, 31))!.Days);
 

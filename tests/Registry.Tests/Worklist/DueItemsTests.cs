@@ -2,7 +2,7 @@ using JasperFx.Events;
 using Registry.Cohorts;
 using Registry.Patients;
 using Registry.Patients.Timeline;
-using Registry.Patients.Worklist;
+using Registry.Worklist;
 
 namespace Registry.Tests.Worklist;
 
@@ -37,7 +37,7 @@ public sealed class DueItemsTests
         new(id ?? Guid.CreateVersion7(), Guid.CreateVersion7(), on, new DoseData(on, null, 1_000_000, DoseRoute.Subcutaneous, "aldesleukin", null, DosePhase.Induction, false));
 
     private static DueItem NextDose(PatientRecord record, DateOnly today) =>
-        DueItems.For(record, today, Response).Single(i => i.Item == "dose");
+        DueItems.For(record, today, Response).Single(i => i.Item == NotDoneItem.Dose);
 
     [Fact]
     public void a_weekly_maintenance_regimen_without_induction_is_due_seven_days_after_each_dose()
@@ -47,22 +47,22 @@ public sealed class DueItemsTests
         var next = NextDose(record, D(3));
 
         Assert.Equal(D(9), next.DueOn);
-        Assert.Equal("maintenance", next.Phase);
+        Assert.Equal(DosePhase.Maintenance, next.Phase);
         Assert.Equal(8, next.StudyDay);
-        Assert.Equal(DueStates.Upcoming, next.State);
+        Assert.Equal(DueState.Upcoming, next.State);
     }
 
     [Fact]
     public void a_missed_induction_day_stays_due_and_the_schedule_follows_the_day_the_dose_was_given()
     {
         var record = Given(Regimen.Default, Dose(D(2)), Dose(D(3)));
-        Assert.Equal((D(4), DueStates.Overdue), (NextDose(record, D(5)).DueOn, NextDose(record, D(5)).State));
+        Assert.Equal((D(4), DueState.Overdue), (NextDose(record, D(5)).DueOn, NextDose(record, D(5)).State));
 
         record = Given(Regimen.Default, Dose(D(2)), Dose(D(3)), Dose(D(5)));
-        Assert.Equal((D(6), "induction", 5), (NextDose(record, D(5)).DueOn, NextDose(record, D(5)).Phase, NextDose(record, D(5)).StudyDay));
+        Assert.Equal((D(6), (DosePhase?)DosePhase.Induction, (int?)5), (NextDose(record, D(5)).DueOn, NextDose(record, D(5)).Phase, NextDose(record, D(5)).StudyDay));
 
         record = Given(Regimen.Default, Dose(D(2)), Dose(D(3)), Dose(D(5)), Dose(D(6)));
-        Assert.Equal((D(20), "maintenance"), (NextDose(record, D(6)).DueOn, NextDose(record, D(6)).Phase));
+        Assert.Equal((D(20), (DosePhase?)DosePhase.Maintenance), (NextDose(record, D(6)).DueOn, NextDose(record, D(6)).Phase));
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class DueItemsTests
         var record = Given(Regimen.Default, Dose(D(2)), Dose(D(3), wrong), new EntryVoided(wrong, "wrong patient"));
 
         Assert.Equal(D(3), NextDose(record, D(3)).DueOn);
-        Assert.Equal(DueStates.Due, NextDose(record, D(3)).State);
+        Assert.Equal(DueState.Due, NextDose(record, D(3)).State);
     }
 
     [Fact]
@@ -91,7 +91,7 @@ public sealed class DueItemsTests
             new PlannedItemNotDone(Guid.CreateVersion7(), Guid.CreateVersion7(), D(1), new NotDoneData(NotDoneItem.Dose, D(1), "product not delivered")));
 
         Assert.Equal(D(2), NextDose(record, D(5)).DueOn);
-        Assert.Equal(DueStates.Overdue, NextDose(record, D(5)).State);
+        Assert.Equal(DueState.Overdue, NextDose(record, D(5)).State);
     }
 
     [Fact]
@@ -99,11 +99,11 @@ public sealed class DueItemsTests
     {
         var record = Given(Regimen.Default, Dose(D(2)));
 
-        Assert.DoesNotContain(DueItems.For(record, D(6), Response), i => i.Item == "treg-sample");
-        var due = Assert.Single(DueItems.For(record, D(7), Response), i => i.Item == "treg-sample");
+        Assert.DoesNotContain(DueItems.For(record, D(6), Response), i => i.Item == NotDoneItem.TregSample);
+        var due = Assert.Single(DueItems.For(record, D(7), Response), i => i.Item == NotDoneItem.TregSample);
         Assert.Equal(D(9), due.DueOn);
-        Assert.Equal(DueStates.Due, due.State);
-        Assert.Equal(DueStates.Overdue, Assert.Single(DueItems.For(record, D(12), Response), i => i.Item == "treg-sample").State);
+        Assert.Equal(DueState.Due, due.State);
+        Assert.Equal(DueState.Overdue, Assert.Single(DueItems.For(record, D(12), Response), i => i.Item == NotDoneItem.TregSample).State);
     }
 
     [Fact]
@@ -112,7 +112,7 @@ public sealed class DueItemsTests
         var record = Given(Regimen.Default, Dose(D(2)),
             new TregMeasured(Guid.CreateVersion7(), Guid.CreateVersion7(), D(12), new TregData(D(12), 9m, Gating.Cd4Cd25Foxp3, null, null, null, null)));
 
-        Assert.Contains(DueItems.For(record, D(12), Response), i => i.Item == "treg-sample");
+        Assert.Contains(DueItems.For(record, D(12), Response), i => i.Item == NotDoneItem.TregSample);
     }
 
     [Fact]
@@ -131,7 +131,7 @@ public sealed class DueItemsTests
         var serious = EntryJson.ToJson(report with { SeriousCriteria = [SeriousCriterion.Hospitalisation] });
         var record = Given(Regimen.Default, Dose(D(2)),
             new AdverseEventRecorded(aeId, Guid.CreateVersion7(), D(4), report),
-            new EntryCorrected(aeId, EntryKinds.AdverseEvent, new System.Text.Json.Nodes.JsonObject { ["seriousCriteria"] = new System.Text.Json.Nodes.JsonArray("hospitalisation") },
+            new EntryCorrected(aeId, EntryKind.AdverseEvent, new System.Text.Json.Nodes.JsonObject { ["seriousCriteria"] = new System.Text.Json.Nodes.JsonArray("hospitalisation") },
                 serious, CorrectionReason.SourceUpdated, "discharge letter"));
 
         var sae = Assert.Single(DueItems.SeriousEvents(record, TimeZoneInfo.Utc));

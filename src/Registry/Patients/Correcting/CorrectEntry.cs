@@ -7,15 +7,11 @@ using Microsoft.AspNetCore.Mvc;
 using Registry.Access;
 using Registry.Catalogue;
 using Registry.Infrastructure;
-using Registry.Patients.FollowingUp;
-using Registry.Patients.RecordingVisits;
 using Wolverine.Http;
 
 namespace Registry.Patients.Correcting;
 
 public sealed record CorrectEntry(Guid? EntryId, JsonObject? Changes, string? ReasonCode, string? Reason);
-
-public sealed record VoidEntry(Guid? EntryId, string? Reason);
 
 public static class CorrectEntryEndpoint
 {
@@ -23,7 +19,8 @@ public static class CorrectEntryEndpoint
     [Authorize(Policy = Policies.SiteStaff)]
     [ProducesResponseType<EntryRecorded>(StatusCodes.Status201Created)]
     public static Task<IResult> Post(
-        Guid patientId, CorrectEntry correction, IDocumentSession session, HttpContext http, DiseaseCatalogue catalogue, TimeProvider time) =>
+        Guid patientId, CorrectEntry correction, IDocumentSession session, HttpContext http, DiseaseCatalogue catalogue,
+        TimeProvider time) =>
         PatientWrites.ExecuteAsync(session, http, patientId, correction, [], time,
             (patient, today) => Decide(correction, patient, today, catalogue));
 
@@ -45,11 +42,14 @@ public static class CorrectEntryEndpoint
             return Decision.Reject(errors.ToProblem());
         }
 
-        var (requestType, immutable) = RequestOf(entry.Kind);
-        var fields = requestType.GetProperties().Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name)).Except(immutable).ToHashSet();
+        var module = EntryKinds.Of(entry.Kind);
+        var requestType = module.RequestType;
+        var fields = module.CorrectableFields;
         foreach (var field in changes.Select(c => c.Key).Where(f => !fields.Contains(f)))
         {
-            errors.Add($"changes.{field}", $"A {entry.Kind} entry has no field '{field}' that can be corrected: it has {string.Join(", ", fields.Order())}.");
+            errors.Add($"changes.{field}",
+                $"A {module.Name} entry has no field '{field}' that can be corrected: " +
+                $"it has {string.Join(", ", fields.Order(StringComparer.Ordinal))}.");
         }
 
         if (errors.Any)
@@ -94,30 +94,17 @@ public static class CorrectEntryEndpoint
 
         var rules = new EntryRules(patient, today, catalogue, errors);
         var id = correction.EntryId!.Value;
-        object? corrected = entry.Kind switch
-        {
-            EntryKinds.Dose => rules.Dose("changes", (DoseRequest)request, id),
-            EntryKinds.DoseHeld => rules.DoseHold("changes", (DoseHoldRequest)request, id),
-            EntryKinds.Treg => rules.Treg("changes", (TregRequest)request, id),
-            EntryKinds.Score => rules.Score("changes", (ScoreRequest)request, id),
-            EntryKinds.AdverseEvent => rules.AdverseEvent("changes", (AdverseEventRequest)request),
-            EntryKinds.AeFollowUp => rules.FollowUp("changes", entry.Read<AeFollowUpData>().AdverseEventId, (AeFollowUpRequest)request, id),
-            EntryKinds.Conmed => rules.Conmed("changes", (ConmedRequest)request),
-            EntryKinds.NotDone => rules.NotDone("changes", (NotDoneRequest)request),
-            EntryKinds.Withdrawal => rules.Withdrawal("changes", (WithdrawalRequest)request, id),
-            EntryKinds.Completion => rules.Completion("changes", (CompletionRequest)request, id),
-            _ => null,
-        };
-
+        var corrected = module.Check(rules, "changes", request, id, entry);
         if (corrected is null || errors.Any)
         {
             return Decision.Reject(errors.ToProblem());
         }
 
-        var values = JsonSerializer.SerializeToNode(corrected, corrected.GetType(), RegistryJson.Options)!.AsObject();
+        var values = module.ToJson(corrected);
         if (JsonNode.DeepEquals(values, entry.Data))
         {
-            return Decision.Reject(ValidationErrors.Single("changes", "These values are the entry's current ones: there is nothing to correct."));
+            return Decision.Reject(
+                ValidationErrors.Single("changes", "These values are the entry's current ones: there is nothing to correct."));
         }
 
         return Decision.Accept(
@@ -147,39 +134,5 @@ public static class CorrectEntryEndpoint
         }
 
         return entry;
-    }
-
-    private static (Type Request, string[] Immutable) RequestOf(string kind) => kind switch
-    {
-        EntryKinds.Dose => (typeof(DoseRequest), []),
-        EntryKinds.DoseHeld => (typeof(DoseHoldRequest), []),
-        EntryKinds.Treg => (typeof(TregRequest), []),
-        EntryKinds.Score => (typeof(ScoreRequest), []),
-        EntryKinds.AdverseEvent => (typeof(AdverseEventRequest), ["adverseEventId"]),
-        EntryKinds.AeFollowUp => (typeof(AeFollowUpRequest), []),
-        EntryKinds.Conmed => (typeof(ConmedRequest), []),
-        EntryKinds.NotDone => (typeof(NotDoneRequest), []),
-        EntryKinds.Withdrawal => (typeof(WithdrawalRequest), []),
-        EntryKinds.Completion => (typeof(CompletionRequest), []),
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown entry kind"),
-    };
-}
-
-public static class VoidEntryEndpoint
-{
-    [WolverinePost("/api/patients/{patientId}/voids", OperationId = "voidEntry")]
-    [Authorize(Policy = Policies.SiteStaff)]
-    [ProducesResponseType<EntryRecorded>(StatusCodes.Status201Created)]
-    public static Task<IResult> Post(Guid patientId, VoidEntry voiding, IDocumentSession session, HttpContext http, TimeProvider time) =>
-        PatientWrites.ExecuteAsync(session, http, patientId, voiding, [], time, (patient, _) => Decide(voiding, patient));
-
-    public static Decision Decide(VoidEntry voiding, PatientState patient)
-    {
-        var errors = new ValidationErrors();
-        var entry = CorrectEntryEndpoint.Existing(voiding.EntryId, patient, errors);
-        var reason = errors.Required("reason", voiding.Reason, "Say why the entry is void, e.g. entered for the wrong patient.");
-        return entry is null || reason is null
-            ? Decision.Reject(errors.ToProblem())
-            : Decision.Accept([new EntryVoided(voiding.EntryId!.Value, reason)], version => new EntryRecorded(patient.Id, version, voiding.EntryId!.Value));
     }
 }

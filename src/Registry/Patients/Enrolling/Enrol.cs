@@ -49,7 +49,8 @@ public static class EnrolEndpoint
     public const int OldestBirthYearSpan = 120;
 
     public static async Task<ProblemDetails> ValidateAsync(
-        EnrolPatient command, ClaimsPrincipal user, IQuerySession session, DiseaseCatalogue catalogue, TimeProvider time, CancellationToken ct)
+        EnrolPatient command, ClaimsPrincipal user, IQuerySession session, DiseaseCatalogue catalogue, TimeProvider time,
+        CancellationToken ct)
     {
         if (command.SiteId is { } named && !Caller.From(user).Sites.Contains(named.Trim()))
         {
@@ -78,7 +79,9 @@ public static class EnrolEndpoint
         var diseaseCode = errors.Required("diseaseCode", command.DiseaseCode, "Give the disease's catalogue code, e.g. sle.");
         if (diseaseCode is not null && catalogue.FindDisease(diseaseCode) is null)
         {
-            errors.Add("diseaseCode", $"'{diseaseCode}' is not in the disease catalogue: use one of {string.Join(", ", catalogue.Diseases.Select(d => d.Code))}.");
+            errors.Add("diseaseCode",
+                $"'{diseaseCode}' is not in the disease catalogue: " +
+                $"use one of {string.Join(", ", catalogue.Diseases.Select(d => d.Code))}.");
         }
 
         var today = SiteClock.Today(time, site?.TimeZone ?? "UTC");

@@ -5,12 +5,9 @@ using Microsoft.AspNetCore.Mvc;
 using Registry.Access;
 using Registry.Catalogue;
 using Registry.Infrastructure;
-using Registry.Patients.RecordingVisits;
 using Wolverine.Http;
 
 namespace Registry.Patients.FollowingUp;
-
-public sealed record EntryRecorded(Guid PatientId, long Version, Guid EntryId);
 
 public static class FollowUpAdverseEventEndpoint
 {
@@ -18,15 +15,17 @@ public static class FollowUpAdverseEventEndpoint
     [Authorize(Policy = Policies.SiteStaff)]
     [ProducesResponseType<EntryRecorded>(StatusCodes.Status201Created)]
     public static Task<IResult> Post(
-        Guid patientId, Guid adverseEventId, AeFollowUpRequest followUp, IDocumentSession session, HttpContext http, DiseaseCatalogue catalogue, TimeProvider time)
+        Guid patientId, Guid adverseEventId, AeFollowUpRequest followUp, IDocumentSession session, HttpContext http,
+        DiseaseCatalogue catalogue, TimeProvider time)
     {
         return PatientWrites.ExecuteAsync(session, http, patientId, followUp, [], time,
             (patient, today) => Decide(adverseEventId, followUp, patient, today, catalogue));
     }
 
-    public static Decision Decide(Guid adverseEventId, AeFollowUpRequest followUp, PatientState patient, DateOnly today, DiseaseCatalogue catalogue)
+    public static Decision Decide(
+        Guid adverseEventId, AeFollowUpRequest followUp, PatientState patient, DateOnly today, DiseaseCatalogue catalogue)
     {
-        if (!patient.Entries.TryGetValue(adverseEventId, out var entry) || entry.Kind != EntryKinds.AdverseEvent || entry.Voided)
+        if (!patient.Entries.TryGetValue(adverseEventId, out var entry) || entry.Kind != EntryKind.AdverseEvent || entry.Voided)
         {
             return Decision.Reject(new ProblemDetails
             {
@@ -37,7 +36,8 @@ public static class FollowUpAdverseEventEndpoint
         }
 
         var errors = new ValidationErrors();
-        var data = new EntryRules(patient, today, catalogue, errors).FollowUp("", adverseEventId, followUp);
+        var module = (AeFollowUpEntry)EntryKinds.Of(EntryKind.AeFollowUp);
+        var data = module.Check(new EntryRules(patient, today, catalogue, errors), "", adverseEventId, followUp, null);
         if (data is null)
         {
             return Decision.Reject(errors.ToProblem());

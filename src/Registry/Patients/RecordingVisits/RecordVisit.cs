@@ -1,3 +1,4 @@
+using System.Collections;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
@@ -66,73 +67,55 @@ public static class RecordVisitEndpoint
         }
         else if (visitDate < patient.EnrolledOn.AddDays(-EntryRules.ScreeningDays))
         {
-            errors.Add("visitDate", $"A visit can be at most {EntryRules.ScreeningDays} days (screening) before the enrolment on {patient.EnrolledOn:yyyy-MM-dd}.");
+            errors.Add("visitDate",
+                $"A visit can be at most {EntryRules.ScreeningDays} days (screening) before the enrolment on " +
+                $"{patient.EnrolledOn:yyyy-MM-dd}.");
         }
 
-        var total = (visit.Doses?.Count ?? 0) + (visit.Tregs?.Count ?? 0) + (visit.Scores?.Count ?? 0) + (visit.AdverseEvents?.Count ?? 0)
-            + (visit.Conmeds?.Count ?? 0) + (visit.DoseHolds?.Count ?? 0) + (visit.NotDone?.Count ?? 0);
-        if (total == 0)
+        var lists = EntryLists(visit);
+        if (lists.Sum(l => l.Items?.Count ?? 0) == 0)
         {
-            errors.Add("$", "A visit records at least one entry: a dose, a Treg result, a score, an adverse event, a medication, a held dose or an item not done.");
+            errors.Add("$",
+                "A visit records at least one entry: a dose, a Treg result, a score, an adverse event, a medication, " +
+                "a held dose or an item not done.");
         }
 
         var id = visit.VisitId ?? Guid.Empty;
         var date = visit.VisitDate ?? today;
         var events = new List<object>();
         var entryIds = new List<Guid>();
-
-        void Add<TRequest, TData>(List<TRequest>? items, string name, Func<string, TRequest, TData?> rule, Func<Guid, TData, object> toEvent, Func<TRequest, Guid>? idOf = null)
-            where TRequest : class
-            where TData : class
+        foreach (var (module, items) in lists)
         {
             for (var i = 0; i < (items?.Count ?? 0); i++)
             {
-                var item = items![i];
-                if (item is null)
+                var path = $"{module.VisitList}[{i}]";
+                if (items![i] is not { } item)
                 {
-                    errors.Add($"{name}[{i}]", "An entry cannot be empty.");
-                    continue;
+                    errors.Add(path, "An entry cannot be empty.");
                 }
-
-                if (rule($"{name}[{i}]", item) is { } data)
+                else if (module.CheckInVisit(rules, path, item, items) is { } values)
                 {
-                    var entryId = idOf?.Invoke(item) ?? Guid.CreateVersion7();
-                    events.Add(toEvent(entryId, data));
+                    var entryId = module.NewEntryId(item);
+                    events.Add(module.StartWithVisit(entryId, id, date, values));
                     entryIds.Add(entryId);
                 }
             }
         }
 
-        Add(visit.Doses, "doses", (p, r) => rules.Dose(p, r), (e, d) => new DoseAdministered(e, id, date, d));
-        Add(visit.Tregs, "tregs", (p, r) => rules.Treg(p, r), (e, d) => new TregMeasured(e, id, date, d));
-        Add(visit.Scores, "scores", (p, r) => rules.Score(p, r), (e, d) => new ScoreRecorded(e, id, date, d));
-        Add(visit.AdverseEvents, "adverseEvents", (p, r) => AdverseEvent(p, r), (e, d) => new AdverseEventRecorded(e, id, date, d), r => r.AdverseEventId!.Value);
-        Add(visit.Conmeds, "conmeds", (p, r) => rules.Conmed(p, r), (e, d) => new MedicationRecorded(e, id, date, d));
-        Add(visit.DoseHolds, "doseHolds", (p, r) => rules.DoseHold(p, r), (e, d) => new DoseHeld(e, id, date, d));
-        Add(visit.NotDone, "notDone", (p, r) => rules.NotDone(p, r), (e, d) => new PlannedItemNotDone(e, id, date, d));
-
         return errors.Any
             ? Decision.Reject(errors.ToProblem())
             : Decision.Accept(events, version => new EntriesRecorded(patient.Id, version, entryIds));
-
-        AdverseEventData? AdverseEvent(string path, AdverseEventRequest r)
-        {
-            var before = errors.Errors.Count;
-            if (r.AdverseEventId is not { } aeId || aeId == Guid.Empty)
-            {
-                errors.Add($"{path}.adverseEventId", "Give the adverse event a client-generated id (a UUID): follow-ups and corrections refer to it.");
-            }
-            else if (visit.AdverseEvents!.Count(x => x?.AdverseEventId == aeId) > 1)
-            {
-                errors.Add($"{path}.adverseEventId", "Two adverse events of this visit have the same id.");
-            }
-            else if (patient.Entries.ContainsKey(aeId))
-            {
-                errors.Add($"{path}.adverseEventId", "This id already belongs to an entry of this patient: to add information to that event, send a follow-up.");
-            }
-
-            var data = rules.AdverseEvent(path, r);
-            return errors.Errors.Count > before ? null : data;
-        }
     }
+
+    /// <summary>The visit's lists of entries, each with its kind, in the order their events are recorded.</summary>
+    private static IReadOnlyList<(EntryKindModule Module, IList? Items)> EntryLists(RecordVisit visit) =>
+    [
+        (EntryKinds.Of(EntryKind.Dose), visit.Doses),
+        (EntryKinds.Of(EntryKind.Treg), visit.Tregs),
+        (EntryKinds.Of(EntryKind.Score), visit.Scores),
+        (EntryKinds.Of(EntryKind.AdverseEvent), visit.AdverseEvents),
+        (EntryKinds.Of(EntryKind.Conmed), visit.Conmeds),
+        (EntryKinds.Of(EntryKind.DoseHeld), visit.DoseHolds),
+        (EntryKinds.Of(EntryKind.NotDone), visit.NotDone),
+    ];
 }

@@ -7,7 +7,7 @@ using Wolverine.Http;
 
 namespace Registry.Patients.Timeline;
 
-public sealed record EntryHistory(Guid PatientId, Guid EntryId, string Kind, string Status, IReadOnlyList<EntryVersion> Versions);
+public sealed record EntryHistory(Guid PatientId, Guid EntryId, EntryKind Kind, EntryStatus Status, IReadOnlyList<EntryVersion> Versions);
 
 public static class GetEntryHistoryEndpoint
 {

@@ -32,11 +32,11 @@ namespace Internal.Generated.WolverineHandlers
             var messageContext = new Wolverine.Runtime.MessageContext(_wolverineRuntime);
             // Building the Marten session
             await using var documentSession = _outboxedSessionFactory.OpenSession(messageContext);
-            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Catalogue.GetCatalogueEndpoint").SetTag("http.route", "/api/catalogue").SetTag("http.request.method", "GET");
+            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Reference.GetCatalogueEndpoint").SetTag("http.route", "/api/catalogue").SetTag("http.request.method", "GET");
             Registry.Access.RecordedBy.Before(documentSession, httpContext.User);
             
             // The actual HTTP request handler execution
-            var catalogueResponse_response = Registry.Catalogue.GetCatalogueEndpoint.Get(_diseaseCatalogue);
+            var catalogueResponse_response = Registry.Reference.GetCatalogueEndpoint.Get(_diseaseCatalogue);
 
             // Writing the response body to JSON because this was the first 'return variable' in the method signature
             await WriteJsonAsync(httpContext, catalogueResponse_response, 404);

@@ -36,13 +36,13 @@ namespace Internal.Generated.WolverineHandlers
             var messageContext = new Wolverine.Runtime.MessageContext(_wolverineRuntime);
             // Building the Marten session
             await using var documentSession = _outboxedSessionFactory.OpenSession(messageContext);
-            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Cohorts.GetCohortsEndpoint").SetTag("http.route", "/api/cohorts").SetTag("http.request.method", "GET");
+            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Cohorts.ListCohortsEndpoint").SetTag("http.route", "/api/cohorts").SetTag("http.request.method", "GET");
             Registry.Access.RecordedBy.Before(documentSession, httpContext.User);
             var therapyLine = httpContext.Request.Query["therapyLine"];
             var siteId = httpContext.Request.Query["siteId"];
             
             // The actual HTTP request handler execution
-            var result = await Registry.Cohorts.GetCohortsEndpoint.List(((Marten.IQuerySession)documentSession), httpContext.User, _cohortFigures, _figuresCache, _freshness, therapyLine, siteId, httpContext.RequestAborted).ConfigureAwait(false);
+            var result = await Registry.Cohorts.ListCohortsEndpoint.Get(((Marten.IQuerySession)documentSession), httpContext.User, _cohortFigures, _figuresCache, _freshness, therapyLine, siteId, httpContext.RequestAborted).ConfigureAwait(false);
 
             await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }

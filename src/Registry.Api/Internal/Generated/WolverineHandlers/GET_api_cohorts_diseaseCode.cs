@@ -39,7 +39,7 @@ namespace Internal.Generated.WolverineHandlers
             var messageContext = new Wolverine.Runtime.MessageContext(_wolverineRuntime);
             // Building the Marten session
             await using var documentSession = _outboxedSessionFactory.OpenSession(messageContext);
-            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Cohorts.GetCohortsEndpoint").SetTag("http.route", "/api/cohorts/{diseaseCode}").SetTag("http.request.method", "GET");
+            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Cohorts.GetCohortEndpoint").SetTag("http.route", "/api/cohorts/{diseaseCode}").SetTag("http.request.method", "GET");
             Registry.Access.RecordedBy.Before(documentSession, httpContext.User);
             var diseaseCode = (string?)httpContext.GetRouteValue("diseaseCode");
             if(diseaseCode == null)
@@ -52,7 +52,7 @@ namespace Internal.Generated.WolverineHandlers
             var siteId = httpContext.Request.Query["siteId"];
             
             // The actual HTTP request handler execution
-            var result = await Registry.Cohorts.GetCohortsEndpoint.Get(diseaseCode, ((Marten.IQuerySession)documentSession), httpContext.User, _cohortFigures, _figuresCache, _freshness, _diseaseCatalogue, therapyLine, siteId, httpContext.RequestAborted).ConfigureAwait(false);
+            var result = await Registry.Cohorts.GetCohortEndpoint.Get(diseaseCode, ((Marten.IQuerySession)documentSession), httpContext.User, _cohortFigures, _figuresCache, _freshness, _diseaseCatalogue, therapyLine, siteId, httpContext.RequestAborted).ConfigureAwait(false);
 
             await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }

@@ -34,7 +34,7 @@ namespace Internal.Generated.WolverineHandlers
             var messageContext = new Wolverine.Runtime.MessageContext(_wolverineRuntime);
             // Building the Marten session
             await using var documentSession = _outboxedSessionFactory.OpenSession(messageContext);
-            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Exports.ExportEndpoints").SetTag("http.route", "/api/exports/{exportId}/files/{name}").SetTag("http.request.method", "GET");
+            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Exports.DownloadExportFileEndpoint").SetTag("http.route", "/api/exports/{exportId}/files/{name}").SetTag("http.request.method", "GET");
             Registry.Access.RecordedBy.Before(documentSession, httpContext.User);
             string exportId_rawValue = (string?)httpContext.GetRouteValue("exportId");
             System.Guid exportId = default;
@@ -57,7 +57,7 @@ namespace Internal.Generated.WolverineHandlers
 
             
             // The actual HTTP request handler execution
-            var result = await Registry.Exports.ExportEndpoints.Download(exportId, name, documentSession, httpContext.User, _optionsOfExportOptions, _timeProvider, httpContext.RequestAborted).ConfigureAwait(false);
+            var result = await Registry.Exports.DownloadExportFileEndpoint.Get(exportId, name, documentSession, httpContext.User, _optionsOfExportOptions, _timeProvider, httpContext.RequestAborted).ConfigureAwait(false);
 
             await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }

@@ -34,12 +34,12 @@ namespace Internal.Generated.WolverineHandlers
             var messageContext = new Wolverine.Runtime.MessageContext(_wolverineRuntime);
             // Building the Marten session
             await using var documentSession = _outboxedSessionFactory.OpenSession(messageContext);
-            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Safety.SaeCasesEndpoints").SetTag("http.route", "/api/safety/line-listing").SetTag("http.request.method", "GET");
+            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Safety.GetLineListingEndpoint").SetTag("http.route", "/api/safety/line-listing").SetTag("http.request.method", "GET");
             Registry.Access.RecordedBy.Before(documentSession, httpContext.User);
             var format = httpContext.Request.Query["format"];
             
             // The actual HTTP request handler execution
-            var result = await Registry.Safety.SaeCasesEndpoints.LineListing(((Marten.IQuerySession)documentSession), _timeProvider, _freshness, httpContext.Response, format, httpContext.RequestAborted).ConfigureAwait(false);
+            var result = await Registry.Safety.GetLineListingEndpoint.Get(((Marten.IQuerySession)documentSession), _timeProvider, _freshness, httpContext.Response, format, httpContext.RequestAborted).ConfigureAwait(false);
 
             await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }

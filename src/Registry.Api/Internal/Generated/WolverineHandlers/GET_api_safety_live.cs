@@ -34,11 +34,11 @@ namespace Internal.Generated.WolverineHandlers
             var messageContext = new Wolverine.Runtime.MessageContext(_wolverineRuntime);
             // Building the Marten session
             await using var documentSession = _outboxedSessionFactory.OpenSession(messageContext);
-            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Safety.SaeCasesEndpoints").SetTag("http.route", "/api/safety/live").SetTag("http.request.method", "GET");
+            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Safety.WatchSafetyEndpoint").SetTag("http.route", "/api/safety/live").SetTag("http.request.method", "GET");
             Registry.Access.RecordedBy.Before(documentSession, httpContext.User);
             
             // The actual HTTP request handler execution
-            var result = Registry.Safety.SaeCasesEndpoints.Live(_documentStore, _timeProvider);
+            var result = Registry.Safety.WatchSafetyEndpoint.Get(_documentStore, _timeProvider);
 
             await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }

@@ -39,13 +39,13 @@ namespace Internal.Generated.WolverineHandlers
             var messageContext = new Wolverine.Runtime.MessageContext(_wolverineRuntime);
             // Building the Marten session
             await using var documentSession = _outboxedSessionFactory.OpenSession(messageContext);
-            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Safety.GetSafetyEndpoints").SetTag("http.route", "/api/safety/profile").SetTag("http.request.method", "GET");
+            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Safety.GetSafetyProfileEndpoint").SetTag("http.route", "/api/safety/profile").SetTag("http.request.method", "GET");
             Registry.Access.RecordedBy.Before(documentSession, httpContext.User);
             var diseaseCode = httpContext.Request.Query["diseaseCode"];
             var siteId = httpContext.Request.Query["siteId"];
             
             // The actual HTTP request handler execution
-            var result = await Registry.Safety.GetSafetyEndpoints.Profile(((Marten.IQuerySession)documentSession), _timeProvider, _diseaseCatalogue, _figuresCache, _freshness, diseaseCode, siteId, httpContext.RequestAborted).ConfigureAwait(false);
+            var result = await Registry.Safety.GetSafetyProfileEndpoint.Get(((Marten.IQuerySession)documentSession), _timeProvider, _diseaseCatalogue, _figuresCache, _freshness, diseaseCode, siteId, httpContext.RequestAborted).ConfigureAwait(false);
 
             await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }

@@ -34,14 +34,14 @@ namespace Internal.Generated.WolverineHandlers
             var messageContext = new Wolverine.Runtime.MessageContext(_wolverineRuntime);
             // Building the Marten session
             await using var documentSession = _outboxedSessionFactory.OpenSession(messageContext);
-            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Safety.SaeCasesEndpoints").SetTag("http.route", "/api/safety/sae-clocks").SetTag("http.request.method", "GET");
+            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Safety.GetSaeClocksEndpoint").SetTag("http.route", "/api/safety/sae-clocks").SetTag("http.request.method", "GET");
             Registry.Access.RecordedBy.Before(documentSession, httpContext.User);
             var status = httpContext.Request.Query["status"];
             var diseaseCode = httpContext.Request.Query["diseaseCode"];
             var siteId = httpContext.Request.Query["siteId"];
             
             // The actual HTTP request handler execution
-            var result = await Registry.Safety.SaeCasesEndpoints.Clocks(((Marten.IQuerySession)documentSession), _timeProvider, _freshness, httpContext.Response, status, diseaseCode, siteId, httpContext.RequestAborted).ConfigureAwait(false);
+            var result = await Registry.Safety.GetSaeClocksEndpoint.Get(((Marten.IQuerySession)documentSession), _timeProvider, _freshness, httpContext.Response, status, diseaseCode, siteId, httpContext.RequestAborted).ConfigureAwait(false);
 
             await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }

@@ -36,11 +36,11 @@ namespace Internal.Generated.WolverineHandlers
             var messageContext = new Wolverine.Runtime.MessageContext(_wolverineRuntime);
             // Building the Marten session
             await using var documentSession = _outboxedSessionFactory.OpenSession(messageContext);
-            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Safety.GetSafetyEndpoints").SetTag("http.route", "/api/safety/signals").SetTag("http.request.method", "GET");
+            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Safety.GetSafetySignalsEndpoint").SetTag("http.route", "/api/safety/signals").SetTag("http.request.method", "GET");
             Registry.Access.RecordedBy.Before(documentSession, httpContext.User);
             
             // The actual HTTP request handler execution
-            var signalRowIReadOnlyList_response = await Registry.Safety.GetSafetyEndpoints.GetSignals(((Marten.IQuerySession)documentSession), _timeProvider, _figuresCache, _freshness, httpContext.Response, httpContext.RequestAborted).ConfigureAwait(false);
+            var signalRowIReadOnlyList_response = await Registry.Safety.GetSafetySignalsEndpoint.Get(((Marten.IQuerySession)documentSession), _timeProvider, _figuresCache, _freshness, httpContext.Response, httpContext.RequestAborted).ConfigureAwait(false);
 
             // Writing the response body to JSON because this was the first 'return variable' in the method signature
             await WriteJsonAsync(httpContext, signalRowIReadOnlyList_response, 404);

@@ -34,12 +34,12 @@ namespace Internal.Generated.WolverineHandlers
             var messageContext = new Wolverine.Runtime.MessageContext(_wolverineRuntime);
             // Building the Marten session
             await using var documentSession = _outboxedSessionFactory.OpenSession(messageContext);
-            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Patients.Worklist.GetWorklistEndpoint").SetTag("http.route", "/api/worklist").SetTag("http.request.method", "GET");
+            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Worklist.GetWorklistEndpoint").SetTag("http.route", "/api/worklist").SetTag("http.request.method", "GET");
             Registry.Access.RecordedBy.Before(documentSession, httpContext.User);
             var siteId = httpContext.Request.Query["siteId"];
             
             // The actual HTTP request handler execution
-            var result = await Registry.Patients.Worklist.GetWorklistEndpoint.Get(siteId, documentSession, httpContext.User, _timeProvider, _optionsOfResponseOptions, httpContext.RequestAborted).ConfigureAwait(false);
+            var result = await Registry.Worklist.GetWorklistEndpoint.Get(siteId, documentSession, httpContext.User, _timeProvider, _optionsOfResponseOptions, httpContext.RequestAborted).ConfigureAwait(false);
 
             await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }

@@ -34,7 +34,7 @@ namespace Internal.Generated.WolverineHandlers
             var messageContext = new Wolverine.Runtime.MessageContext(_wolverineRuntime);
             // Building the Marten session
             await using var documentSession = _outboxedSessionFactory.OpenSession(messageContext);
-            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Exports.ExportEndpoints").SetTag("http.route", "/api/exports").SetTag("http.request.method", "POST");
+            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Exports.RequestExportEndpoint").SetTag("http.route", "/api/exports").SetTag("http.request.method", "POST");
             Wolverine.Http.Runtime.RequestIdMiddleware.Apply(httpContext, messageContext);
             Registry.Access.RecordedBy.Before(documentSession, httpContext.User);
             // Reading the request body via JSON deserialization
@@ -42,7 +42,7 @@ namespace Internal.Generated.WolverineHandlers
             if (jsonContinue == Wolverine.HandlerContinuation.Stop) return;
             
             // The actual HTTP request handler execution
-            var result = await Registry.Exports.ExportEndpoints.Post(request, documentSession, messageContext, httpContext.User, _diseaseCatalogue, _timeProvider, httpContext.RequestAborted).ConfigureAwait(false);
+            var result = await Registry.Exports.RequestExportEndpoint.Post(request, documentSession, messageContext, httpContext.User, _diseaseCatalogue, _timeProvider, httpContext.RequestAborted).ConfigureAwait(false);
 
             await result.ExecuteAsync(httpContext).ConfigureAwait(false);
             

@@ -31,7 +31,7 @@ namespace Internal.Generated.WolverineHandlers
             var messageContext = new Wolverine.Runtime.MessageContext(_wolverineRuntime);
             // Building the Marten session
             await using var documentSession = _outboxedSessionFactory.OpenSession(messageContext);
-            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Safety.SaeCasesEndpoints").SetTag("http.route", "/api/safety/sae/{adverseEventId}/submissions").SetTag("http.request.method", "POST");
+            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Safety.SubmitSaeEndpoint").SetTag("http.route", "/api/safety/sae/{adverseEventId}/submissions").SetTag("http.request.method", "POST");
             Registry.Access.RecordedBy.Before(documentSession, httpContext.User);
             string adverseEventId_rawValue = (string?)httpContext.GetRouteValue("adverseEventId");
             System.Guid adverseEventId = default;
@@ -50,7 +50,7 @@ namespace Internal.Generated.WolverineHandlers
             if (jsonContinue == Wolverine.HandlerContinuation.Stop) return;
             
             // The actual HTTP request handler execution
-            var result = await Registry.Safety.SaeCasesEndpoints.Submit(adverseEventId, submission, documentSession, httpContext, _timeProvider).ConfigureAwait(false);
+            var result = await Registry.Safety.SubmitSaeEndpoint.Post(adverseEventId, submission, documentSession, httpContext, _timeProvider).ConfigureAwait(false);
 
             await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }

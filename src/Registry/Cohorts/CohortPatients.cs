@@ -1,0 +1,59 @@
+using Marten;
+using Microsoft.AspNetCore.Http;
+using Registry.Access;
+using Registry.Infrastructure;
+using Registry.Patients;
+
+namespace Registry.Cohorts;
+
+/// <summary>
+/// What the cohort list and one cohort's figures share: whose patients they cover, the checks of their
+/// filters, and the patients behind them.
+/// </summary>
+public static class CohortPatients
+{
+    /// <summary>Whose patients the caller's figures cover: part of every cache key.</summary>
+    public static string Visibility(Caller caller) =>
+        caller.IsSiteBound ? "sites:" + string.Join(',', caller.Sites.Order(StringComparer.Ordinal)) : "all";
+
+    internal static IResult? Check(Caller caller, string? therapyLine, string? siteId)
+    {
+        if (!string.IsNullOrEmpty(siteId) && !caller.MaySee(siteId))
+        {
+            return Results.Problem(SiteAccess.NotYourSite(siteId));
+        }
+
+        return !string.IsNullOrEmpty(therapyLine) && !Kebab.TryParse<TherapyLine>(therapyLine, out _)
+            ? Results.Problem(ValidationErrors.Single("therapyLine", $"'{therapyLine}' is not a therapy line: use standalone or addon."))
+            : null;
+    }
+
+    /// <summary>The patients behind the figures: a site user's own sites only, filtered as asked (already checked).</summary>
+    internal static async Task<IReadOnlyList<PatientFacts>> QueryAsync(
+        IQuerySession session, Caller caller, string? therapyLine, string? siteId, string? diseaseCode, CancellationToken ct)
+    {
+        IQueryable<PatientFacts> query = session.Query<PatientFacts>();
+        if (caller.IsSiteBound)
+        {
+            var sites = caller.Sites.ToArray();
+            query = query.Where(p => p.SiteId.IsOneOf(sites));
+        }
+
+        if (!string.IsNullOrEmpty(siteId))
+        {
+            query = query.Where(p => p.SiteId == siteId);
+        }
+
+        if (!string.IsNullOrEmpty(therapyLine) && Kebab.TryParse<TherapyLine>(therapyLine, out var line))
+        {
+            query = query.Where(p => p.TherapyLine == line);
+        }
+
+        if (diseaseCode is not null)
+        {
+            query = query.Where(p => p.DiseaseCode == diseaseCode);
+        }
+
+        return await query.ToListAsync(ct);
+    }
+}

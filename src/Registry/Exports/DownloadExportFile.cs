@@ -1,0 +1,32 @@
+using System.Security.Claims;
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using Registry.Access;
+using Wolverine.Http;
+
+namespace Registry.Exports;
+
+public static class DownloadExportFileEndpoint
+{
+    [WolverineGet("/api/exports/{exportId}/files/{name}", OperationId = "downloadExportFile")]
+    [Authorize(Policy = Policies.Researcher)]
+    public static async Task<IResult> Get(
+        Guid exportId, string name, IDocumentSession session, ClaimsPrincipal user, IOptions<ExportOptions> options, TimeProvider time,
+        CancellationToken ct)
+    {
+        var record = await session.LoadAsync<ExportRecord>(exportId, ct);
+        var caller = Caller.From(user);
+        if (record?.Manifest is null || record.RequestedBy != caller.UserId || record.Manifest.Files.All(f => f.Name != name))
+        {
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such file.");
+        }
+
+        session.Record(caller, time, AuditActions.Download, exportId: exportId, detail: name);
+        await session.SaveChangesAsync(ct);
+        var type = name.EndsWith(".parquet", StringComparison.Ordinal) ? "application/vnd.apache.parquet"
+            : name.EndsWith(".ndjson", StringComparison.Ordinal) ? "application/fhir+ndjson" : "text/csv";
+        return Results.File(Path.Combine(options.Value.Directory, exportId.ToString("N"), name), type, name);
+    }
+}

@@ -1,0 +1,114 @@
+using System.Security.Claims;
+using System.Text.RegularExpressions;
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Registry.Access;
+using Registry.Catalogue;
+using Registry.Cohorts;
+using Registry.Infrastructure;
+using Registry.Patients;
+using Wolverine;
+using Wolverine.Http;
+
+namespace Registry.Exports;
+
+public sealed record CohortRequest(
+    List<string>? DiseaseCodes, List<string>? SiteIds, DateOnly? EnrolledFrom, DateOnly? EnrolledTo, string? TherapyLine);
+
+public sealed record AsOfRequest(long? Sequence, DateTimeOffset? At);
+
+public sealed record RequestExport(
+    CohortRequest? Cohort, AsOfRequest? AsOf, string? Format, string? Dates, string? PseudonymScope, bool? IncludeFreeText);
+
+public sealed record ExportAccepted(Guid ExportId) : AcceptResponse("/api/exports/" + ExportId);
+
+public static partial class RequestExportEndpoint
+{
+    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$")]
+    private static partial Regex ScopePattern();
+
+    [WolverinePost("/api/exports", OperationId = "requestExport")]
+    [Authorize(Policy = Policies.Researcher)]
+    public static async Task<IResult> Post(
+        RequestExport request, IDocumentSession session, IMessageBus bus, ClaimsPrincipal user, DiseaseCatalogue catalogue,
+        TimeProvider time, CancellationToken ct)
+    {
+        var errors = new ValidationErrors();
+        var cohort = request.Cohort ?? new CohortRequest(null, null, null, null, null);
+        foreach (var (code, i) in (cohort.DiseaseCodes ?? []).Select((c, i) => (c, i)).Where(x => catalogue.FindDisease(x.c) is null))
+        {
+            errors.Add($"cohort.diseaseCodes[{i}]", $"'{code}' is not in the disease catalogue.");
+        }
+
+        if (cohort.EnrolledFrom is { } from && cohort.EnrolledTo is { } to && to < from)
+        {
+            errors.Add("cohort.enrolledTo", "The end of the enrolment range is before its start.");
+        }
+
+        if (cohort.TherapyLine is not null && !Kebab.TryParse<TherapyLine>(cohort.TherapyLine, out _))
+        {
+            errors.Add("cohort.therapyLine", $"'{cohort.TherapyLine}' is not a therapy line: use standalone or addon.");
+        }
+
+        var format = request.Format ?? "csv";
+        if (format is not ("csv" or "parquet" or "fhir-ndjson"))
+        {
+            errors.Add("format", $"'{format}' is not a format: use csv, parquet or fhir-ndjson.");
+        }
+
+        var dates = request.Dates ?? "study-day";
+        if (dates is not ("study-day" or "year"))
+        {
+            errors.Add("dates", $"'{dates}' is not a date style: use study-day or year.");
+        }
+
+        var scope = request.PseudonymScope ?? "registry";
+        if (!ScopePattern().IsMatch(scope))
+        {
+            errors.Add("pseudonymScope",
+                "A pseudonym scope is 1 to 64 lower-case letters, digits, '.', '_' or '-', e.g. registry or study-2026-07.");
+        }
+
+        if (request.AsOf is { Sequence: not null, At: not null })
+        {
+            errors.Add("asOf", "Give the point of the log as a sequence or as a time, not both.");
+        }
+
+        // "Now" is every event committed before this request: a write acknowledged before it is in the export.
+        var committed = await ProjectionProgress.CommittedAsync(session, ct);
+        if (request.AsOf?.Sequence is { } sequence && (sequence < 0 || sequence > committed))
+        {
+            errors.Add("asOf.sequence", $"The log's committed position is {committed}; an export can be taken as of 0 to {committed}.");
+        }
+
+        if (errors.Any)
+        {
+            return Results.Problem(errors.ToProblem());
+        }
+
+        // "As of time T" is resolved to a sequence once, here, and recorded: timestamps are not in commit order.
+        var asOfSequence = request.AsOf?.Sequence
+            ?? (request.AsOf?.At is { } at ? Math.Min(committed, await SequenceAtAsync(session, at, ct)) : committed);
+        var definition = new ExportDefinition(
+            new CohortDefinition(
+                cohort.DiseaseCodes ?? [], cohort.SiteIds ?? [], cohort.EnrolledFrom, cohort.EnrolledTo, cohort.TherapyLine),
+            asOfSequence, request.AsOf?.At, format, dates, scope, request.IncludeFreeText == true);
+        var caller = Caller.From(user);
+        var record = new ExportRecord { Id = Guid.CreateVersion7(), RequestedBy = caller.UserId, Definition = definition };
+        session.Store(record);
+        session.Record(caller, time, AuditActions.Export, exportId: record.Id,
+            detail: $"{format}; dates {dates}; as of {asOfSequence}; diseases {string.Join(",", definition.Cohort.DiseaseCodes)}; "
+                + $"free text {definition.IncludeFreeText}");
+        await bus.PublishAsync(new RunExport(record.Id));
+        await session.SaveChangesAsync(ct);
+        return Results.Accepted($"/api/exports/{record.Id}", new ExportAccepted(record.Id));
+    }
+
+    private static async Task<long> SequenceAtAsync(IQuerySession session, DateTimeOffset at, CancellationToken ct)
+    {
+        var rows = await session.QueryAsync<long>(
+            $"select coalesce(max(seq_id), 0) from {RegistrySchema.Name}.mt_events where timestamp <= ?", ct, at.ToUniversalTime());
+        return rows.FirstOrDefault();
+    }
+}

@@ -1,0 +1,139 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using Marten;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Registry.Cohorts;
+using Registry.Patients;
+
+using Registry.Infrastructure;
+
+namespace Registry.Exports;
+
+/// <summary>Builds an export in the background: published by <c>POST /api/exports</c>, durable, so a restart runs it again.</summary>
+public sealed record RunExport(Guid ExportId);
+
+/// <summary>
+/// The export run: an export's files, built from the event log as it stood at the export's sequence, and
+/// their manifest. <see cref="Handle"/> runs it in the background for <c>POST /api/exports</c> and records
+/// it on the export; the host's <c>export</c> command runs the same <see cref="WriteAsync"/> into a folder.
+/// </summary>
+public static class RunExportHandler
+{
+    public static readonly string Software = "registry "
+        + (typeof(RunExportHandler).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "dev");
+
+    /// <summary>Builds an export in the background, from the event log as it stood at the export's sequence.</summary>
+    public static async Task Handle(
+        RunExport message, IDocumentStore store, IOptions<ExportOptions> options, ILogger<ExportRecord> logger, CancellationToken ct)
+    {
+        await using var session = store.LightweightSession();
+        var record = await session.LoadAsync<ExportRecord>(message.ExportId, ct);
+        if (record is null || record.Status == "done")
+        {
+            return;
+        }
+
+        record.Status = "running";
+        session.Store(record);
+        await session.SaveChangesAsync(ct);
+        try
+        {
+            var definition = record.Definition;
+            await SettleAsync(session, definition.AsOfSequence, logger, ct);
+            var folder = Path.Combine(options.Value.Directory, record.Id.ToString("N"));
+            var files = await WriteAsync(store, options.Value.Secret(), definition, folder, onPatient: null, ct);
+            var at = await AsOfTimeAsync(session, definition.AsOfSequence, ct);
+            record.Manifest = Manifest(definition, at, files);
+            record.Status = "done";
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "Export {ExportId} failed", record.Id);
+            record.Status = "failed";
+            record.Error = "The export could not be built; the registry's log says why.";
+        }
+
+        session.Store(record);
+        await session.SaveChangesAsync(ct);
+    }
+
+    /// <summary>
+    /// Writes an export's files into <paramref name="folder"/>: the cohort's patients as of the export's sequence,
+    /// one at a time (<paramref name="onPatient"/>, when given, is called as each is reached), as CSV or Parquet
+    /// tables with their data dictionary, or as FHIR NDJSON.
+    /// </summary>
+    public static async Task<IReadOnlyList<ExportFile>> WriteAsync(
+        IDocumentStore store, byte[] secret, ExportDefinition definition, string folder, Action? onPatient, CancellationToken ct)
+    {
+        var patients = EachPatientAsync(new ExportBuilder(store, secret), definition, onPatient, ct);
+        if (definition.Format == "fhir-ndjson")
+        {
+            var resources = Flatten(patients, p => FhirExport.Resources(definition, p.Patient, p.Key, p.State));
+            return await ExportWriters.WriteFhirAsync(folder, resources, ct);
+        }
+
+        var tables = ExportTables.All(definition.Dates == "year", definition.IncludeFreeText);
+        var rows = Flatten(patients, p => ExportBuilder.Rows(definition, p.Patient, p.Key, p.State));
+        return await ExportWriters.WriteAsync(folder, definition.Format, tables, rows, null, ct);
+    }
+
+    /// <summary>What an export's files hold, as of which point of the log (<paramref name="at"/>: its time, when known), and how.</summary>
+    public static ExportManifest Manifest(ExportDefinition definition, DateTimeOffset? at, IReadOnlyList<ExportFile> files) =>
+        new(new AsOf(definition.AsOfSequence, at), definition.Cohort, definition.Format, definition.Dates, definition.PseudonymScope,
+            definition.IncludeFreeText, Describe(definition), files, Software);
+
+    /// <summary>
+    /// Waits until every event at or below the export's sequence is committed or known to be a gap (the
+    /// store's high-water mark has passed it), so the files are the same whenever they are built.
+    /// </summary>
+    public static async Task SettleAsync(IQuerySession session, long sequence, ILogger logger, CancellationToken ct)
+    {
+        if (!await ProjectionProgress.WaitForHighWaterMarkAsync(session, sequence, TimeSpan.FromSeconds(60), ct))
+        {
+            logger.LogWarning(
+                "The event store's high-water mark did not reach {Sequence} within 60 s; "
+                + "building the export from the events committed so far",
+                sequence);
+        }
+    }
+
+    public static string Describe(ExportDefinition d) =>
+        $"Subjects keyed by HMAC-SHA256 over the pseudonym scope '{d.PseudonymScope}' and the patient " +
+        "(no subject code, stream id or name); " +
+        (d.Dates == "year"
+            ? "dates as calendar years only; "
+            : d.Format == "fhir-ndjson"
+                ? "dates shifted so that study day 1 (the first dose; the enrolment if never dosed) is 2000-01-01; "
+                : "dates as study days from the first dose (from enrolment if never dosed); ") +
+        "ages over 89 given as 90; " +
+        (d.IncludeFreeText ? "free text (verbatim terms, drug names, reasons) INCLUDED as requested." : "no free text.");
+
+    private static async IAsyncEnumerable<(PatientEnrolled Patient, string Key, PatientState State)> EachPatientAsync(
+        ExportBuilder builder, ExportDefinition definition, Action? onPatient, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var patient in builder.PatientsAsync(definition, ct))
+        {
+            onPatient?.Invoke();
+            yield return patient;
+        }
+    }
+
+    private static async IAsyncEnumerable<TOut> Flatten<TIn, TOut>(IAsyncEnumerable<TIn> source, Func<TIn, IEnumerable<TOut>> map)
+    {
+        await foreach (var item in source)
+        {
+            foreach (var output in map(item))
+            {
+                yield return output;
+            }
+        }
+    }
+
+    private static async Task<DateTimeOffset?> AsOfTimeAsync(IQuerySession session, long sequence, CancellationToken ct)
+    {
+        var rows = await session.QueryAsync<DateTimeOffset>(
+            $"select timestamp from {RegistrySchema.Name}.mt_events where seq_id = ?", ct, sequence);
+        return rows.Count == 0 ? null : rows[0];
+    }
+}

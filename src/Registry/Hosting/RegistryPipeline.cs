@@ -1,0 +1,33 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Registry.Infrastructure;
+using Registry.Patients;
+using Registry.Access;
+using Registry.Web;
+using Wolverine.Http;
+
+namespace Registry.Hosting;
+
+public static class RegistryPipeline
+{
+    /// <summary>The request pipeline: problems for errors, body checks, health, then the endpoints.</summary>
+    public static WebApplication UseRegistry(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseMiddleware<JsonBodyCheck>();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapBrowserSignIn(app.Environment);
+        app.MapPages();
+        app.MapWolverineEndpoints(opts =>
+        {
+            opts.RejectUnparseableQueryValues = true;
+            opts.AddMiddleware(typeof(PatientScope), PatientScope.AppliesTo);
+            opts.AddMiddleware(typeof(RecordedBy));
+        });
+        return app;
+    }
+}

@@ -1,0 +1,67 @@
+namespace Registry.Patients;
+
+public enum DrugClass
+{
+    Corticosteroid,
+    Csdmard,
+    Bdmard,
+    JakInhibitor,
+    Other,
+}
+
+public sealed record ConmedRequest(string? Drug, string? DrugClass, decimal? Dose, string? Unit, DateOnly? StartedOn, DateOnly? StoppedOn);
+
+public sealed record ConmedData(string Drug, DrugClass DrugClass, decimal? Dose, string? Unit, DateOnly? StartedOn, DateOnly? StoppedOn);
+
+public sealed record MedicationRecorded(Guid EntryId, Guid VisitId, DateOnly VisitDate, ConmedData Data) : IVisitEntryEvent
+{
+    object IEntryEvent.Values => Data;
+}
+
+/// <summary>A concomitant medication: its class decides stand-alone versus add-on context; dated by its start, or the visit.</summary>
+public sealed class ConmedEntry : VisitEntryKindModule<ConmedRequest, ConmedData, MedicationRecorded>
+{
+    public override EntryKind Kind => EntryKind.Conmed;
+
+    public override string VisitList => "conmeds";
+
+    public override EntryForm Form { get; } = new("Concomitant medications", "Medication", "Add a medication",
+    [
+        new("drug", "Drug", "text"),
+        new("drugClass", "Class", "select", Options: "drugClass"),
+        new("dose", "Dose", "decimal", Optional: true),
+        new("unit", "Unit", "text", Optional: true, Hint: "e.g. mg/day"),
+        new("startedOn", "Started on", "date", Optional: true),
+        new("stoppedOn", "Stopped on", "date", Optional: true),
+    ]);
+
+    public override DateOnly? DateOf(ConmedData values) => values.StartedOn;
+
+    public override MedicationRecorded Start(Guid entryId, Guid visitId, DateOnly visitDate, ConmedData values) =>
+        new(entryId, visitId, visitDate, values);
+
+    public override ConmedData? Check(EntryRules rules, string p, ConmedRequest r, Guid? self, StateEntry? existing)
+    {
+        var errors = rules.Errors;
+        var start = rules.Count;
+        var drug = errors.Required(EntryRules.At(p, "drug"), r.Drug, "Give the drug's name.");
+        rules.Text(EntryRules.At(p, "drug"), r.Drug);
+        var drugClass = errors.Enumeration<DrugClass>(EntryRules.At(p, "drugClass"), r.DrugClass, "drug class");
+        rules.NotNegative(EntryRules.At(p, "dose"), r.Dose, "A dose");
+        if (r.Dose is not null && string.IsNullOrWhiteSpace(r.Unit))
+        {
+            errors.Add(EntryRules.At(p, "unit"), "Give the unit of the dose, e.g. mg/day.");
+        }
+
+        var started = r.StartedOn is null ? null : rules.ClinicalDate(EntryRules.At(p, "startedOn"), r.StartedOn, "start date");
+        var stopped = r.StoppedOn is null ? null : rules.ClinicalDate(EntryRules.At(p, "stoppedOn"), r.StoppedOn, "stop date");
+        if (started is { } s && stopped is { } e && e < s)
+        {
+            errors.Add(EntryRules.At(p, "stoppedOn"), $"The medication cannot stop ({e:yyyy-MM-dd}) before it started ({s:yyyy-MM-dd}).");
+        }
+
+        return rules.Count > start
+            ? null
+            : new ConmedData(drug!, drugClass!.Value, r.Dose, EntryRules.Trimmed(r.Unit), r.StartedOn, r.StoppedOn);
+    }
+}

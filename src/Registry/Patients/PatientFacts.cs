@@ -1,0 +1,141 @@
+using System.Text.Json.Serialization;
+using JasperFx.Events;
+using Marten.Events.Aggregation;
+using Registry.Infrastructure;
+
+namespace Registry.Patients;
+
+public sealed record TregFact(
+    DateOnly SampledOn,
+    decimal TregPercentOfCd4,
+    Gating Gating,
+    decimal? TconvPercentOfCd4,
+    long RecordedSequence);
+
+public sealed record ScoreFact(DateOnly AssessedOn, string Instrument, decimal Value, long RecordedSequence);
+
+public sealed record EndFact([property: JsonConverter(typeof(KebabEnum<EntryKind>))] EntryKind Kind, DateOnly On, WithdrawalReason? Reason);
+
+/// <summary>
+/// Everything the cohort, safety and signal figures need about one patient, folded from the patient's
+/// stream by the async daemon: the current (corrected, not voided) doses, Treg results, scores,
+/// adverse events with their follow-ups, and the end of participation. Figures are computed from these
+/// documents at query time (medians, filters by site or therapy line, exposure up to today), so a
+/// rebuild gives the same figures as the live projection by construction.
+/// </summary>
+public sealed class PatientFacts : IAdverseEventLog
+{
+    public Guid Id { get; set; }
+
+    public string SiteId { get; set; } = "";
+
+    public string SubjectCode { get; set; } = "";
+
+    public string DiseaseCode { get; set; } = "";
+
+    public TherapyLine TherapyLine { get; set; }
+
+    public int BirthYear { get; set; }
+
+    public Sex Sex { get; set; }
+
+    public DateOnly EnrolledOn { get; set; }
+
+    public Dictionary<Guid, DoseData> Doses { get; set; } = [];
+
+    public Dictionary<Guid, TregFact> Tregs { get; set; } = [];
+
+    public Dictionary<Guid, ScoreFact> Scores { get; set; } = [];
+
+    public Dictionary<Guid, AdverseEventFact> AdverseEvents { get; set; } = [];
+
+    public Dictionary<Guid, FollowUpFact> FollowUps { get; set; } = [];
+
+    public Dictionary<Guid, EndFact> Ends { get; set; } = [];
+
+    /// <summary>Follow-ups voided, by the adverse event they were about.</summary>
+    public Dictionary<Guid, Guid> VoidedFollowUps { get; set; } = [];
+
+    /// <summary>Each adverse event's states over time, in the order recorded.</summary>
+    public Dictionary<Guid, List<AeMoment>> AeHistory { get; set; } = [];
+
+    /// <summary>Whether any adverse event of the patient has ever been serious: the SAE clocks read only these patients.</summary>
+    public bool HadSeriousAdverseEvent { get; set; }
+
+    public long LastSequence { get; set; }
+
+    [JsonIgnore]
+    public DateOnly? FirstDoseOn => Doses.Count == 0 ? null : Doses.Values.Min(d => d.GivenOn);
+
+    [JsonIgnore]
+    public DateOnly? LastDoseOn => Doses.Count == 0 ? null : Doses.Values.Max(d => d.GivenOn);
+
+    [JsonIgnore]
+    public EndFact? End => Ends.Values.OrderBy(e => e.On).FirstOrDefault();
+
+    /// <summary>An adverse event as it stands with its follow-ups, in the order they were recorded.</summary>
+    public AdverseEventNow Current(Guid adverseEventId) => AdverseEventFold.Current(this, adverseEventId);
+}
+
+public sealed class PatientFactsProjection : SingleStreamProjection<PatientFacts, Guid>
+{
+    public PatientFactsProjection()
+    {
+        IncludeType<PatientEnrolled>();
+        foreach (var type in EntryKinds.EventTypes)
+        {
+            IncludeType(type);
+        }
+
+        IncludeType<EntryCorrected>();
+        IncludeType<EntryVoided>();
+    }
+
+    public override PatientFacts? Evolve(PatientFacts? snapshot, Guid id, IEvent e)
+    {
+        if (e.Data is PatientEnrolled enrolled)
+        {
+            snapshot = new PatientFacts
+            {
+                Id = enrolled.PatientId,
+                SiteId = enrolled.SiteId,
+                SubjectCode = enrolled.SubjectCode,
+                DiseaseCode = enrolled.DiseaseCode,
+                TherapyLine = enrolled.TherapyLine,
+                BirthYear = enrolled.BirthYear,
+                Sex = enrolled.Sex,
+                EnrolledOn = enrolled.EnrolledOn,
+            };
+        }
+
+        if (snapshot is null)
+        {
+            return null;
+        }
+
+        var moment = new EntryMoment(e.Sequence, e.Version, e.Timestamp, e.UserName, e.Data is EntryCorrected);
+        switch (e.Data)
+        {
+            case IEntryEvent entry when EntryKinds.Starting(entry) is { } module:
+                module.Fold(snapshot, entry.EntryId, module.ToJson(entry.Values), moment);
+                break;
+            case EntryCorrected x:
+                EntryKinds.Of(x.Kind).Fold(snapshot, x.EntryId, x.Values, moment);
+                break;
+            case EntryVoided x:
+                snapshot.Doses.Remove(x.EntryId);
+                snapshot.Tregs.Remove(x.EntryId);
+                snapshot.Scores.Remove(x.EntryId);
+                snapshot.Ends.Remove(x.EntryId);
+                break;
+        }
+
+        if (AdverseEventFold.Apply(snapshot, e.Data, moment) is { } changed)
+        {
+            snapshot.HadSeriousAdverseEvent |= changed.Now is { SeriousCriteria.Count: > 0 };
+        }
+
+        snapshot.LastSequence = e.Sequence;
+        return snapshot;
+    }
+}

@@ -1,0 +1,224 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using JasperFx.Events;
+using Marten.Events.Aggregation;
+using Registry.Infrastructure;
+
+namespace Registry.Patients;
+
+/// <summary>An entry's status on the timeline.</summary>
+public enum EntryStatus
+{
+    Current,
+    Corrected,
+    Voided,
+}
+
+/// <summary>What a version of an entry did.</summary>
+public enum EntryAction
+{
+    Recorded,
+    Corrected,
+    Voided,
+}
+
+/// <summary>One recorded fact on a patient's timeline, as the detail view shows it (its current values).</summary>
+public sealed class PatientEntry
+{
+    public Guid EntryId { get; set; }
+
+    [JsonConverter(typeof(KebabEnum<EntryKind>))]
+    public EntryKind Kind { get; set; }
+
+    public DateOnly Date { get; set; }
+
+    public DateTimeOffset RecordedAt { get; set; }
+
+    public string? RecordedBy { get; set; }
+
+    public JsonObject Data { get; set; } = [];
+
+    [JsonConverter(typeof(KebabEnum<EntryStatus>))]
+    public EntryStatus Status { get; set; } = EntryStatus.Current;
+
+    /// <summary>The visit the entry came with (none for follow-ups, withdrawal and completion).</summary>
+    public Guid? VisitId { get; set; }
+}
+
+/// <summary>One version of an entry: as recorded, then each correction, and its voiding.</summary>
+public sealed record EntryVersion(
+    int Number,
+    [property: JsonConverter(typeof(KebabEnum<EntryAction>))] EntryAction Action,
+    DateTimeOffset At,
+    string? By,
+    JsonObject Data,
+    string? ReasonCode,
+    string? Reason,
+    JsonObject? Changes,
+    long StreamVersion = 0);
+
+/// <summary>
+/// The read model behind <c>GET /api/patients</c>, <c>GET /api/patients/{id}</c> and an entry's history:
+/// one document a patient, folded from the patient's stream in the same transaction as its events
+/// (inline), so a read right after a write sees it. <see cref="Version"/> is the stream version, the ETag.
+/// </summary>
+public sealed class PatientRecord : IAdverseEventLog
+{
+    public Guid Id { get; set; }
+
+    public string SiteId { get; set; } = "";
+
+    public string SubjectCode { get; set; } = "";
+
+    public string DiseaseCode { get; set; } = "";
+
+    public int BirthYear { get; set; }
+
+    public Sex Sex { get; set; }
+
+    public DateOnly EnrolledOn { get; set; }
+
+    public string ConsentVersion { get; set; } = "";
+
+    public TherapyLine TherapyLine { get; set; }
+
+    public CareSetting Setting { get; set; }
+
+    public Regimen Regimen { get; set; } = Regimen.Default;
+
+    public PatientStatus Status { get; set; }
+
+    public DateOnly? FirstDoseOn { get; set; }
+
+    public DateOnly? LastVisitOn { get; set; }
+
+    public long Version { get; set; }
+
+    public DateTimeOffset EnrolledAt { get; set; }
+
+    public string? EnrolledBy { get; set; }
+
+    public List<PatientEntry> Entries { get; set; } = [];
+
+    public Dictionary<Guid, List<EntryVersion>> History { get; set; } = [];
+
+    public Dictionary<Guid, AdverseEventFact> AdverseEvents { get; set; } = [];
+
+    public Dictionary<Guid, FollowUpFact> FollowUps { get; set; } = [];
+
+    public Dictionary<Guid, Guid> VoidedFollowUps { get; set; } = [];
+
+    /// <summary>Each adverse event's states over time (<see cref="AdverseEventFold"/>): the worklist's site clock reads them.</summary>
+    public Dictionary<Guid, List<AeMoment>> AeHistory { get; set; } = [];
+}
+
+public sealed class PatientRecordProjection : SingleStreamProjection<PatientRecord, Guid>
+{
+    public PatientRecordProjection()
+    {
+        IncludeType<PatientEnrolled>();
+        foreach (var type in EntryKinds.EventTypes)
+        {
+            IncludeType(type);
+        }
+
+        IncludeType<EntryCorrected>();
+        IncludeType<EntryVoided>();
+    }
+
+    public override PatientRecord? Evolve(PatientRecord? snapshot, Guid id, IEvent e)
+    {
+        if (e.Data is PatientEnrolled enrolled)
+        {
+            snapshot = new PatientRecord
+            {
+                Id = enrolled.PatientId,
+                SiteId = enrolled.SiteId,
+                SubjectCode = enrolled.SubjectCode,
+                DiseaseCode = enrolled.DiseaseCode,
+                BirthYear = enrolled.BirthYear,
+                Sex = enrolled.Sex,
+                EnrolledOn = enrolled.EnrolledOn,
+                ConsentVersion = enrolled.ConsentVersion,
+                TherapyLine = enrolled.TherapyLine,
+                Setting = enrolled.Setting,
+                Regimen = enrolled.Regimen,
+                Status = PatientStatus.Enrolled,
+                EnrolledAt = e.Timestamp,
+                EnrolledBy = e.UserName,
+            };
+        }
+
+        if (snapshot is null)
+        {
+            return null;
+        }
+
+        switch (e.Data)
+        {
+            case var data when NewEntry.From(data) is { } entry:
+                snapshot.Entries.Add(new PatientEntry
+                {
+                    EntryId = entry.EntryId,
+                    Kind = entry.Kind,
+                    Date = entry.Date,
+                    RecordedAt = e.Timestamp,
+                    RecordedBy = e.UserName,
+                    Data = entry.Data,
+                    VisitId = entry.VisitId,
+                });
+                snapshot.History[entry.EntryId] =
+                    [new EntryVersion(
+                        1, EntryAction.Recorded, e.Timestamp, e.UserName, (JsonObject)entry.Data.DeepClone(), null, null, null, e.Version)];
+                if (data is IVisitEntryEvent visit && (snapshot.LastVisitOn is null || visit.VisitDate > snapshot.LastVisitOn))
+                {
+                    snapshot.LastVisitOn = visit.VisitDate;
+                }
+
+                break;
+
+            case EntryCorrected corrected when Find(snapshot, corrected.EntryId) is { } target:
+                target.Data = (JsonObject)corrected.Values.DeepClone();
+                target.Date = NewEntry.DateOf(target.Kind, target.Data, target.Date);
+                target.Status = EntryStatus.Corrected;
+                AddVersion(snapshot, corrected.EntryId, EntryAction.Corrected, e, target.Data, Kebab.Name(corrected.ReasonCode),
+                    corrected.Reason, corrected.Changes);
+                break;
+
+            case EntryVoided voided when Find(snapshot, voided.EntryId) is { } target:
+                target.Status = EntryStatus.Voided;
+                AddVersion(snapshot, voided.EntryId, EntryAction.Voided, e, target.Data, null, voided.Reason, null);
+                break;
+        }
+
+        AdverseEventFold.Apply(snapshot, e.Data, new EntryMoment(e.Sequence, e.Version, e.Timestamp, e.UserName, e.Data is EntryCorrected));
+        Derive(snapshot);
+        snapshot.Version = e.Version;
+        return snapshot;
+    }
+
+    private static PatientEntry? Find(PatientRecord record, Guid entryId) => record.Entries.FirstOrDefault(x => x.EntryId == entryId);
+
+    private static void AddVersion(
+        PatientRecord record, Guid entryId, EntryAction action, IEvent e, JsonObject data, string? reasonCode, string? reason,
+        JsonObject? changes)
+    {
+        var versions = record.History[entryId];
+        versions.Add(new EntryVersion(versions.Count + 1, action, e.Timestamp, e.UserName, (JsonObject)data.DeepClone(), reasonCode, reason,
+            (JsonObject?)changes?.DeepClone(), e.Version));
+    }
+
+    /// <summary>Status and first dose follow from the entries in force (voided ones count nowhere).</summary>
+    private static void Derive(PatientRecord record)
+    {
+        var live = record.Entries.Where(x => x.Status != EntryStatus.Voided).ToList();
+        record.FirstDoseOn = live.Where(x => x.Kind == EntryKind.Dose).Select(x => (DateOnly?)x.Date).Min();
+        var ended = live.FirstOrDefault(x => x.Kind is EntryKind.Withdrawal or EntryKind.Completion);
+        record.Status = ended?.Kind switch
+        {
+            EntryKind.Withdrawal => PatientStatus.Withdrawn,
+            EntryKind.Completion => PatientStatus.Completed,
+            _ => record.FirstDoseOn is null ? PatientStatus.Enrolled : PatientStatus.OnTreatment,
+        };
+    }
+}

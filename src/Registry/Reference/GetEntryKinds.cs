@@ -1,0 +1,25 @@
+using Microsoft.AspNetCore.Authorization;
+using Registry.Access;
+using Registry.Patients;
+using Wolverine.Http;
+
+namespace Registry.Reference;
+
+/// <summary>One entry kind as the pages build its form: its kind module's form, its visit list.</summary>
+public sealed record EntryKindForm(string Kind, string? List, string Title, string One, string? Add, IReadOnlyList<EntryField> Fields);
+
+/// <summary>The entry kinds' forms and the vocabulary of their choices: what the pages' scripts no longer copy.</summary>
+public sealed record EntryKindsResponse(
+    IReadOnlyList<EntryKindForm> Kinds,
+    IReadOnlyDictionary<string, IReadOnlyList<string[]>> Vocabulary);
+
+public static class GetEntryKindsEndpoint
+{
+    private static readonly EntryKindsResponse Answer = new(
+        EntryKinds.All.Select(m => new EntryKindForm(m.Name, m.VisitList, m.Form.Title, m.Form.One, m.Form.Add, m.Form.Fields)).ToList(),
+        Vocabulary.Lists);
+
+    [WolverineGet("/api/entry-kinds", OperationId = "getEntryKinds")]
+    [Authorize(Policy = Policies.AnyRole)]
+    public static EntryKindsResponse Get() => Answer;
+}
