@@ -11,11 +11,11 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Npgsql;
-using Registry.Hosting;
-using Registry.Patients;
 using Registry.Access;
 using Registry.Cohorts;
+using Registry.Hosting;
 using Registry.Infrastructure;
+using Registry.Patients;
 using Registry.Testing;
 
 // Benchmarks of the registry against raw PostgreSQL doing the same writes, on the same machine in

@@ -8,8 +8,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Registry.Hosting;
 using Registry.Access;
+using Registry.Hosting;
 using Registry.Infrastructure;
 using Registry.Testing;
 

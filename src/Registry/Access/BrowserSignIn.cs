@@ -81,7 +81,8 @@ public static class BrowserSignIn
 
     public static void MapBrowserSignIn(this IEndpointRouteBuilder app, IHostEnvironment environment)
     {
-        app.MapGet(SignInPath, (HttpContext http) => Results.Content(SignInPage(environment.IsDevelopment(), http.Request.Query["returnUrl"], null), "text/html; charset=utf-8"))
+        app.MapGet(SignInPath, (HttpContext http) =>
+                Results.Content(SignInPage(environment.IsDevelopment(), http.Request.Query["returnUrl"], null), "text/html; charset=utf-8"))
             .AllowAnonymous().ExcludeFromDescription();
         app.MapPost(SignInPath, async (HttpContext http, IOptionsMonitor<JwtBearerOptions> jwt, TokenIssuer issuer) =>
         {
@@ -90,17 +91,23 @@ public static class BrowserSignIn
             if (environment.IsDevelopment() && form["demo"].ToString() is { Length: > 0 } demo)
             {
                 var parts = demo.Split(':');
-                token = issuer.Issue(parts[0], parts[1], parts.Length > 2 ? parts[2].Split(',', StringSplitOptions.RemoveEmptyEntries) : []);
+                token = issuer.Issue(
+                    parts[0], parts[1], parts.Length > 2 ? parts[2].Split(',', StringSplitOptions.RemoveEmptyEntries) : []);
             }
 
             var validation = jwt.Get(JwtBearerDefaults.AuthenticationScheme).TokenValidationParameters;
             var result = await new JsonWebTokenHandler { MapInboundClaims = false }.ValidateTokenAsync(token, validation);
             if (!result.IsValid)
             {
-                return Results.Content(SignInPage(environment.IsDevelopment(), form["returnUrl"], "That token is not valid (expired, or not from this registry)."), "text/html; charset=utf-8", statusCode: 401);
+                return Results.Content(
+                    SignInPage(
+                        environment.IsDevelopment(), form["returnUrl"], "That token is not valid (expired, or not from this registry)."),
+                    "text/html; charset=utf-8",
+                    statusCode: 401);
             }
 
-            var identity = new ClaimsIdentity(result.ClaimsIdentity.Claims, CookieAuthenticationDefaults.AuthenticationScheme, Claims.Subject, Claims.Role);
+            var identity = new ClaimsIdentity(
+                result.ClaimsIdentity.Claims, CookieAuthenticationDefaults.AuthenticationScheme, Claims.Subject, Claims.Role);
             await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
             var returnUrl = form["returnUrl"].ToString();
             return Results.Redirect(returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal) && returnUrl != "/"

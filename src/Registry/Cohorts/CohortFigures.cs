@@ -1,5 +1,5 @@
-using Registry.Patients;
 using Registry.Catalogue;
+using Registry.Patients;
 
 namespace Registry.Cohorts;
 

@@ -1,7 +1,7 @@
 using Marten;
 using Npgsql;
-using Registry.Patients;
 using Registry.Infrastructure;
+using Registry.Patients;
 
 namespace Registry.Cohorts;
 

@@ -150,13 +150,13 @@ public static class FhirExport
 
     private static Observation Observation(
         string id, ResourceReference subject, FhirDateTime when, Coding code, decimal value, string unit, string? method) => new()
-    {
-        Id = id,
-        Status = ObservationStatus.Final,
-        Code = new CodeableConcept { Coding = [code] },
-        Subject = subject,
-        Effective = when,
-        Value = new Quantity { Value = value, Unit = unit, System = Ucum, Code = unit == "/uL" ? "/uL" : unit },
-        Method = method is null ? null : new CodeableConcept { Text = method },
-    };
+        {
+            Id = id,
+            Status = ObservationStatus.Final,
+            Code = new CodeableConcept { Coding = [code] },
+            Subject = subject,
+            Effective = when,
+            Value = new Quantity { Value = value, Unit = unit, System = Ucum, Code = unit == "/uL" ? "/uL" : unit },
+            Method = method is null ? null : new CodeableConcept { Text = method },
+        };
 }

@@ -4,9 +4,8 @@ using Marten;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Registry.Cohorts;
-using Registry.Patients;
-
 using Registry.Infrastructure;
+using Registry.Patients;
 
 namespace Registry.Exports;
 

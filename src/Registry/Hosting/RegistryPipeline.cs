@@ -1,8 +1,8 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Registry.Access;
 using Registry.Infrastructure;
 using Registry.Patients;
-using Registry.Access;
 using Registry.Web;
 using Wolverine.Http;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
-using Registry.Patients;
 using Registry.Cohorts;
+using Registry.Patients;
 
 namespace Registry.Safety;
 

@@ -1,5 +1,5 @@
-using Registry.Patients;
 using Registry.Cohorts;
+using Registry.Patients;
 
 namespace Registry.Safety;
 

@@ -3,10 +3,10 @@ using System.Text.Json;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
-using Registry.Patients;
 using Registry.Access;
 using Registry.Cohorts;
 using Registry.Infrastructure;
+using Registry.Patients;
 using Wolverine.Http;
 
 namespace Registry.Safety;

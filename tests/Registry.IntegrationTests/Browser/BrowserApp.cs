@@ -6,8 +6,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
-using Registry.Hosting;
 using Registry.Access;
+using Registry.Hosting;
 using Registry.Infrastructure;
 using Registry.IntegrationTests.Infrastructure;
 

@@ -2,13 +2,13 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
-using Registry.Patients;
 using Registry.Access;
 using Registry.Catalogue;
 using Registry.Cohorts;
 using Registry.Demo;
 using Registry.Infrastructure;
 using Registry.IntegrationTests.Infrastructure;
+using Registry.Patients;
 
 namespace Registry.IntegrationTests.Cohorts;
 

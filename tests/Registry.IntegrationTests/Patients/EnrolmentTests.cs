@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Marten;
-using Registry.Patients;
 using Registry.IntegrationTests.Infrastructure;
+using Registry.Patients;
 using Registry.Patients.Timeline;
 
 namespace Registry.IntegrationTests.Patients;

@@ -6,8 +6,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using Registry.Patients;
 using Registry.Access;
+using Registry.Patients;
 using Xunit.Abstractions;
 
 namespace Registry.IntegrationTests.Reliability;

@@ -2,8 +2,8 @@ using JasperFx.Events;
 using Registry.Cohorts;
 using Registry.Patients;
 using Registry.Patients.Timeline;
-using Registry.Worklist;
 using Registry.Safety;
+using Registry.Worklist;
 
 namespace Registry.Tests.Safety;
 

@@ -31,7 +31,11 @@ public sealed class AdverseEventRulesTests
     {
         var request = ValidAe() with
         {
-            MeddraPtCode = null, MeddraSocCode = null, SeriousCriteria = null, Causality = null, Expected = null,
+            MeddraPtCode = null,
+            MeddraSocCode = null,
+            SeriousCriteria = null,
+            Causality = null,
+            Expected = null,
         };
 
         var data = Recorded<AdverseEventRecorded>(Visit(request)).Data;

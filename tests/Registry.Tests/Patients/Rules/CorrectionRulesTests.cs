@@ -248,7 +248,9 @@ public sealed class CorrectionRulesTests
             AeReported(AeId),
             FollowedUp(EntryId, Grade3FollowUp() with
             {
-                Grade = 5, SeriousCriteria = [SeriousCriterion.Death], Outcome = AeOutcome.Fatal,
+                Grade = 5,
+                SeriousCriteria = [SeriousCriterion.Death],
+                Outcome = AeOutcome.Fatal,
             }));
 
         var decision = DecideCorrection(patient, EntryId, Changes("""{"grade": 3, "seriousCriteria": [], "outcome": "not-recovered"}"""));

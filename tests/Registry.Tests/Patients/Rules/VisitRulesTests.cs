@@ -95,7 +95,13 @@ public sealed class VisitRulesTests
     {
         var visit = EmptyVisit() with
         {
-            Doses = [], Tregs = [], Scores = [], AdverseEvents = [], Conmeds = [], DoseHolds = [], NotDone = [],
+            Doses = [],
+            Tregs = [],
+            Scores = [],
+            AdverseEvents = [],
+            Conmeds = [],
+            DoseHolds = [],
+            NotDone = [],
         };
 
         AssertPaths(VisitErrors(visit), "$");
