@@ -10,6 +10,7 @@ namespace Registry.Cohorts;
 public static class GetCohortEndpoint
 {
     [WolverineGet("/api/cohorts/{diseaseCode}", OperationId = "getCohort")]
+    [EndpointSummary("Get one disease cohort's response figures by target day.")]
     [Authorize(Policy = Policies.Cohorts)]
     public static async Task<IResult> Get(
         string diseaseCode, IQuerySession session, ClaimsPrincipal user, CohortFigures figures, FiguresCache cache, Freshness freshness,

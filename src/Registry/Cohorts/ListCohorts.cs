@@ -10,6 +10,7 @@ namespace Registry.Cohorts;
 public static class ListCohortsEndpoint
 {
     [WolverineGet("/api/cohorts", OperationId = "listCohorts")]
+    [EndpointSummary("Get each disease cohort's response figures.")]
     [Authorize(Policy = Policies.Cohorts)]
     public static async Task<IResult> Get(
         IQuerySession session, ClaimsPrincipal user, CohortFigures figures, FiguresCache cache, Freshness freshness,

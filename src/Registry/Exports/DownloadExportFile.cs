@@ -11,6 +11,7 @@ namespace Registry.Exports;
 public static class DownloadExportFileEndpoint
 {
     [WolverineGet("/api/exports/{exportId}/files/{name}", OperationId = "downloadExportFile")]
+    [EndpointSummary("Download a file of an export.")]
     [Authorize(Policy = Policies.Researcher)]
     public static async Task<IResult> Get(
         Guid exportId, string name, IDocumentSession session, ClaimsPrincipal user, IOptions<ExportOptions> options, TimeProvider time,

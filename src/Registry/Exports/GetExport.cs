@@ -12,6 +12,7 @@ public sealed record ExportStatus(Guid ExportId, string Status, ExportManifest? 
 public static class GetExportEndpoint
 {
     [WolverineGet("/api/exports/{exportId}", OperationId = "getExport")]
+    [EndpointSummary("Get an export's status and manifest.")]
     [Authorize(Policy = Policies.Researcher)]
     public static async Task<IResult> Get(Guid exportId, IQuerySession session, ClaimsPrincipal user, CancellationToken ct)
     {

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Registry.Access;
 using Registry.Catalogue;
 using Registry.Cohorts;
@@ -29,7 +30,10 @@ public static partial class RequestExportEndpoint
     private static partial Regex ScopePattern();
 
     [WolverinePost("/api/exports", OperationId = "requestExport")]
+
+    [EndpointSummary("Request a de-identified export of a cohort.")]
     [Authorize(Policy = Policies.Researcher)]
+    [ProducesResponseType<ExportAccepted>(StatusCodes.Status202Accepted)]
     public static async Task<IResult> Post(
         RequestExport request, IDocumentSession session, IMessageBus bus, ClaimsPrincipal user, DiseaseCatalogue catalogue,
         TimeProvider time, CancellationToken ct)

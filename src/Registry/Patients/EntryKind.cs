@@ -112,10 +112,17 @@ public abstract class EntryKindModule
     /// <summary>The entry id of a new entry: the client's id for kinds that carry one, else a new one.</summary>
     public virtual Guid NewEntryId(object request) => Guid.CreateVersion7();
 
-    /// <summary>Folds an entry's values into the patient's facts, when recorded or corrected.</summary>
-    public virtual void Fold(PatientFacts facts, Guid entryId, JsonObject values, EntryMoment moment)
-    {
-    }
+    /// <summary>Whether the kind's events reach the cohort and safety facts (<see cref="PatientFactsProjection"/>).</summary>
+    public virtual bool InFacts => false;
+
+    /// <summary>Folds an entry's values (the kind's value record) into the patient's facts, when recorded or corrected.</summary>
+    public abstract void Fold(PatientFacts facts, Guid entryId, object values, EntryMoment moment);
+
+    /// <summary>The clinical date of the kind's value record; null when it has none.</summary>
+    public abstract DateOnly? DateOfValues(object values);
+
+    /// <summary>Stored values (an entry's JSON) as the kind's value record.</summary>
+    public abstract object Values(JsonObject values);
 
     public JsonObject ToJson(object values) => JsonSerializer.SerializeToNode(values, ValuesType, RegistryJson.Options)!.AsObject();
 }
@@ -147,8 +154,12 @@ public abstract class EntryKindModule<TRequest, TValues, TEvent> : EntryKindModu
     public sealed override object? Check(EntryRules rules, string path, object request, Guid? self, StateEntry? existing) =>
         Check(rules, path, (TRequest)request, self, existing);
 
-    public sealed override void Fold(PatientFacts facts, Guid entryId, JsonObject values, EntryMoment moment) =>
-        Fold(facts, entryId, Read(values), moment);
+    public sealed override void Fold(PatientFacts facts, Guid entryId, object values, EntryMoment moment) =>
+        Fold(facts, entryId, (TValues)values, moment);
+
+    public sealed override DateOnly? DateOfValues(object values) => DateOf((TValues)values);
+
+    public sealed override object Values(JsonObject values) => Read(values);
 }
 
 /// <summary>A kind entered with a visit: the event it starts.</summary>
@@ -200,6 +211,9 @@ public static class EntryKinds
 
     /// <summary>The event types that start entries, for the projections that include them.</summary>
     public static IEnumerable<Type> EventTypes => All.Select(m => m.EventType);
+
+    /// <summary>The event types of the kinds the cohort and safety facts hold.</summary>
+    public static IEnumerable<Type> FactEventTypes => All.Where(m => m.InFacts).Select(m => m.EventType);
 }
 
 /// <summary>
@@ -221,7 +235,8 @@ public sealed record NewEntry(Guid EntryId, EntryKind Kind, DateOnly Date, Guid?
 
         var data = module.ToJson(entry.Values);
         var visit = entry as IVisitEntryEvent;
-        var date = module.DateOf(data) ?? visit?.VisitDate ?? throw new InvalidOperationException($"A {module.Name} entry has no date.");
+        var date = module.DateOfValues(entry.Values) ?? visit?.VisitDate
+            ?? throw new InvalidOperationException($"A {module.Name} entry has no date.");
         return new NewEntry(entry.EntryId, module.Kind, date, visit?.VisitId, data);
     }
 

@@ -82,7 +82,7 @@ public sealed class PatientFactsProjection : SingleStreamProjection<PatientFacts
     public PatientFactsProjection()
     {
         IncludeType<PatientEnrolled>();
-        foreach (var type in EntryKinds.EventTypes)
+        foreach (var type in EntryKinds.FactEventTypes)
         {
             IncludeType(type);
         }
@@ -117,10 +117,11 @@ public sealed class PatientFactsProjection : SingleStreamProjection<PatientFacts
         switch (e.Data)
         {
             case IEntryEvent entry when EntryKinds.Starting(entry) is { } module:
-                module.Fold(snapshot, entry.EntryId, module.ToJson(entry.Values), moment);
+                module.Fold(snapshot, entry.EntryId, entry.Values, moment);
                 break;
             case EntryCorrected x:
-                EntryKinds.Of(x.Kind).Fold(snapshot, x.EntryId, x.Values, moment);
+                var corrected = EntryKinds.Of(x.Kind);
+                corrected.Fold(snapshot, x.EntryId, corrected.Values(x.Values), moment);
                 break;
             case EntryVoided x:
                 snapshot.Doses.Remove(x.EntryId);

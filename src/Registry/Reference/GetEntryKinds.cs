@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
 using Registry.Access;
 using Registry.Patients;
 using Wolverine.Http;
@@ -20,6 +21,8 @@ public static class GetEntryKindsEndpoint
         Vocabulary.Lists);
 
     [WolverineGet("/api/entry-kinds", OperationId = "getEntryKinds")]
+
+    [EndpointSummary("Get the entry kinds' forms and their choices.")]
     [Authorize(Policy = Policies.AnyRole)]
     public static EntryKindsResponse Get() => Answer;
 }

@@ -10,6 +10,7 @@ namespace Registry.Safety;
 public static class AcknowledgeSaeEndpoint
 {
     [WolverinePost("/api/safety/sae/{adverseEventId}/acknowledgement", OperationId = "acknowledgeSae")]
+    [EndpointSummary("Acknowledge a serious adverse event.")]
     [Authorize(Policy = Policies.Pv)]
     [ProducesResponseType<SaeActionRecorded>(StatusCodes.Status201Created)]
     public static Task<IResult> Post(Guid adverseEventId, IDocumentSession session, HttpContext http, TimeProvider time) =>

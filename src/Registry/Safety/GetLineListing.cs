@@ -14,6 +14,7 @@ namespace Registry.Safety;
 public static class GetLineListingEndpoint
 {
     [WolverineGet("/api/safety/line-listing", OperationId = "getSaeLineListing")]
+    [EndpointSummary("Get the line listing of serious adverse events.")]
     [Authorize(Policy = Policies.Safety)]
     public static async Task<IResult> Get(
         IQuerySession session, TimeProvider time, Freshness freshness, HttpResponse response, string? format, CancellationToken ct)

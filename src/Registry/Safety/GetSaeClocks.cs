@@ -13,6 +13,7 @@ namespace Registry.Safety;
 public static class GetSaeClocksEndpoint
 {
     [WolverineGet("/api/safety/sae-clocks", OperationId = "getSaeClocks")]
+    [EndpointSummary("List the serious adverse events' reporting clocks.")]
     [Authorize(Policy = Policies.Safety)]
     public static async Task<IResult> Get(
         IQuerySession session, TimeProvider time, Freshness freshness, HttpResponse response,

@@ -12,6 +12,7 @@ namespace Registry.Safety;
 public static class GetSafetyProfileEndpoint
 {
     [WolverineGet("/api/safety/profile", OperationId = "getSafetyProfile")]
+    [EndpointSummary("Get the safety profile.")]
     [Authorize(Policy = Policies.Safety)]
     public static async Task<IResult> Get(
         IQuerySession session, TimeProvider time, DiseaseCatalogue catalogue, FiguresCache cache, Freshness freshness,

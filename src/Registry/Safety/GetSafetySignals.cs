@@ -11,6 +11,7 @@ namespace Registry.Safety;
 public static class GetSafetySignalsEndpoint
 {
     [WolverineGet("/api/safety/signals", OperationId = "getSafetySignals")]
+    [EndpointSummary("Get the disproportionality signals.")]
     [Authorize(Policy = Policies.Safety)]
     public static async Task<IReadOnlyList<SignalRow>> Get(
         IQuerySession session, TimeProvider time, FiguresCache cache, Freshness freshness, HttpResponse response, CancellationToken ct)

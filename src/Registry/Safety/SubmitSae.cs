@@ -13,6 +13,7 @@ public sealed record SubmitSae(DateOnly? SubmittedOn, string? Authority, string?
 public static class SubmitSaeEndpoint
 {
     [WolverinePost("/api/safety/sae/{adverseEventId}/submissions", OperationId = "submitSae")]
+    [EndpointSummary("Record a serious adverse event's submission to an authority.")]
     [Authorize(Policy = Policies.Pv)]
     [ProducesResponseType<SaeActionRecorded>(StatusCodes.Status201Created)]
     public static Task<IResult> Post(

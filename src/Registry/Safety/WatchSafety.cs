@@ -14,6 +14,7 @@ namespace Registry.Safety;
 public static class WatchSafetyEndpoint
 {
     [WolverineGet("/api/safety/live", OperationId = "getSafetyLive")]
+    [EndpointSummary("Follow new and changed serious adverse events as they happen.")]
     [Authorize(Policy = Policies.Safety)]
     public static IResult Get(IDocumentStore store, TimeProvider time) => new LiveSaeStream(store, time);
 

@@ -14,6 +14,7 @@ public sealed record SiteView(string SiteId, string Name, string Country, string
 public static class GetSiteEndpoint
 {
     [WolverineGet("/api/sites/{siteId}", OperationId = "getSite")]
+    [EndpointSummary("Get a site and its today.")]
     [Authorize(Policy = Policies.AnyRole)]
     public static async Task<IResult> Get(
         string siteId, IQuerySession session, ClaimsPrincipal user, TimeProvider time, CancellationToken ct)

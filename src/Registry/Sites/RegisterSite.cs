@@ -62,6 +62,8 @@ public static partial class RegisterSiteEndpoint
     }
 
     [WolverinePost("/api/sites", OperationId = "registerSite")]
+
+    [EndpointSummary("Register a site.")]
     [Authorize(Policy = Policies.Admin)]
     public static async Task<SiteRegistered> Post(RegisterSite command, IDocumentSession session, CancellationToken ct)
     {

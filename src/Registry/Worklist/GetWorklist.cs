@@ -40,6 +40,7 @@ public static class GetWorklistEndpoint
     /// (the inline read model), so an entry just saved is already reflected; "today" is each site's.
     /// </summary>
     [WolverineGet("/api/worklist", OperationId = "getWorklist")]
+    [EndpointSummary("Get my sites' worklist of due doses, samples and scores.")]
     [Authorize(Policy = Policies.SiteStaff)]
     public static async Task<IResult> Get(
         string? siteId, IDocumentSession session, ClaimsPrincipal user, TimeProvider time, IOptions<ResponseOptions> response,

@@ -77,7 +77,7 @@ public sealed class FaultDrillTests(ITestOutputHelper output)
                     if (attempt > 0)
                     {
                         Interlocked.Increment(ref retried);
-                        await Task.Delay(200);
+                        await Task.Delay(ClientRetryBackoff); // the simulated client's own back-off, not a wait in the test
                     }
 
                     try
@@ -127,10 +127,7 @@ public sealed class FaultDrillTests(ITestOutputHelper output)
         await drill.Cluster.StartAgainAsync();
         var back = Stopwatch.StartNew();
         using var monitor = drill.Client("drill-monitor", Roles.Monitor);
-        while ((int)(await SafeGetAsync(monitor, $"/api/patients/{patients[0]}")) != 200 && back.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            await Task.Delay(50);
-        }
+        await Poll.UntilAsync(async () => await SafeGetAsync(monitor, $"/api/patients/{patients[0]}") == 200, TimeSpan.FromSeconds(30));
 
         var recovery = back.Elapsed;
         var afterRecovery = acknowledged.Count;
@@ -211,16 +208,18 @@ public sealed class FaultDrillTests(ITestOutputHelper output)
         }
 
         var waited = Stopwatch.StartNew();
-        string text;
-        int status;
-        do
-        {
-            await Task.Delay(100);
-            using var ready = await probe.GetAsync("/health/ready");
-            status = (int)ready.StatusCode;
-            text = await ready.Content.ReadAsStringAsync();
-        }
-        while (status == 200 && waited.Elapsed < TimeSpan.FromSeconds(30));
+        var text = "";
+        var status = 0;
+        await Poll.UntilAsync(
+            async () =>
+            {
+                using var ready = await probe.GetAsync("/health/ready");
+                status = (int)ready.StatusCode;
+                text = await ready.Content.ReadAsStringAsync();
+                return status != 200;
+            },
+            TimeSpan.FromSeconds(30),
+            TimeSpan.FromMilliseconds(100));
 
         output.WriteLine($"/health/ready answered {status} after {waited.Elapsed.TotalSeconds:0.0} s: {text}");
         Assert.Equal(503, status);
@@ -237,15 +236,11 @@ public sealed class FaultDrillTests(ITestOutputHelper output)
     }
 
     /// <summary>Polls a condition every 50 ms; fails the drill when it does not hold within 60 s.</summary>
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var waited = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(60), $"Not reached within 60 s: {what}.");
-            await Task.Delay(50);
-        }
-    }
+    /// <summary>How long a drill client waits before sending an unacknowledged visit again.</summary>
+    private static readonly TimeSpan ClientRetryBackoff = TimeSpan.FromMilliseconds(200);
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what) =>
+        Assert.True(await Poll.UntilAsync(condition, TimeSpan.FromSeconds(60)), $"Not reached within 60 s: {what}.");
 
     private static async Task<int> SafeGetAsync(HttpClient client, string url)
     {

@@ -80,13 +80,15 @@ public sealed class HostProcessDrillTests(ITestOutputHelper output)
         Assert.True(await second.WaitUntilReadyAsync(TimeSpan.FromSeconds(90)));
         using var again = second.Client("drill-researcher", Roles.Researcher);
         var waited = Stopwatch.StartNew();
-        string status;
-        do
-        {
-            await Task.Delay(250);
-            status = (await again.GetFromJsonAsync<JsonObject>($"/api/exports/{exportId}"))!["status"]!.GetValue<string>();
-        }
-        while (status != "done" && status != "failed" && waited.Elapsed < TimeSpan.FromSeconds(120));
+        var status = "";
+        await Poll.UntilAsync(
+            async () =>
+            {
+                status = (await again.GetFromJsonAsync<JsonObject>($"/api/exports/{exportId}"))!["status"]!.GetValue<string>();
+                return status is "done" or "failed";
+            },
+            TimeSpan.FromSeconds(120),
+            TimeSpan.FromMilliseconds(250));
 
         output.WriteLine($"The export was '{status}' {waited.Elapsed.TotalSeconds:0.0} s after the restart.");
         Assert.Equal("done", status);
@@ -157,41 +159,35 @@ public sealed class HostProcessDrillTests(ITestOutputHelper output)
 
         public async Task WaitForLineAsync(string text, TimeSpan bound)
         {
-            var waited = Stopwatch.StartNew();
-            while (!_lines.Any(l => l.Contains(text, StringComparison.Ordinal)))
+            var said = await Poll.UntilAsync(() => _process.HasExited || _lines.Any(l => l.Contains(text, StringComparison.Ordinal)), bound);
+            Assert.True(said, $"The host did not say '{text}' within {bound.TotalSeconds} s.");
+            if (!_lines.Any(l => l.Contains(text, StringComparison.Ordinal)))
             {
-                Assert.True(waited.Elapsed < bound, $"The host did not say '{text}' within {bound.TotalSeconds} s.");
-                if (_process.HasExited)
-                {
-                    Assert.Fail($"The host exited ({_process.ExitCode}) before saying '{text}': {string.Join('\n', _lines.TakeLast(20))}");
-                }
-
-                await Task.Delay(100);
+                Assert.Fail($"The host exited ({_process.ExitCode}) before saying '{text}': {string.Join('\n', _lines.TakeLast(20))}");
             }
         }
 
         public async Task<bool> WaitUntilReadyAsync(TimeSpan bound)
         {
             using var probe = new HttpClient { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(5) };
-            var waited = Stopwatch.StartNew();
-            while (waited.Elapsed < bound && !_process.HasExited)
-            {
-                try
+            var ready = false;
+            await Poll.UntilAsync(
+                async () =>
                 {
-                    if ((await probe.GetAsync("/health/ready")).IsSuccessStatusCode)
+                    try
                     {
-                        return true;
+                        ready = (await probe.GetAsync("/health/ready")).IsSuccessStatusCode;
                     }
-                }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-                {
-                    // not listening yet
-                }
+                    catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                    {
+                        // not listening yet
+                    }
 
-                await Task.Delay(200);
-            }
-
-            return false;
+                    return ready || _process.HasExited;
+                },
+                bound,
+                TimeSpan.FromMilliseconds(200));
+            return ready;
         }
 
         public void Kill()

@@ -12,6 +12,7 @@ namespace Registry.Patients.Closing;
 public static class CompleteEndpoint
 {
     [WolverinePost("/api/patients/{patientId}/completion", OperationId = "completePatient")]
+    [EndpointSummary("Record that a patient completed the treatment.")]
     [Authorize(Policy = Policies.SiteStaff)]
     [ProducesResponseType<EntryRecorded>(StatusCodes.Status201Created)]
     public static Task<IResult> Post(

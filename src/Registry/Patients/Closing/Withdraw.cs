@@ -12,6 +12,7 @@ namespace Registry.Patients.Closing;
 public static class WithdrawEndpoint
 {
     [WolverinePost("/api/patients/{patientId}/withdrawal", OperationId = "withdrawPatient")]
+    [EndpointSummary("Withdraw a patient.")]
     [Authorize(Policy = Policies.SiteStaff)]
     [ProducesResponseType<EntryRecorded>(StatusCodes.Status201Created)]
     public static Task<IResult> Post(

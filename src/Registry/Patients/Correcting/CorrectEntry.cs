@@ -16,6 +16,7 @@ public sealed record CorrectEntry(Guid? EntryId, JsonObject? Changes, string? Re
 public static class CorrectEntryEndpoint
 {
     [WolverinePost("/api/patients/{patientId}/corrections", OperationId = "correctEntry")]
+    [EndpointSummary("Correct an entry.")]
     [Authorize(Policy = Policies.SiteStaff)]
     [ProducesResponseType<EntryRecorded>(StatusCodes.Status201Created)]
     public static Task<IResult> Post(

@@ -13,6 +13,7 @@ public sealed record VoidEntry(Guid? EntryId, string? Reason);
 public static class VoidEntryEndpoint
 {
     [WolverinePost("/api/patients/{patientId}/voids", OperationId = "voidEntry")]
+    [EndpointSummary("Void an entry.")]
     [Authorize(Policy = Policies.SiteStaff)]
     [ProducesResponseType<EntryRecorded>(StatusCodes.Status201Created)]
     public static Task<IResult> Post(Guid patientId, VoidEntry voiding, IDocumentSession session, HttpContext http, TimeProvider time) =>

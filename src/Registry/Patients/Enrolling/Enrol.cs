@@ -140,6 +140,8 @@ public static class EnrolEndpoint
     }
 
     [WolverinePost("/api/patients", OperationId = "enrolPatient")]
+
+    [EndpointSummary("Enrol a patient.")]
     [Authorize(Policy = Policies.SiteStaff)]
     public static async Task<PatientEnrolledResponse> Post(EnrolPatient command, IDocumentSession session, CancellationToken ct)
     {

@@ -85,6 +85,8 @@ public sealed class AdverseEventEntry : VisitEntryKindModule<AdverseEventRequest
 
     public override IReadOnlyCollection<string> Immutable => ["adverseEventId"];
 
+    public override bool InFacts => true;
+
     public override EntryForm Form { get; } = new("Adverse events", "Adverse event", "Add an adverse event",
     [
         new("term", "Event (verbatim term)", "text"),

@@ -30,6 +30,8 @@ public sealed class AeFollowUpEntry : EntryKindModule<AeFollowUpRequest, AeFollo
 {
     public override EntryKind Kind => EntryKind.AeFollowUp;
 
+    public override bool InFacts => true;
+
     public override EntryForm Form { get; } = new("Follow-up", "Follow-up", null,
     [
         new("reportedOn", "Date the site learnt the new information", "date", Initial: FieldInitial.VisitDate),

@@ -14,6 +14,8 @@ public sealed class CompletionEntry : EntryKindModule<CompletionRequest, Complet
 {
     public override EntryKind Kind => EntryKind.Completion;
 
+    public override bool InFacts => true;
+
     public override EntryForm Form { get; } = new("Completion", "Completion", null,
     [
         new("completedOn", "Date completed", "date", Initial: FieldInitial.VisitDate),

@@ -53,6 +53,8 @@ public sealed class DoseEntry : VisitEntryKindModule<DoseRequest, DoseData, Dose
 
     public override string VisitList => "doses";
 
+    public override bool InFacts => true;
+
     public override EntryForm Form { get; } = new("Doses", "Dose", "Add a dose",
     [
         new("givenOn", "Date given", "date", Initial: FieldInitial.VisitDate),

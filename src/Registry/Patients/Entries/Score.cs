@@ -18,6 +18,8 @@ public sealed class ScoreEntry : VisitEntryKindModule<ScoreRequest, ScoreData, S
 
     public override string VisitList => "scores";
 
+    public override bool InFacts => true;
+
     public override EntryForm Form { get; } = new("Disease activity scores", "Score", "Add a score",
     [
         new("assessedOn", "Assessment date", "date", Initial: FieldInitial.VisitDate),

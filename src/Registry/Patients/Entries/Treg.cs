@@ -37,6 +37,8 @@ public sealed class TregEntry : VisitEntryKindModule<TregRequest, TregData, Treg
 
     public override string VisitList => "tregs";
 
+    public override bool InFacts => true;
+
     public override EntryForm Form { get; } = new("Treg results", "Treg result", "Add a Treg result",
     [
         new("sampledOn", "Sample date", "date", Initial: FieldInitial.VisitDate),

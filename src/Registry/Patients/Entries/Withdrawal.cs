@@ -24,6 +24,8 @@ public sealed class WithdrawalEntry : EntryKindModule<WithdrawalRequest, Withdra
 {
     public override EntryKind Kind => EntryKind.Withdrawal;
 
+    public override bool InFacts => true;
+
     public override EntryForm Form { get; } = new("Withdrawal", "Withdrawal", null,
     [
         new("withdrawnOn", "Date withdrawn", "date", Initial: FieldInitial.VisitDate),

@@ -12,6 +12,7 @@ namespace Registry.Patients.FollowingUp;
 public static class FollowUpAdverseEventEndpoint
 {
     [WolverinePost("/api/patients/{patientId}/adverse-events/{adverseEventId}/follow-ups", OperationId = "followUpAdverseEvent")]
+    [EndpointSummary("Follow up an adverse event.")]
     [Authorize(Policy = Policies.SiteStaff)]
     [ProducesResponseType<EntryRecorded>(StatusCodes.Status201Created)]
     public static Task<IResult> Post(

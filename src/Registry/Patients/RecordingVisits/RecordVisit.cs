@@ -26,6 +26,7 @@ public sealed record EntriesRecorded(Guid PatientId, long Version, IReadOnlyList
 public static class RecordVisitEndpoint
 {
     [WolverinePost("/api/patients/{patientId}/visits", OperationId = "recordVisit")]
+    [EndpointSummary("Record a visit.")]
     [Authorize(Policy = Policies.SiteStaff)]
     [ProducesResponseType<EntriesRecorded>(StatusCodes.Status201Created)]
     public static Task<IResult> Post(

@@ -12,6 +12,7 @@ public sealed record EntryHistory(Guid PatientId, Guid EntryId, EntryKind Kind, 
 public static class GetEntryHistoryEndpoint
 {
     [WolverineGet("/api/patients/{patientId}/entries/{entryId}/history", OperationId = "getEntryHistory")]
+    [EndpointSummary("Get every version of an entry.")]
     [Authorize(Policy = Policies.ReadPatients)]
     public static async Task<IResult> Get(
         Guid patientId, Guid entryId, IDocumentSession session, ClaimsPrincipal user, TimeProvider time, CancellationToken ct)

@@ -44,6 +44,7 @@ public sealed record PatientDetail(
 public static class GetPatientsEndpoint
 {
     [WolverineGet("/api/patients", OperationId = "listPatients")]
+    [EndpointSummary("List the patients I may see.")]
     [Authorize(Policy = Policies.ReadPatients)]
     public static async Task<IResult> List(
         IDocumentSession session, ClaimsPrincipal user, TimeProvider time, string? siteId, string? diseaseCode, CancellationToken ct)
@@ -75,6 +76,8 @@ public static class GetPatientsEndpoint
     }
 
     [WolverineGet("/api/patients/{patientId}", OperationId = "getPatient")]
+
+    [EndpointSummary("Get a patient's record with every entry.")]
     [Authorize(Policy = Policies.ReadPatients)]
     public static async Task<PatientDetail?> Get(
         Guid patientId, IDocumentSession session, ClaimsPrincipal user, TimeProvider time, HttpResponse response, CancellationToken ct)
