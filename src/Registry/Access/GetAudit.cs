@@ -22,7 +22,6 @@ public static class GetAuditEndpoint
     public const int MaxLimit = 10_000;
 
     [WolverineGet("/api/audit", OperationId = "getAudit")]
-
     [EndpointSummary("List who read, exported or downloaded what.")]
     [Authorize(Policy = Policies.Admin)]
     public static async Task<IResult> Get(

@@ -9,6 +9,7 @@ using Registry.Catalogue;
 using Registry.Cohorts;
 using Registry.Infrastructure;
 using Registry.Patients;
+using Registry.Writing;
 using Wolverine;
 using Wolverine.Http;
 
@@ -30,11 +31,18 @@ public static partial class RequestExportEndpoint
     private static partial Regex ScopePattern();
 
     [WolverinePost("/api/exports", OperationId = "requestExport")]
-
     [EndpointSummary("Request a de-identified export of a cohort.")]
     [Authorize(Policy = Policies.Researcher)]
     [ProducesResponseType<ExportAccepted>(StatusCodes.Status202Accepted)]
-    public static async Task<IResult> Post(
+    public static Task<IResult> Post(
+        RequestExport request, IDocumentSession session, IMessageBus bus, HttpContext http, DiseaseCatalogue catalogue,
+        TimeProvider time) =>
+        WritePath.ExecuteAsync(http, session, time, request, [],
+            _ => Task.FromResult(WriteTarget.New),
+            ct => DecideAsync(request, session, bus, http.User, catalogue, time, ct));
+
+    /// <summary>Checks the request, resolves its "as of" to a sequence, and stages the export and its message.</summary>
+    private static async Task<WriteOutcome> DecideAsync(
         RequestExport request, IDocumentSession session, IMessageBus bus, ClaimsPrincipal user, DiseaseCatalogue catalogue,
         TimeProvider time, CancellationToken ct)
     {
@@ -88,7 +96,7 @@ public static partial class RequestExportEndpoint
 
         if (errors.Any)
         {
-            return Results.Problem(errors.ToProblem());
+            return WriteOutcome.Reject(errors.ToProblem());
         }
 
         // "As of time T" is resolved to a sequence once, here, and recorded: timestamps are not in commit order.
@@ -105,8 +113,8 @@ public static partial class RequestExportEndpoint
             detail: $"{format}; dates {dates}; as of {asOfSequence}; diseases {string.Join(",", definition.Cohort.DiseaseCodes)}; "
                 + $"free text {definition.IncludeFreeText}");
         await bus.PublishAsync(new RunExport(record.Id));
-        await session.SaveChangesAsync(ct);
-        return Results.Accepted($"/api/exports/{record.Id}", new ExportAccepted(record.Id));
+        var answer = new ExportAccepted(record.Id);
+        return WriteOutcome.Accept(new WriteAnswer(StatusCodes.Status202Accepted, answer, answer.Url));
     }
 
     private static async Task<long> SequenceAtAsync(IQuerySession session, DateTimeOffset at, CancellationToken ct)

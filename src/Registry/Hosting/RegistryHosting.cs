@@ -18,6 +18,7 @@ using Registry.Patients.Enrolling;
 using Registry.Patients.Timeline;
 using Registry.Safety;
 using Registry.Sites;
+using Registry.Writing;
 using Weasel.Core;
 using Wolverine;
 using Wolverine.Http;

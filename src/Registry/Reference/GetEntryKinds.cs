@@ -21,7 +21,6 @@ public static class GetEntryKindsEndpoint
         Vocabulary.Lists);
 
     [WolverineGet("/api/entry-kinds", OperationId = "getEntryKinds")]
-
     [EndpointSummary("Get the entry kinds' forms and their choices.")]
     [Authorize(Policy = Policies.AnyRole)]
     public static EntryKindsResponse Get() => Answer;

@@ -1,11 +1,10 @@
-using System.Text.Json;
-using JasperFx;
 using Marten;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Registry.Infrastructure;
 using Registry.Patients;
 using Registry.Sites;
+using Registry.Writing;
 
 namespace Registry.Safety;
 
@@ -15,61 +14,55 @@ public sealed record SaeActionRecorded(Guid AdverseEventId, SaeStatus Status);
 public static class SaeCaseActions
 {
     /// <summary>
-    /// A pv action: the case as it stands now (from the patient's stream itself, not the async figures),
-    /// the decision, then one event on the case's own stream with the idempotency record.
+    /// A pv action on the write path: the case as it stands now (from the patient's stream itself, not the
+    /// async figures; 404 when the event was never serious), the decision, then one event on the case's own
+    /// stream at its next version (a concurrent action on the same case loses with a 409).
     /// </summary>
-    internal static async Task<IResult> ActAsync(
+    internal static Task<IResult> ActAsync(
         Guid adverseEventId, object request, IDocumentSession session, HttpContext http, TimeProvider time,
         Func<SaeClock, DateOnly, (object? Event, ProblemDetails? Problem)> decide)
     {
-        var ct = http.RequestAborted;
-        var hash = PatientWrites.RequestHash(http, request);
-        var keys = PatientWrites.KeysOf(http, []);
-        if (await PatientWrites.TryReplayAsync(session, keys, hash, ct) is { } replay)
-        {
-            return replay;
-        }
+        SaeClock? clock = null;
+        return WritePath.ExecuteAsync(http, session, time, request, [],
+            async ct =>
+            {
+                clock = await CurrentAsync(session, adverseEventId, time, ct);
+                return clock is null
+                    ? new WriteTarget(null, new ProblemDetails
+                    {
+                        Status = StatusCodes.Status404NotFound,
+                        Title = "No such serious adverse event.",
+                        Detail = "No adverse event with this id has been serious.",
+                    })
+                    : WriteTarget.New;
+            },
+            async ct =>
+            {
+                var (@event, problem) = decide(clock!, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime));
+                if (problem is not null)
+                {
+                    return WriteOutcome.Reject(problem);
+                }
 
-        var clock = await CurrentAsync(session, adverseEventId, time, ct);
-        if (clock is null)
-        {
-            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such serious adverse event.",
-                detail: "No adverse event with this id has been serious.");
-        }
+                var stream = SaeCaseRecord.StreamFor(adverseEventId);
+                var pvCase = await session.LoadAsync<SaeCaseRecord>(stream, ct);
+                if (pvCase is null)
+                {
+                    session.Events.StartStream<SaeCaseRecord>(stream, @event!);
+                }
+                else
+                {
+                    session.Events.Append(stream, pvCase.Actions.Count + 1, @event!);
+                }
 
-        var (@event, problem) = decide(clock, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime));
-        if (problem is not null)
-        {
-            return Results.Problem(problem);
-        }
-
-        var stream = SaeCaseRecord.StreamFor(adverseEventId);
-        var pvCase = await session.LoadAsync<SaeCaseRecord>(stream, ct);
-        if (pvCase is null)
-        {
-            session.Events.StartStream<SaeCaseRecord>(stream, @event!);
-        }
-        else
-        {
-            session.Events.Append(stream, pvCase.Actions.Count + 1, @event!);
-        }
-
-        var status = @event is SaeAcknowledged ? (clock.Susar ? SaeStatus.AwaitingSubmission : SaeStatus.Closed) : SaeStatus.Submitted;
-        var body = JsonSerializer.Serialize(new SaeActionRecorded(adverseEventId, status), RegistryJson.Options);
-        PatientWrites.Remember(session, keys, hash, body, null, time);
-        try
-        {
-            await session.SaveChangesAsync(ct);
-        }
-        catch (Exception e) when (e is ConcurrencyException
-                                      or Marten.Exceptions.ExistingStreamIdCollisionException
-                                      or JasperFx.Events.ExistingStreamIdCollisionException
-                                      or DocumentAlreadyExistsException)
-        {
-            return Results.Problem(Conflict("Another pv officer acted on this case at the same moment: reload it and try again."));
-        }
-
-        return PatientWrites.Created(body, null);
+                var status = @event is SaeAcknowledged
+                    ? (clock!.Susar ? SaeStatus.AwaitingSubmission : SaeStatus.Closed)
+                    : SaeStatus.Submitted;
+                return WriteOutcome.Accept(
+                    new WriteAnswer(StatusCodes.Status201Created, new SaeActionRecorded(adverseEventId, status), null));
+            },
+            (_, _) => Task.FromResult<ProblemDetails?>(
+                Conflict("Another pv officer acted on this case at the same moment: reload it and try again.")));
     }
 
     internal static ProblemDetails Conflict(string detail) => new()

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Registry.Access;
 using Registry.Infrastructure;
+using Registry.Writing;
 using Wolverine.Http;
 
 namespace Registry.Sites;
@@ -22,7 +23,8 @@ public static partial class RegisterSiteEndpoint
     [GeneratedRegex("^[A-Z]{2}$")]
     private static partial Regex CountryPattern();
 
-    public static async Task<ProblemDetails> ValidateAsync(RegisterSite command, IQuerySession session, CancellationToken ct)
+    /// <summary>The site's rules: an id, a name, an ISO country, an IANA zone; an id not yet registered.</summary>
+    public static async Task<ProblemDetails> CheckAsync(RegisterSite command, IQuerySession session, CancellationToken ct)
     {
         var errors = new ValidationErrors();
         var siteId = errors.Required("siteId", command.SiteId, "Give the site id, e.g. FR01.");
@@ -48,34 +50,42 @@ public static partial class RegisterSiteEndpoint
             return errors.ToProblem();
         }
 
-        if (await session.LoadAsync<Site>(siteId!, ct) is not null)
-        {
-            return new ProblemDetails
-            {
-                Status = StatusCodes.Status409Conflict,
-                Title = "This site already exists.",
-                Detail = $"Site {siteId} is already registered.",
-            };
-        }
-
-        return WolverineContinue.NoProblems;
+        return await session.LoadAsync<Site>(siteId!, ct) is null ? WolverineContinue.NoProblems : AlreadyRegistered(siteId!);
     }
+
+    private static ProblemDetails AlreadyRegistered(string siteId) => new()
+    {
+        Status = StatusCodes.Status409Conflict,
+        Title = "This site already exists.",
+        Detail = $"Site {siteId} is already registered.",
+    };
 
     [WolverinePost("/api/sites", OperationId = "registerSite")]
-
     [EndpointSummary("Register a site.")]
     [Authorize(Policy = Policies.Admin)]
-    public static async Task<SiteRegistered> Post(RegisterSite command, IDocumentSession session, CancellationToken ct)
-    {
-        var site = new Site
-        {
-            Id = command.SiteId!.Trim(),
-            Name = command.Name!.Trim(),
-            Country = command.Country!.Trim(),
-            TimeZone = command.TimeZone ?? "UTC",
-        };
-        session.Insert(site);
-        await session.SaveChangesAsync(ct);
-        return new SiteRegistered(site.Id, site.Name, site.Country, site.TimeZone);
-    }
+    [ProducesResponseType<SiteRegistered>(StatusCodes.Status201Created)]
+    public static Task<IResult> Post(RegisterSite command, IDocumentSession session, HttpContext http, TimeProvider time) =>
+        WritePath.ExecuteAsync(http, session, time, command, [],
+            _ => Task.FromResult(WriteTarget.New),
+            async ct =>
+            {
+                var problem = await CheckAsync(command, session, ct);
+                if (!ReferenceEquals(problem, WolverineContinue.NoProblems))
+                {
+                    return WriteOutcome.Reject(problem);
+                }
+
+                var site = new Site
+                {
+                    Id = command.SiteId!.Trim(),
+                    Name = command.Name!.Trim(),
+                    Country = command.Country!.Trim(),
+                    TimeZone = command.TimeZone ?? "UTC",
+                };
+                session.Insert(site);
+                var answer = new SiteRegistered(site.Id, site.Name, site.Country, site.TimeZone);
+                return WriteOutcome.Accept(new WriteAnswer(StatusCodes.Status201Created, answer, answer.Url));
+            },
+            // Registered by someone else between the check and the commit.
+            (_, _) => Task.FromResult<ProblemDetails?>(AlreadyRegistered(command.SiteId!.Trim())));
 }

@@ -6,7 +6,7 @@ namespace Registry.Tests.Architecture;
 
 /// <summary>
 /// Dependencies point one way (docs/architecture.md): the shared leaves (Infrastructure, Catalogue), then
-/// Access and Sites, then the patient core with its entry kinds and write use cases, then the read slices
+/// Access, the write path (Writing) and Sites, then the patient core with its entry kinds and write use cases, then the read slices
 /// (worklist, cohorts, safety, exports, reference), and the host that composes them all.
 /// </summary>
 public sealed class DependencyTests
@@ -19,16 +19,17 @@ public sealed class DependencyTests
         ["Infrastructure"] = [],
         ["Catalogue"] = ["Infrastructure"],
         ["Access"] = ["Infrastructure"],
-        ["Sites"] = ["Infrastructure", "Access"],
-        ["Patients"] = ["Infrastructure", "Catalogue", "Access", "Sites"],
+        ["Writing"] = ["Infrastructure", "Access"],
+        ["Sites"] = ["Infrastructure", "Access", "Writing"],
+        ["Patients"] = ["Infrastructure", "Catalogue", "Access", "Writing", "Sites"],
         ["Cohorts"] = ["Infrastructure", "Catalogue", "Access", "Sites", "Patients"],
         ["Worklist"] = ["Infrastructure", "Catalogue", "Access", "Sites", "Patients", "Cohorts"],
-        ["Safety"] = ["Infrastructure", "Catalogue", "Access", "Sites", "Patients", "Cohorts"],
-        ["Exports"] = ["Infrastructure", "Catalogue", "Access", "Sites", "Patients", "Cohorts", "Safety"],
+        ["Safety"] = ["Infrastructure", "Catalogue", "Access", "Writing", "Sites", "Patients", "Cohorts"],
+        ["Exports"] = ["Infrastructure", "Catalogue", "Access", "Writing", "Sites", "Patients", "Cohorts", "Safety"],
         ["Reference"] = ["Infrastructure", "Catalogue", "Access", "Patients"],
         ["Demo"] = ["Infrastructure", "Catalogue", "Access", "Sites", "Patients"],
         ["Web"] = ["Infrastructure", "Access"],
-        ["Hosting"] = ["Infrastructure", "Catalogue", "Access", "Sites", "Patients", "Cohorts", "Worklist", "Safety", "Exports", "Reference", "Demo", "Web"],
+        ["Hosting"] = ["Infrastructure", "Catalogue", "Access", "Writing", "Sites", "Patients", "Cohorts", "Worklist", "Safety", "Exports", "Reference", "Demo", "Web"],
     };
 
     private static string SliceOf(string? ns) => ns is null || !ns.StartsWith("Registry.", StringComparison.Ordinal)

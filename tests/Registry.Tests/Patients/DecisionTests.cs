@@ -6,6 +6,7 @@ using Registry.Patients;
 using Registry.Patients.Correcting;
 using Registry.Patients.RecordingVisits;
 using Registry.Patients.Timeline;
+using Registry.Writing;
 
 namespace Registry.Tests.Patients;
 
@@ -160,9 +161,9 @@ public sealed class DecisionTests
         http.Request.Method = "POST";
         http.Request.Path = "/api/patients/1/voids";
 
-        var a = PatientWrites.RequestHash(http, new VoidEntry(PatientId, "wrong"));
-        var b = PatientWrites.RequestHash(http, JsonNode.Parse($$"""{ "reason": "wrong",  "entryId": "{{PatientId}}" }""")!);
-        var c = PatientWrites.RequestHash(http, new VoidEntry(PatientId, "other"));
+        var a = WritePath.RequestHash(http, new VoidEntry(PatientId, "wrong"));
+        var b = WritePath.RequestHash(http, JsonNode.Parse($$"""{ "reason": "wrong",  "entryId": "{{PatientId}}" }""")!);
+        var c = WritePath.RequestHash(http, new VoidEntry(PatientId, "other"));
 
         Assert.Equal(a, b);
         Assert.NotEqual(a, c);

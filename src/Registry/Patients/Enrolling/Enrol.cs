@@ -8,6 +8,7 @@ using Registry.Access;
 using Registry.Catalogue;
 using Registry.Infrastructure;
 using Registry.Sites;
+using Registry.Writing;
 using Wolverine.Http;
 
 namespace Registry.Patients.Enrolling;
@@ -48,7 +49,7 @@ public static class EnrolEndpoint
     public const int MaxSubjectCodeLength = 40;
     public const int OldestBirthYearSpan = 120;
 
-    public static async Task<ProblemDetails> ValidateAsync(
+    public static async Task<ProblemDetails> CheckAsync(
         EnrolPatient command, ClaimsPrincipal user, IQuerySession session, DiseaseCatalogue catalogue, TimeProvider time,
         CancellationToken ct)
     {
@@ -140,46 +141,54 @@ public static class EnrolEndpoint
     }
 
     [WolverinePost("/api/patients", OperationId = "enrolPatient")]
-
     [EndpointSummary("Enrol a patient.")]
     [Authorize(Policy = Policies.SiteStaff)]
-    public static async Task<PatientEnrolledResponse> Post(EnrolPatient command, IDocumentSession session, CancellationToken ct)
-    {
-        var patientId = Guid.CreateVersion7();
-        var enrolled = new PatientEnrolled(
-            patientId,
-            command.SiteId!.Trim(),
-            command.SubjectCode!.Trim(),
-            command.DiseaseCode!.Trim(),
-            command.BirthYear!.Value,
-            Kebab.TryParse<Sex>(command.Sex, out var sex) ? sex : default,
-            command.EnrolledOn!.Value,
-            command.ConsentVersion!.Trim(),
-            Kebab.TryParse<TherapyLine>(command.TherapyLine, out var line) ? line : default,
-            Kebab.TryParse<CareSetting>(command.Setting, out var setting) ? setting : default,
-            new Regimen(
-                command.Regimen?.InductionDays ?? Regimen.Default.InductionDays,
-                command.Regimen?.MaintenanceIntervalDays ?? Regimen.Default.MaintenanceIntervalDays));
+    [ProducesResponseType<PatientEnrolledResponse>(StatusCodes.Status201Created)]
+    public static Task<IResult> Post(
+        EnrolPatient command, IDocumentSession session, HttpContext http, DiseaseCatalogue catalogue, TimeProvider time) =>
+        WritePath.ExecuteAsync(http, session, time, command, [],
+            _ => Task.FromResult(WriteTarget.New),
+            async ct =>
+            {
+                var problem = await CheckAsync(command, http.User, session, catalogue, time, ct);
+                if (!ReferenceEquals(problem, WolverineContinue.NoProblems))
+                {
+                    return WriteOutcome.Reject(problem);
+                }
 
-        session.Events.StartStream<PatientEnrolled>(patientId, enrolled);
-        session.Insert(new SubjectCodeClaim
-        {
-            Id = SubjectCodeClaim.KeyFor(enrolled.SiteId, enrolled.SubjectCode),
-            PatientId = patientId,
-        });
-        try
-        {
-            await session.SaveChangesAsync(ct);
-        }
-        catch (DocumentAlreadyExistsException)
-        {
-            // Another enrolment took the code between the check and the commit; nothing of ours was written.
-            var claim = await session.LoadAsync<SubjectCodeClaim>(SubjectCodeClaim.KeyFor(enrolled.SiteId, enrolled.SubjectCode), ct);
-            throw new ProblemException(SubjectCodeTaken(enrolled.SiteId, enrolled.SubjectCode, claim?.PatientId));
-        }
+                var enrolled = Enrolment(command);
+                session.Events.StartStream<PatientEnrolled>(enrolled.PatientId, enrolled);
+                session.Insert(new SubjectCodeClaim
+                {
+                    Id = SubjectCodeClaim.KeyFor(enrolled.SiteId, enrolled.SubjectCode),
+                    PatientId = enrolled.PatientId,
+                });
+                var answer = new PatientEnrolledResponse(enrolled.PatientId, 1);
+                return WriteOutcome.Accept(new WriteAnswer(StatusCodes.Status201Created, answer, answer.Url));
+            },
+            async (_, ct) =>
+            {
+                // Another enrolment took the code between the check and the commit; nothing of ours was written.
+                await using var fresh = session.DocumentStore.QuerySession();
+                var (siteId, subjectCode) = (command.SiteId!.Trim(), command.SubjectCode!.Trim());
+                var claim = await fresh.LoadAsync<SubjectCodeClaim>(SubjectCodeClaim.KeyFor(siteId, subjectCode), ct);
+                return claim is null ? null : SubjectCodeTaken(siteId, subjectCode, claim.PatientId);
+            });
 
-        return new PatientEnrolledResponse(patientId, 1);
-    }
+    private static PatientEnrolled Enrolment(EnrolPatient command) => new(
+        Guid.CreateVersion7(),
+        command.SiteId!.Trim(),
+        command.SubjectCode!.Trim(),
+        command.DiseaseCode!.Trim(),
+        command.BirthYear!.Value,
+        Kebab.TryParse<Sex>(command.Sex, out var sex) ? sex : default,
+        command.EnrolledOn!.Value,
+        command.ConsentVersion!.Trim(),
+        Kebab.TryParse<TherapyLine>(command.TherapyLine, out var line) ? line : default,
+        Kebab.TryParse<CareSetting>(command.Setting, out var setting) ? setting : default,
+        new Regimen(
+            command.Regimen?.InductionDays ?? Regimen.Default.InductionDays,
+            command.Regimen?.MaintenanceIntervalDays ?? Regimen.Default.MaintenanceIntervalDays));
 
     public static ProblemDetails SubjectCodeTaken(string siteId, string subjectCode, Guid? patientId) => new()
     {

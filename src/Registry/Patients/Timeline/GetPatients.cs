@@ -76,7 +76,6 @@ public static class GetPatientsEndpoint
     }
 
     [WolverineGet("/api/patients/{patientId}", OperationId = "getPatient")]
-
     [EndpointSummary("Get a patient's record with every entry.")]
     [Authorize(Policy = Policies.ReadPatients)]
     public static async Task<PatientDetail?> Get(

@@ -42,7 +42,7 @@ namespace Internal.Generated.WolverineHandlers
             if (jsonContinue == Wolverine.HandlerContinuation.Stop) return;
             
             // The actual HTTP request handler execution
-            var result = await Registry.Exports.RequestExportEndpoint.Post(request, documentSession, messageContext, httpContext.User, _diseaseCatalogue, _timeProvider, httpContext.RequestAborted).ConfigureAwait(false);
+            var result = await Registry.Exports.RequestExportEndpoint.Post(request, documentSession, messageContext, httpContext, _diseaseCatalogue, _timeProvider).ConfigureAwait(false);
 
             await result.ExecuteAsync(httpContext).ConfigureAwait(false);
             

@@ -39,22 +39,11 @@ namespace Internal.Generated.WolverineHandlers
             // Reading the request body via JSON deserialization
             var (command, jsonContinue) = await ReadJsonAsync<Registry.Patients.Enrolling.EnrolPatient>(httpContext);
             if (jsonContinue == Wolverine.HandlerContinuation.Stop) return;
-            var problemDetails1 = await Registry.Patients.Enrolling.EnrolEndpoint.ValidateAsync(command, httpContext.User, ((Marten.IQuerySession)documentSession), _diseaseCatalogue, _timeProvider, httpContext.RequestAborted).ConfigureAwait(false);
-            // Evaluate whether the processing should stop if there are any problems
-            if (!(ReferenceEquals(problemDetails1, Wolverine.Http.WolverineContinue.NoProblems)))
-            {
-                await WriteProblems(problemDetails1, httpContext).ConfigureAwait(false);
-                return;
-            }
-
             
             // The actual HTTP request handler execution
-            var patientEnrolledResponse_response = await Registry.Patients.Enrolling.EnrolEndpoint.Post(command, documentSession, httpContext.RequestAborted).ConfigureAwait(false);
+            var result = await Registry.Patients.Enrolling.EnrolEndpoint.Post(command, documentSession, httpContext, _diseaseCatalogue, _timeProvider).ConfigureAwait(false);
 
-            // This response type customizes the HTTP response
-            ApplyHttpAware(patientEnrolledResponse_response, httpContext);
-            // Writing the response body to JSON because this was the first 'return variable' in the method signature
-            await WriteJsonAsync(httpContext, patientEnrolledResponse_response, 404);
+            await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }
     }
 
