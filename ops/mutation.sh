@@ -7,8 +7,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dotnet tool restore >/dev/null
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+# The full report (every surviving mutant, and mutation-report.html) stays in artifacts/mutation.
+out="$PWD/artifacts/mutation"
+rm -rf "$out"
+mkdir -p "$out"
 (cd tests/Registry.Tests && dotnet stryker --output "$out" >"$out/stryker.log" 2>&1) || { tail -40 "$out/stryker.log"; exit 1; }
 report=$(find "$out" -name 'mutation-report.json' | head -1)
 python3 - "$report" <<'PY'
@@ -27,5 +29,13 @@ for path, f in sorted(report["files"].items()):
 print("| File | Killed | Mutants | Score |")
 print("|---|---:|---:|---:|")
 print("\n".join(rows))
+survivors = "artifacts/mutation/survivors.txt"
+with open(survivors, "w") as listing:
+    for path, f in sorted(report["files"].items()):
+        for m in f["mutants"]:
+            if m["status"] in ("Survived", "NoCoverage"):
+                line = m["location"]["start"]["line"]
+                listing.write(f'{path.split("/src/Registry/")[-1]}:{line}: {m["status"]} {m["mutatorName"]}: {m.get("replacement", "")[:80]}\n')
+print(f"Surviving mutants: {survivors}")
 print(f"Mutation score: {100 * k_all / n_all:.1f} % ({k_all} of {n_all} mutants killed)")
 PY

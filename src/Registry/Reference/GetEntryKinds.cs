@@ -16,12 +16,15 @@ public sealed record EntryKindsResponse(
 
 public static class GetEntryKindsEndpoint
 {
-    private static readonly EntryKindsResponse Answer = new(
-        EntryKinds.All.Select(m => new EntryKindForm(m.Name, m.VisitList, m.Form.Title, m.Form.One, m.Form.Add, m.Form.Fields)).ToList(),
-        Vocabulary.Lists);
 
     [WolverineGet("/api/entry-kinds", OperationId = "getEntryKinds")]
     [EndpointSummary("Get the entry kinds' forms and their choices.")]
     [Authorize(Policy = Policies.AnyRole)]
-    public static EntryKindsResponse Get() => Answer;
+    public static EntryKindsResponse Get() => new(EntryKinds.All.Select(Of).ToList(), Vocabulary.Lists);
+
+    private static EntryKindForm Of(EntryKindModule module)
+    {
+        var form = module.Form;
+        return new EntryKindForm(module.Name, module.VisitList, form.Title, form.One, form.Add, form.Fields);
+    }
 }

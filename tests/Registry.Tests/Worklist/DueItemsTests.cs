@@ -140,4 +140,62 @@ public sealed class DueItemsTests
         Assert.Equal(new DateTimeOffset(2026, 11, 5, 23, 59, 59, TimeSpan.Zero), sae.SiteDueAt);
         Assert.True(sae.SiteLate);
     }
+
+    private static TregMeasured Treg(DateOnly on) =>
+        new(Guid.CreateVersion7(), Guid.CreateVersion7(), on, new TregData(on, 5m, Gating.Cd4Cd25Foxp3, null, null, null, null));
+
+    private static PlannedItemNotDone NotDone(NotDoneItem item, DateOnly on) =>
+        new(Guid.CreateVersion7(), Guid.CreateVersion7(), on, new NotDoneData(item, on, "not possible"));
+
+    private static DueItem? Sample(PatientRecord record, DateOnly today) =>
+        DueItems.For(record, today, Response).SingleOrDefault(i => i.Item == NotDoneItem.TregSample);
+
+    // First dose on day 2 of November: the day-8 sample is due on the 9th, its window the 7th to the 11th.
+    [Theory]
+    [InlineData(6, null)]
+    [InlineData(7, DueState.Due)]
+    [InlineData(11, DueState.Due)]
+    [InlineData(12, DueState.Overdue)]
+    public void the_day_8_sample_is_asked_for_from_its_window_s_first_day_and_overdue_after_its_last(int today, DueState? state)
+    {
+        var record = Given(Regimen.Default, Dose(D(2)));
+
+        Assert.Equal(state, Sample(record, D(today))?.State);
+        if (state is not null)
+        {
+            Assert.Equal((D(9), D(7), D(11), 8), (Sample(record, D(today))!.DueOn, Sample(record, D(today))!.WindowFrom,
+                Sample(record, D(today))!.WindowTo, Sample(record, D(today))!.StudyDay));
+        }
+    }
+
+    [Theory]
+    [InlineData(6, true)]
+    [InlineData(7, false)]
+    [InlineData(11, false)]
+    [InlineData(12, true)]
+    public void a_sample_inside_the_window_settles_it_and_one_outside_does_not(int sampledOn, bool stillAsked)
+    {
+        var record = Given(Regimen.Default, Dose(D(2)), Treg(D(sampledOn)));
+
+        Assert.Equal(stillAsked, Sample(record, D(12)) is not null);
+    }
+
+    [Fact]
+    public void only_a_treg_sample_marked_not_done_settles_the_sample()
+    {
+        Assert.Null(Sample(Given(Regimen.Default, Dose(D(2)), NotDone(NotDoneItem.TregSample, D(9))), D(12)));
+        Assert.NotNull(Sample(Given(Regimen.Default, Dose(D(2)), NotDone(NotDoneItem.Score, D(9))), D(12)));
+    }
+
+    [Fact]
+    public void before_the_first_dose_the_first_dose_is_due_the_day_after_the_latest_held_or_not_done_dose_and_never_before_enrolment()
+    {
+        var held = new DoseHeld(Guid.CreateVersion7(), Guid.CreateVersion7(), D(3), new DoseHoldData(D(3), HoldReason.Other, null));
+        Assert.Equal(Enrolled, NextDose(Given(Regimen.Default), D(1)).DueOn);
+        Assert.Equal(D(6), NextDose(Given(Regimen.Default, held, NotDone(NotDoneItem.Dose, D(5))), D(6)).DueOn);
+        Assert.Equal(D(4), NextDose(Given(Regimen.Default, held, NotDone(NotDoneItem.Score, D(5))), D(6)).DueOn);
+        var screening = new DoseHeld(Guid.CreateVersion7(), Guid.CreateVersion7(), new DateOnly(2026, 10, 20),
+            new DoseHoldData(new DateOnly(2026, 10, 20), HoldReason.Other, null));
+        Assert.Equal(Enrolled, NextDose(Given(Regimen.Default, screening), D(1)).DueOn);
+    }
 }

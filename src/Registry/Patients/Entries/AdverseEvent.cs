@@ -87,7 +87,7 @@ public sealed class AdverseEventEntry : VisitEntryKindModule<AdverseEventRequest
 
     public override bool InFacts => true;
 
-    public override EntryForm Form { get; } = new("Adverse events", "Adverse event", "Add an adverse event",
+    public override EntryForm Form => new("Adverse events", "Adverse event", "Add an adverse event",
     [
         new("term", "Event (verbatim term)", "text"),
         new("onsetOn", "Onset date", "date", Initial: FieldInitial.VisitDate),

@@ -32,7 +32,7 @@ public sealed class AeFollowUpEntry : EntryKindModule<AeFollowUpRequest, AeFollo
 
     public override bool InFacts => true;
 
-    public override EntryForm Form { get; } = new("Follow-up", "Follow-up", null,
+    public override EntryForm Form => new("Follow-up", "Follow-up", null,
     [
         new("reportedOn", "Date the site learnt the new information", "date", Initial: FieldInitial.VisitDate),
         new("grade", "New CTCAE grade", "select", Optional: true, Wide: true, Options: "grade"),

@@ -16,7 +16,7 @@ public sealed class CompletionEntry : EntryKindModule<CompletionRequest, Complet
 
     public override bool InFacts => true;
 
-    public override EntryForm Form { get; } = new("Completion", "Completion", null,
+    public override EntryForm Form => new("Completion", "Completion", null,
     [
         new("completedOn", "Date completed", "date", Initial: FieldInitial.VisitDate),
     ]);

@@ -25,7 +25,7 @@ public sealed class ConmedEntry : VisitEntryKindModule<ConmedRequest, ConmedData
 
     public override string VisitList => "conmeds";
 
-    public override EntryForm Form { get; } = new("Concomitant medications", "Medication", "Add a medication",
+    public override EntryForm Form => new("Concomitant medications", "Medication", "Add a medication",
     [
         new("drug", "Drug", "text"),
         new("drugClass", "Class", "select", Options: "drugClass"),

@@ -55,7 +55,7 @@ public sealed class DoseEntry : VisitEntryKindModule<DoseRequest, DoseData, Dose
 
     public override bool InFacts => true;
 
-    public override EntryForm Form { get; } = new("Doses", "Dose", "Add a dose",
+    public override EntryForm Form => new("Doses", "Dose", "Add a dose",
     [
         new("givenOn", "Date given", "date", Initial: FieldInitial.VisitDate),
         new("doseIu", "Dose (IU)", "integer", Hint: "In international units: 1 MIU = 1000000 IU; usual doses 100000 to 6000000.",

@@ -24,7 +24,7 @@ public sealed class DoseHeldEntry : VisitEntryKindModule<DoseHoldRequest, DoseHo
 
     public override string VisitList => "doseHolds";
 
-    public override EntryForm Form { get; } = new("Doses held", "Dose held", "Add a held dose",
+    public override EntryForm Form => new("Doses held", "Dose held", "Add a held dose",
     [
         new("heldOn", "Date held", "date", Initial: FieldInitial.VisitDate),
         new("reasonCode", "Reason", "select", Options: "holdReason"),

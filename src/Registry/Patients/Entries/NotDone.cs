@@ -23,7 +23,7 @@ public sealed class NotDoneEntry : VisitEntryKindModule<NotDoneRequest, NotDoneD
 
     public override string VisitList => "notDone";
 
-    public override EntryForm Form { get; } = new("Planned items not done", "Item not done", "Add an item not done",
+    public override EntryForm Form => new("Planned items not done", "Item not done", "Add an item not done",
     [
         new("item", "Item", "select", Options: "notDoneItem"),
         new("dueOn", "Date it was due", "date", Initial: FieldInitial.VisitDate),

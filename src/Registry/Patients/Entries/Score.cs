@@ -20,7 +20,7 @@ public sealed class ScoreEntry : VisitEntryKindModule<ScoreRequest, ScoreData, S
 
     public override bool InFacts => true;
 
-    public override EntryForm Form { get; } = new("Disease activity scores", "Score", "Add a score",
+    public override EntryForm Form => new("Disease activity scores", "Score", "Add a score",
     [
         new("assessedOn", "Assessment date", "date", Initial: FieldInitial.VisitDate),
         new("instrument", "Instrument", "select", Wide: true, OptionsFrom: "instruments"),

@@ -39,7 +39,7 @@ public sealed class TregEntry : VisitEntryKindModule<TregRequest, TregData, Treg
 
     public override bool InFacts => true;
 
-    public override EntryForm Form { get; } = new("Treg results", "Treg result", "Add a Treg result",
+    public override EntryForm Form => new("Treg results", "Treg result", "Add a Treg result",
     [
         new("sampledOn", "Sample date", "date", Initial: FieldInitial.VisitDate),
         new("tregPercentOfCd4", "Tregs, % of CD4+ T cells", "decimal", Hint: "0 to 100."),

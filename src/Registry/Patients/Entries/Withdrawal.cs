@@ -26,7 +26,7 @@ public sealed class WithdrawalEntry : EntryKindModule<WithdrawalRequest, Withdra
 
     public override bool InFacts => true;
 
-    public override EntryForm Form { get; } = new("Withdrawal", "Withdrawal", null,
+    public override EntryForm Form => new("Withdrawal", "Withdrawal", null,
     [
         new("withdrawnOn", "Date withdrawn", "date", Initial: FieldInitial.VisitDate),
         new("reasonCode", "Reason", "select", Options: "withdrawalReason"),

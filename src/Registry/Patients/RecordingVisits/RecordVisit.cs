@@ -30,7 +30,15 @@ public static class RecordVisitEndpoint
     [Authorize(Policy = Policies.SiteStaff)]
     [ProducesResponseType<EntriesRecorded>(StatusCodes.Status201Created)]
     public static Task<IResult> Post(
-        Guid patientId, RecordVisit visit, IDocumentSession session, HttpContext http, DiseaseCatalogue catalogue, TimeProvider time)
+        Guid patientId, RecordVisit visit, IDocumentSession session, HttpContext http, DiseaseCatalogue catalogue, TimeProvider time) =>
+        PatientWrites.ExecuteAsync(session, http, patientId, visit, ClientIds(visit), time,
+            (patient, today) => Decide(visit, patient, today, catalogue));
+
+    /// <summary>
+    /// The visit's own idempotency keys: its visitId and its adverse events' ids (so a retry without an
+    /// Idempotency-Key is still recognised).
+    /// </summary>
+    public static IReadOnlyList<string> ClientIds(RecordVisit visit)
     {
         var clientIds = new List<string>();
         if (visit.VisitId is { } visitId && visitId != Guid.Empty)
@@ -39,12 +47,10 @@ public static class RecordVisitEndpoint
         }
 
         clientIds.AddRange((visit.AdverseEvents ?? [])
-            .Where(ae => ae.AdverseEventId is { } id && id != Guid.Empty)
-            .Select(ae => $"adverse-event:{ae.AdverseEventId}")
+            .Where(ae => ae?.AdverseEventId is { } id && id != Guid.Empty)
+            .Select(ae => $"adverse-event:{ae!.AdverseEventId}")
             .Distinct());
-
-        return PatientWrites.ExecuteAsync(session, http, patientId, visit, clientIds, time,
-            (patient, today) => Decide(visit, patient, today, catalogue));
+        return clientIds;
     }
 
     /// <summary>Checks the whole visit; any error rejects all of it.</summary>

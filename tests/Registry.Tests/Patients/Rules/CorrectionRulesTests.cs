@@ -276,4 +276,25 @@ public sealed class CorrectionRulesTests
     {
         AssertPaths(Rejected(DecideCorrection(PatientWith("ae-follow-up"), EntryId, Changes("""{"grade": null}"""))), "changes");
     }
+
+    [Fact]
+    public void a_field_a_kind_does_not_have_is_named_with_the_fields_it_has_in_order()
+    {
+        var errors = Rejected(DecideCorrection(PatientWith("completion"), EntryId, Changes("""{"withdrawnOn": "2026-11-20"}""")));
+
+        AssertPaths(errors, "changes.withdrawnOn");
+        Assert.Equal("A completion entry has no field 'withdrawnOn' that can be corrected: it has completedOn.", errors["changes.withdrawnOn"].Single());
+        var treg = Rejected(DecideCorrection(PatientWith("treg"), EntryId, Changes("""{"sampled": "2026-11-20"}""")));
+        Assert.EndsWith("it has cd4PerUl, gating, lab, sampledOn, tconvPercentOfCd4, tregPerUl, tregPercentOfCd4.", treg["changes.sampled"].Single());
+    }
+
+    [Fact]
+    public void the_changes_get_the_checks_of_a_new_body_under_changes()
+    {
+        var early = Rejected(DecideCorrection(PatientWith("dose"), EntryId, Changes("""{"givenOn": "1899-12-31"}""")));
+        AssertPaths(early, "changes.givenOn");
+
+        var wrongType = Rejected(DecideCorrection(PatientWith("dose"), EntryId, Changes("""{"doseIu": "a lot"}""")));
+        AssertPaths(wrongType, "changes.doseIu");
+    }
 }

@@ -182,4 +182,20 @@ public sealed class VisitRulesTests
 
         AssertPaths(VisitErrors(visit), "visitId", "tregs[0].gating", "scores[0].value");
     }
+
+    [Fact]
+    public void a_visit_is_recognised_on_retry_by_its_visit_id_and_its_adverse_events_ids()
+    {
+        var visitId = Guid.NewGuid();
+        var ae = ValidAe();
+        var visit = EmptyVisit() with
+        {
+            VisitId = visitId,
+            AdverseEvents = [ae, ae, ValidAe() with { AdverseEventId = Guid.Empty }, ValidAe() with { AdverseEventId = null }, null!],
+        };
+
+        Assert.Equal([$"visit:{visitId}", $"adverse-event:{ae.AdverseEventId}"], RecordVisitEndpoint.ClientIds(visit));
+        Assert.Empty(RecordVisitEndpoint.ClientIds(EmptyVisit() with { VisitId = Guid.Empty }));
+        Assert.Empty(RecordVisitEndpoint.ClientIds(EmptyVisit() with { VisitId = null }));
+    }
 }
