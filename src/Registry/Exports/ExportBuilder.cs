@@ -91,87 +91,29 @@ public sealed class ExportBuilder(IDocumentStore store, byte[] secret)
         && (c.EnrolledTo is not { } to || p.EnrolledOn <= to)
         && (c.TherapyLine is null || Kebab.Name(p.TherapyLine) == c.TherapyLine);
 
+    /// <summary>
+    /// One patient's rows: the subject (dm) here, then each entry kind's own rows (<see cref="EntryKindModule.ExportRows"/>),
+    /// dated as study days from the first dose (or enrolment when never dosed), or as years.
+    /// </summary>
     public static IEnumerable<(string, object?[])> Rows(ExportDefinition export, PatientEnrolled p, string key, PatientState state)
     {
-        var years = export.Dates == "year";
-        var free = export.IncludeFreeText;
-        var doses = state.Current(EntryKind.Dose)
-            .Select(e => (e.Key, Data: e.Value.Read<DoseData>()))
-            .OrderBy(d => d.Data.GivenOn)
-            .ThenBy(d => d.Key)
-            .ToList();
-        var anchor = doses.Count > 0 ? doses[0].Data.GivenOn : p.EnrolledOn;
-        int? Day(DateOnly? date) => date is not { } d ? null : years ? d.Year : StudyDays.Of(anchor, d);
+        var shape = ExportTables.ShapeOf(export);
+        var firstDose = ((DoseEntry)EntryKinds.Of(EntryKind.Dose)).Given(state).Select(d => (DateOnly?)d.GivenOn).FirstOrDefault();
+        var patient = new ExportPatient(key, state, shape, firstDose ?? p.EnrolledOn);
         var age = Math.Min(90, p.EnrolledOn.Year - p.BirthYear);
 
         yield return ("dm", [key, p.SiteId, p.DiseaseCode, Kebab.Name(p.Sex), age, Kebab.Name(p.TherapyLine), Kebab.Name(p.Setting),
-            Day(p.EnrolledOn), doses.Count > 0 ? "Y" : "N"]);
+            patient.Day(p.EnrolledOn), firstDose is null ? "N" : "Y"]);
 
-        foreach (var (_, d) in doses)
+        foreach (var kind in EntryKinds.All)
         {
-            yield return ("ex", [key, Day(d.GivenOn), d.DoseIu, "IU", Kebab.Name(d.Route), Kebab.Name(d.Phase), d.Product,
-                d.ConfirmUnusualDose ? "Y" : "N"]);
-        }
-
-        foreach (var (id, t) in state.Current(EntryKind.Treg)
-            .Select(e => (e.Key, e.Value.Read<TregData>()))
-            .OrderBy(x => x.Item2.SampledOn)
-            .ThenBy(x => x.Key))
-        {
-            var gating = Kebab.Name(t.Gating);
-            yield return ("lb", [key, "TREGPCD4", null, t.TregPercentOfCd4, "%", Day(t.SampledOn), gating]);
-            if (t.TregPerUl is { } tregs)
+            if (kind.ExportTable(shape) is { } table)
             {
-                yield return ("lb", [key, "TREGCNT", null, tregs, "/uL", Day(t.SampledOn), gating]);
+                foreach (var row in kind.ExportRows(patient))
+                {
+                    yield return (table.Name, row);
+                }
             }
-
-            if (t.Cd4PerUl is { } cd4)
-            {
-                yield return ("lb", [key, "CD4CNT", "24467-3", cd4, "/uL", Day(t.SampledOn), gating]);
-            }
-
-            if (t.TconvPercentOfCd4 is { } tconv)
-            {
-                yield return ("lb", [key, "TCONVPCD", null, tconv, "%", Day(t.SampledOn), gating]);
-            }
-        }
-
-        foreach (var (_, s) in state.Current(EntryKind.Score)
-            .Select(e => (e.Key, e.Value.Read<ScoreData>()))
-            .OrderBy(x => x.Item2.AssessedOn)
-            .ThenBy(x => x.Item2.Instrument, StringComparer.Ordinal)
-            .ThenBy(x => x.Key))
-        {
-            yield return ("rs", [key, s.Instrument, s.Value, Day(s.AssessedOn)]);
-        }
-
-        foreach (var (id, entry) in state.Current(EntryKind.AdverseEvent).OrderBy(e => e.Value.Date).ThenBy(e => e.Key))
-        {
-            var report = entry.Read<AdverseEventData>();
-            var now = AdverseEventFold.Current(state, id);
-            object?[] row = [key, report.MeddraPtCode, report.MeddraSocCode, now.WorstGrade, now.SeriousCriteria.Count > 0 ? "Y" : "N",
-                string.Join('|', now.SeriousCriteria.Select(c => Kebab.Name(c))), now.Causality is { } c ? Kebab.Name(c) : null,
-                now.Expected is { } x ? (x ? "Y" : "N") : null, Kebab.Name(now.Outcome), Day(now.OnsetOn), Day(now.ResolvedOn)];
-            yield return ("ae", free ? [.. row, report.Term] : row);
-        }
-
-        foreach (var (_, m) in state.Current(EntryKind.Conmed)
-            .Select(e => (e.Key, e.Value.Read<ConmedData>()))
-            .OrderBy(x => x.Item2.StartedOn)
-            .ThenBy(x => x.Key))
-        {
-            object?[] row = [key, Kebab.Name(m.DrugClass), m.Dose, m.Unit, Day(m.StartedOn), Day(m.StoppedOn)];
-            yield return ("cm", free ? [.. row, m.Drug] : row);
-        }
-
-        if (state.Ended is { } ended)
-        {
-            var entry = state.Entries[ended.EntryId];
-            var (decod, term) = ended.Kind == EntryKind.Withdrawal
-                ? (Kebab.Name(entry.Read<WithdrawalData>().ReasonCode), entry.Read<WithdrawalData>().Reason)
-                : ("completed", null);
-            object?[] row = [key, decod, Day(ended.On)];
-            yield return ("ds", free ? [.. row, term] : row);
         }
     }
 }

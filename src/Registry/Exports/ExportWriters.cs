@@ -3,6 +3,8 @@ using System.Security.Cryptography;
 using CsvHelper;
 using Parquet;
 using Parquet.Schema;
+using Registry.Patients;
+using Table = Registry.Patients.Table;
 
 namespace Registry.Exports;
 

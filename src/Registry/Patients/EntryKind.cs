@@ -124,6 +124,12 @@ public abstract class EntryKindModule
     /// <summary>Stored values (an entry's JSON) as the kind's value record.</summary>
     public abstract object Values(JsonObject values);
 
+    /// <summary>The export table the kind's entries go to (null: none), shaped for the export.</summary>
+    public virtual Table? ExportTable(ExportShape shape) => null;
+
+    /// <summary>The kind's rows of its export table for one patient, in the table's order.</summary>
+    public virtual IEnumerable<object?[]> ExportRows(ExportPatient patient) => [];
+
     public JsonObject ToJson(object values) => JsonSerializer.SerializeToNode(values, ValuesType, RegistryJson.Options)!.AsObject();
 }
 
@@ -148,6 +154,10 @@ public abstract class EntryKindModule<TRequest, TValues, TEvent> : EntryKindModu
     }
 
     public static TValues Read(JsonObject values) => EntryJson.Read<TValues>(values);
+
+    /// <summary>The patient's current (not voided) entries of the kind with their values.</summary>
+    protected IEnumerable<(Guid Id, TValues Values)> Entries(PatientState state) =>
+        state.Current(Kind).Select(e => (e.Key, Read(e.Value.Data)));
 
     public sealed override DateOnly? DateOf(JsonObject values) => DateOf(Read(values));
 

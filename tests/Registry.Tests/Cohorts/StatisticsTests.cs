@@ -1,4 +1,5 @@
 using Registry.Cohorts;
+using Registry.Patients;
 
 namespace Registry.Tests.Cohorts;
 

@@ -1,3 +1,4 @@
+using Registry.Infrastructure;
 namespace Registry.Patients;
 
 public enum SeriousCriterion
@@ -163,5 +164,38 @@ public sealed class AdverseEventEntry : VisitEntryKindModule<AdverseEventRequest
             : new AdverseEventData(onsetOn!.Value, awareOn!.Value, term!, EntryRules.Trimmed(r.MeddraPtCode),
                 EntryRules.Trimmed(r.MeddraSocCode), grade!.Value, criteria, causality, r.Expected, outcome!.Value, action!.Value,
                 r.ResolvedOn);
+    }
+
+    public override Table ExportTable(ExportShape shape) => new("ae",
+        "Adverse events, with follow-ups applied (worst grade, accumulated seriousness)",
+    [
+        ExportShape.Usubjid,
+        new("aeptcd", ColumnType.Text, null, "MedDRA preferred-term code, when the site coded it"),
+        new("aesoccd", ColumnType.Text, null, "MedDRA primary system organ class code"),
+        new("aetoxgr", ColumnType.Integer, "CTCAE grade", "Worst CTCAE v5 grade"),
+        new("aeser", ColumnType.Text, null, "Y when serious"),
+        new("aesercrit", ColumnType.Text, null, "Seriousness criteria, |-separated"),
+        new("aerel", ColumnType.Text, null, "Causality (WHO-UMC); empty when not assessed"),
+        new("aeexp", ColumnType.Text, null, "Y expected, N unexpected, empty when not assessed"),
+        new("aeout", ColumnType.Text, null, "Outcome"),
+        shape.Day("aest", "onset"),
+        shape.Day("aeen", "resolution"),
+        .. shape.Text(new Column("aeterm", ColumnType.Text, null, "Verbatim term as the site wrote it (free text)", FreeText: true)),
+    ]);
+
+    /// <summary>Each adverse event as its follow-ups leave it (<see cref="AdverseEventFold"/>), in the order first entered.</summary>
+    public override IEnumerable<object?[]> ExportRows(ExportPatient p)
+    {
+        foreach (var (id, entry) in p.State.Current(Kind).OrderBy(e => e.Value.Date).ThenBy(e => e.Key))
+        {
+            var report = entry.Read<AdverseEventData>();
+            var now = AdverseEventFold.Current(p.State, id);
+            yield return p.Shape.WithText(
+            [
+                p.Key, report.MeddraPtCode, report.MeddraSocCode, now.WorstGrade, now.SeriousCriteria.Count > 0 ? "Y" : "N",
+                string.Join('|', now.SeriousCriteria.Select(c => Kebab.Name(c))), now.Causality is { } c ? Kebab.Name(c) : null,
+                now.Expected is { } x ? (x ? "Y" : "N") : null, Kebab.Name(now.Outcome), p.Day(now.OnsetOn), p.Day(now.ResolvedOn),
+            ], report.Term);
+        }
     }
 }

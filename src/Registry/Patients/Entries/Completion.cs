@@ -37,4 +37,8 @@ public sealed class CompletionEntry : EntryKindModule<CompletionRequest, Complet
         var on = rules.EndDate(EntryRules.At(p, "completedOn"), r.CompletedOn, "completion date", self);
         return rules.Count > start ? null : new CompletionData(on!.Value);
     }
+
+    public override Table ExportTable(ExportShape shape) => Disposition.Table(shape);
+
+    public override IEnumerable<object?[]> ExportRows(ExportPatient p) => Disposition.Rows(p, Kind, _ => ("completed", null));
 }

@@ -1,3 +1,4 @@
+using Registry.Infrastructure;
 namespace Registry.Patients;
 
 public enum DrugClass
@@ -64,4 +65,21 @@ public sealed class ConmedEntry : VisitEntryKindModule<ConmedRequest, ConmedData
             ? null
             : new ConmedData(drug!, drugClass!.Value, r.Dose, EntryRules.Trimmed(r.Unit), r.StartedOn, r.StoppedOn);
     }
+
+    public override Table ExportTable(ExportShape shape) => new("cm", "Concomitant medications",
+    [
+        ExportShape.Usubjid,
+        new("cmclass", ColumnType.Text, null, "corticosteroid, csdmard, bdmard, jak-inhibitor or other"),
+        new("cmdose", ColumnType.Number, null, "Dose"),
+        new("cmdosu", ColumnType.Text, null, "Dose unit"),
+        shape.Day("cmst", "the start"),
+        shape.Day("cmen", "the stop"),
+        .. shape.Text(new Column("cmtrt", ColumnType.Text, null, "Drug name as the site wrote it (free text)", FreeText: true)),
+    ]);
+
+    public override IEnumerable<object?[]> ExportRows(ExportPatient p) =>
+        from m in Entries(p.State).OrderBy(x => x.Values.StartedOn).ThenBy(x => x.Id)
+        select p.Shape.WithText(
+            [p.Key, Kebab.Name(m.Values.DrugClass), m.Values.Dose, m.Values.Unit, p.Day(m.Values.StartedOn), p.Day(m.Values.StoppedOn)],
+            m.Values.Drug);
 }

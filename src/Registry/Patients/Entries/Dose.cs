@@ -116,4 +116,26 @@ public sealed class DoseEntry : VisitEntryKindModule<DoseRequest, DoseData, Dose
             : new DoseData(givenOn!.Value, r.GivenAt, r.DoseIu!.Value, route!.Value, product!, r.Lot?.Trim(), phase!.Value,
                 r.ConfirmUnusualDose == true);
     }
+
+    public override Table ExportTable(ExportShape shape) => new("ex", "Exposure: every IL-2 dose given",
+    [
+        ExportShape.Usubjid, shape.Day("exst", "the dose"),
+        new("exdose", ColumnType.Integer, "IU", "Dose in international units"),
+        new("exdosu", ColumnType.Text, null, "Dose unit (IU)"),
+        new("exroute", ColumnType.Text, null, "Route"),
+        new("phase", ColumnType.Text, null, "induction or maintenance"),
+        new("exprod", ColumnType.Text, null, "Product"),
+        new("exunusual", ColumnType.Text, null, "Y when outside 0.1–6 MIU and confirmed as intended"),
+    ]);
+
+    public override IEnumerable<object?[]> ExportRows(ExportPatient p) =>
+        from d in Given(p.State)
+        select new object?[]
+        {
+            p.Key, p.Day(d.GivenOn), d.DoseIu, "IU", Kebab.Name(d.Route), Kebab.Name(d.Phase), d.Product, d.ConfirmUnusualDose ? "Y" : "N",
+        };
+
+    /// <summary>The doses given, in the order given (date, then entry id): the first is study day 1.</summary>
+    public IEnumerable<DoseData> Given(PatientState state) =>
+        Entries(state).OrderBy(d => d.Values.GivenOn).ThenBy(d => d.Id).Select(d => d.Values);
 }

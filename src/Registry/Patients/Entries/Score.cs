@@ -87,4 +87,19 @@ public sealed class ScoreEntry : VisitEntryKindModule<ScoreRequest, ScoreData, S
 
         return rules.Count > start ? null : new ScoreData(assessedOn!.Value, code!, r.Value!.Value, r.Items);
     }
+
+    public override Table ExportTable(ExportShape shape) => new("rs", "Disease activity scores",
+    [
+        ExportShape.Usubjid,
+        new("rstestcd", ColumnType.Text, null, "Instrument (catalogue code)"),
+        new("rsorres", ColumnType.Number, null, "Total score"),
+        shape.Day("rs", "the assessment"),
+    ]);
+
+    public override IEnumerable<object?[]> ExportRows(ExportPatient p) =>
+        from s in Entries(p.State)
+            .OrderBy(x => x.Values.AssessedOn)
+            .ThenBy(x => x.Values.Instrument, StringComparer.Ordinal)
+            .ThenBy(x => x.Id)
+        select new object?[] { p.Key, s.Values.Instrument, s.Values.Value, p.Day(s.Values.AssessedOn) };
 }

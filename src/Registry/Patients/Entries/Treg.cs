@@ -1,3 +1,4 @@
+using Registry.Infrastructure;
 namespace Registry.Patients;
 
 public enum Gating
@@ -112,5 +113,43 @@ public sealed class TregEntry : VisitEntryKindModule<TregRequest, TregData, Treg
             ? null
             : new TregData(sampledOn!.Value, r.TregPercentOfCd4!.Value, gating!.Value, r.TregPerUl, r.Cd4PerUl, r.TconvPercentOfCd4,
                 r.Lab?.Trim());
+    }
+
+    public override Table ExportTable(ExportShape shape) => new("lb", "Laboratory results including Tregs: one row per measured value",
+    [
+        ExportShape.Usubjid,
+        new("lbtestcd", ColumnType.Text, null,
+            "TREGPCD4 (Tregs, % of CD4+; local code), TREGCNT (Tregs /uL), CD4CNT (CD4+ /uL, LOINC 24467-3), " +
+            "TCONVPCD (conventional T cells, % of CD4+)"),
+        new("lbloinc", ColumnType.Text, null, "LOINC code where one exists"),
+        new("lborres", ColumnType.Number, null, "Result"),
+        new("lborresu", ColumnType.Text, null, "Unit (UCUM): % or /uL"),
+        shape.Day("lb", "the sample"),
+        new("gating", ColumnType.Text, null,
+            "Treg gating: cd4-cd25-foxp3, cd4-cd25hi-cd127lo or other (never pool levels of different gatings)"),
+    ]);
+
+    public override IEnumerable<object?[]> ExportRows(ExportPatient p)
+    {
+        foreach (var (_, t) in Entries(p.State).OrderBy(x => x.Values.SampledOn).ThenBy(x => x.Id))
+        {
+            var gating = Kebab.Name(t.Gating);
+            var day = p.Day(t.SampledOn);
+            yield return [p.Key, "TREGPCD4", null, t.TregPercentOfCd4, "%", day, gating];
+            if (t.TregPerUl is { } tregs)
+            {
+                yield return [p.Key, "TREGCNT", null, tregs, "/uL", day, gating];
+            }
+
+            if (t.Cd4PerUl is { } cd4)
+            {
+                yield return [p.Key, "CD4CNT", "24467-3", cd4, "/uL", day, gating];
+            }
+
+            if (t.TconvPercentOfCd4 is { } tconv)
+            {
+                yield return [p.Key, "TCONVPCD", null, tconv, "%", day, gating];
+            }
+        }
     }
 }

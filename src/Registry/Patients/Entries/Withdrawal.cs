@@ -1,3 +1,4 @@
+using Registry.Infrastructure;
 namespace Registry.Patients;
 
 public enum WithdrawalReason
@@ -51,4 +52,9 @@ public sealed class WithdrawalEntry : EntryKindModule<WithdrawalRequest, Withdra
         rules.Text(EntryRules.At(p, "reason"), r.Reason);
         return rules.Count > start ? null : new WithdrawalData(on!.Value, reason!.Value, EntryRules.Trimmed(r.Reason));
     }
+
+    public override Table ExportTable(ExportShape shape) => Disposition.Table(shape);
+
+    public override IEnumerable<object?[]> ExportRows(ExportPatient p) =>
+        Disposition.Rows(p, Kind, e => (Kebab.Name(e.Read<WithdrawalData>().ReasonCode), e.Read<WithdrawalData>().Reason));
 }
