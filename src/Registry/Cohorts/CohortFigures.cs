@@ -55,10 +55,97 @@ public sealed record CohortSummary(
     CgiImprovementFigures? CgiImprovement = null,
     TregTconvFigures? TregTconv = null);
 
-/// <summary>A disease cohort's response figures, computed from its patients' facts at query time.</summary>
+/// <summary>
+/// A disease cohort's response figures: from PostgreSQL's aggregates of the patients' figure rows
+/// (<see cref="FromAggregates"/>, what the endpoints serve), or from the patients' facts in memory
+/// (<see cref="Summarise"/>, the definition the rows and the tests follow); both give the same numbers.
+/// </summary>
 public sealed class CohortFigures(Response response, DiseaseCatalogue catalogue)
 {
     private ResponseOptions Options => response.Options;
+
+    /// <summary>The measures a summary reads (<paramref name="detail"/>: every target day, CGI-I and Treg : Tconv too).</summary>
+    public IReadOnlyCollection<string> Measures(IEnumerable<string> diseaseCodes, bool detail) =>
+    [
+        PatientFigureRows.Patient,
+        PatientFigureRows.Treg,
+        .. diseaseCodes.SelectMany(d => catalogue.FindDisease(d)?.Instruments ?? [])
+            .Select(i => PatientFigureRows.Clinical(i.Code))
+            .Distinct(),
+        .. detail ? new[] { PatientFigureRows.TregTconvBaseline, PatientFigureRows.TregTconvChange } : [],
+    ];
+
+    /// <summary>The summary from the cohort's aggregates, in the same shape and with the same numbers as <see cref="Summarise"/>.</summary>
+    public CohortSummary FromAggregates(string diseaseCode, CohortAggregates cohort, AsOf asOf, bool detail)
+    {
+        var patients = cohort.Find(PatientFigureRows.Patient, 0);
+        var treated = patients?.Responders ?? 0;
+        var instruments = catalogue.FindDisease(diseaseCode)?.Instruments ?? [];
+        var cgiI = instruments.FirstOrDefault(i => i.Code == "cgi-i");
+        return new CohortSummary(
+            diseaseCode,
+            patients?.Rows ?? 0,
+            treated,
+            Treg(cohort.Find(PatientFigureRows.Treg, Options.PrimaryTargetDay), Options.PrimaryTargetDay, treated),
+            instruments.Select(i => Clinical(cohort.Find(PatientFigureRows.Clinical(i.Code), Options.ClinicalTargetDay), i.Code)).ToList(),
+            asOf,
+            detail ? Options.TargetDays.Select(day => Treg(cohort.Find(PatientFigureRows.Treg, day), day, treated)).ToList() : null,
+            detail && cgiI is not null ? CgiImprovement(cohort.AtTarget) : null,
+            detail ? TregTconv(cohort) : null);
+    }
+
+    private TregFigures Treg(FigureAggregate? rows, int targetDay, int treated)
+    {
+        var evaluable = rows?.WithValue ?? 0;
+        var responders = rows?.Responders ?? 0;
+        var enough = evaluable >= Options.MinEvaluableForRates;
+        var ci = enough ? Statistics.Wilson(responders, evaluable) : null;
+        return new TregFigures(
+            targetDay,
+            evaluable,
+            Statistics.Round(rows?.Median, 4),
+            Statistics.Round(rows?.Q1, 4),
+            Statistics.Round(rows?.Q3, 4),
+            responders,
+            enough ? Statistics.Round((double)responders / evaluable, 4) : null,
+            ci is { } interval ? [Statistics.Round(interval.Low, 4), Statistics.Round(interval.High, 4)] : null,
+            enough && treated > 0 ? Statistics.Round((double)responders / treated, 4) : null);
+    }
+
+    private ClinicalFigures Clinical(FigureAggregate? rows, string instrument)
+    {
+        var evaluable = rows?.Evaluable ?? 0;
+        var responders = rows?.Responders ?? 0;
+        return new ClinicalFigures(
+            instrument,
+            Options.ClinicalTargetDay,
+            evaluable,
+            Statistics.Round(rows?.Mean, 4),
+            responders,
+            rows?.WithValue ?? 0,
+            evaluable >= Options.MinEvaluableForRates ? Statistics.Round((double)responders / evaluable, 4) : null);
+    }
+
+    private CgiImprovementFigures CgiImprovement(IReadOnlyDictionary<decimal, int> atTarget)
+    {
+        var counts = Enumerable.Range(1, 7).ToDictionary(
+            v => v.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            v => atTarget.Where(x => x.Key == v).Sum(x => x.Value));
+        return new CgiImprovementFigures(
+            Options.ClinicalTargetDay, atTarget.Values.Sum(), counts, atTarget.Where(x => x.Key <= 2).Sum(x => x.Value));
+    }
+
+    private TregTconvFigures TregTconv(CohortAggregates cohort)
+    {
+        var baseline = cohort.Find(PatientFigureRows.TregTconvBaseline, Options.PrimaryTargetDay);
+        var change = cohort.Find(PatientFigureRows.TregTconvChange, Options.PrimaryTargetDay);
+        return new TregTconvFigures(
+            Options.PrimaryTargetDay,
+            baseline?.WithValue ?? 0,
+            Statistics.Round(baseline?.Median, 4),
+            change?.WithValue ?? 0,
+            Statistics.Round(change?.Median, 4));
+    }
 
     public CohortSummary Summarise(string diseaseCode, IReadOnlyList<PatientFacts> patients, AsOf asOf, bool detail)
     {

@@ -8,7 +8,7 @@ namespace Registry.Cohorts;
 
 /// <summary>
 /// What the cohort list and one cohort's figures share: whose patients they cover, the checks of their
-/// filters, and the patients behind them.
+/// filters.
 /// </summary>
 public static class CohortPatients
 {
@@ -26,34 +26,5 @@ public static class CohortPatients
         return !string.IsNullOrEmpty(therapyLine) && !Kebab.TryParse<TherapyLine>(therapyLine, out _)
             ? Results.Problem(ValidationErrors.Single("therapyLine", $"'{therapyLine}' is not a therapy line: use standalone or addon."))
             : null;
-    }
-
-    /// <summary>The patients behind the figures: a site user's own sites only, filtered as asked (already checked).</summary>
-    internal static async Task<IReadOnlyList<PatientFacts>> QueryAsync(
-        IQuerySession session, Caller caller, string? therapyLine, string? siteId, string? diseaseCode, CancellationToken ct)
-    {
-        IQueryable<PatientFacts> query = session.Query<PatientFacts>();
-        if (caller.IsSiteBound)
-        {
-            var sites = caller.Sites.ToArray();
-            query = query.Where(p => p.SiteId.IsOneOf(sites));
-        }
-
-        if (!string.IsNullOrEmpty(siteId))
-        {
-            query = query.Where(p => p.SiteId == siteId);
-        }
-
-        if (!string.IsNullOrEmpty(therapyLine) && Kebab.TryParse<TherapyLine>(therapyLine, out var line))
-        {
-            query = query.Where(p => p.TherapyLine == line);
-        }
-
-        if (diseaseCode is not null)
-        {
-            query = query.Where(p => p.DiseaseCode == diseaseCode);
-        }
-
-        return await query.ToListAsync(ct);
     }
 }

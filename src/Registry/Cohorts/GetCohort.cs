@@ -31,8 +31,12 @@ public static class GetCohortEndpoint
         var key = $"cohort|{diseaseCode}|{therapyLine}|{siteId}|{CohortPatients.Visibility(caller)}";
         var summary = await cache.GetOrComputeAsync(key, asOf, DateOnly.MinValue, async () =>
         {
-            var patients = await CohortPatients.QueryAsync(session, caller, therapyLine, siteId, diseaseCode, ct);
-            return figures.Summarise(diseaseCode, patients, asOf, detail: true);
+            var cohorts = await CohortFigureQuery.AggregateAsync(session, caller, therapyLine, siteId, diseaseCode,
+                figures.Measures([diseaseCode], detail: true), ct);
+            var atTarget = await CohortFigureQuery.AtTargetAsync(session, caller, therapyLine, siteId, diseaseCode,
+                PatientFigureRows.Clinical("cgi-i"), ct);
+            return figures.FromAggregates(diseaseCode, new CohortAggregates(
+                cohorts.GetValueOrDefault(diseaseCode) is { } cohort ? cohort.All : [], atTarget), asOf, detail: true);
         });
         return Results.Ok(summary);
     }

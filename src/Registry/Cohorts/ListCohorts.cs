@@ -14,7 +14,7 @@ public static class ListCohortsEndpoint
     [Authorize(Policy = Policies.Cohorts)]
     public static async Task<IResult> Get(
         IQuerySession session, ClaimsPrincipal user, CohortFigures figures, FiguresCache cache, Freshness freshness,
-        string? therapyLine, string? siteId, CancellationToken ct)
+        Catalogue.DiseaseCatalogue catalogue, string? therapyLine, string? siteId, CancellationToken ct)
     {
         var caller = Caller.From(user);
         if (CohortPatients.Check(caller, therapyLine, siteId) is { } problem)
@@ -27,11 +27,12 @@ public static class ListCohortsEndpoint
         var key = $"cohorts|{therapyLine}|{siteId}|{CohortPatients.Visibility(caller)}";
         var summaries = await cache.GetOrComputeAsync(key, asOf, DateOnly.MinValue, async () =>
         {
-            var patients = await CohortPatients.QueryAsync(session, caller, therapyLine, siteId, null, ct);
-            return patients
-                .GroupBy(p => p.DiseaseCode)
-                .OrderBy(g => g.Key, StringComparer.Ordinal)
-                .Select(g => figures.Summarise(g.Key, g.ToList(), asOf, detail: false))
+            var cohorts = await CohortFigureQuery.AggregateAsync(session, caller, therapyLine, siteId, null,
+                figures.Measures(catalogue.Diseases.Select(d => d.Code), detail: false), ct);
+            return cohorts
+                .Where(c => c.Value.Find(PatientFigureRows.Patient, 0) is not null)
+                .OrderBy(c => c.Key, StringComparer.Ordinal)
+                .Select(c => figures.FromAggregates(c.Key, c.Value, asOf, detail: false))
                 .ToList();
         });
         return Results.Ok(summaries);

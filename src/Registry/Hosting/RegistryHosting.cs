@@ -108,7 +108,9 @@ public static class RegistryHosting
                     .Duplicate(x => x.UserId);
                 opts.Projections.Add<PatientRecordProjection>(ProjectionLifecycle.Inline);
                 opts.Projections.Add<PatientStateProjection>(ProjectionLifecycle.Live);
-                opts.Projections.Add<PatientFactsProjection>(ProjectionLifecycle.Async);
+                // The facts carry each patient's figure rows (the response rules): PostgreSQL aggregates them.
+                var figureRows = new PatientFigureRows(sp.GetRequiredService<Response>(), sp.GetRequiredService<DiseaseCatalogue>());
+                opts.Projections.Add(new PatientFactsProjection(figureRows), ProjectionLifecycle.Async);
                 opts.Projections.Add<SaeCaseProjection>(ProjectionLifecycle.Inline);
                 opts.Schema.For<Exports.ExportRecord>();
 

@@ -64,6 +64,12 @@ public sealed class PatientFacts : IAdverseEventLog
 
     public long LastSequence { get; set; }
 
+    /// <summary>
+    /// The patient's contributions to the cohort figures (<see cref="IPatientFigures"/>), computed once per
+    /// batch by the projection; PostgreSQL copies them into the indexed table the figures aggregate.
+    /// </summary>
+    public List<FigureRow> Figures { get; set; } = [];
+
     [JsonIgnore]
     public DateOnly? FirstDoseOn => Doses.Count == 0 ? null : Doses.Values.Min(d => d.GivenOn);
 
@@ -77,10 +83,33 @@ public sealed class PatientFacts : IAdverseEventLog
     public AdverseEventNow Current(Guid adverseEventId) => AdverseEventFold.Current(this, adverseEventId);
 }
 
+/// <summary>
+/// One patient's contribution to one figure: a measure (<c>treg</c>, <c>clinical:&lt;instrument&gt;</c>…) at a
+/// target day, with its value, whether it responds, and the value at the target where the figure counts them.
+/// </summary>
+public sealed record FigureRow(string Measure, int Day, double? Value, bool? Responder = null, decimal? AtTarget = null);
+
+/// <summary>What a patient's facts contribute to the figures (implemented by the cohorts' response rules).</summary>
+public interface IPatientFigures
+{
+    List<FigureRow> Of(PatientFacts facts);
+}
+
+/// <summary>
+/// The cohort and safety facts, folded by the async daemon. Given the figures (the registry's
+/// registration), each patient's figure rows are computed once per batch after its events are applied.
+/// </summary>
 public sealed class PatientFactsProjection : SingleStreamProjection<PatientFacts, Guid>
 {
-    public PatientFactsProjection()
+    private readonly IPatientFigures? _figures;
+
+    public PatientFactsProjection() : this(null)
     {
+    }
+
+    public PatientFactsProjection(IPatientFigures? figures)
+    {
+        _figures = figures;
         IncludeType<PatientEnrolled>();
         foreach (var type in EntryKinds.FactEventTypes)
         {
@@ -89,6 +118,17 @@ public sealed class PatientFactsProjection : SingleStreamProjection<PatientFacts
 
         IncludeType<EntryCorrected>();
         IncludeType<EntryVoided>();
+    }
+
+    /// <summary>Called once per patient per batch, after its events: the figure rows from the facts as they now stand.</summary>
+    public override PatientFacts ApplyMetadata(PatientFacts aggregate, IEvent lastEvent)
+    {
+        if (_figures is not null)
+        {
+            aggregate.Figures = _figures.Of(aggregate);
+        }
+
+        return aggregate;
     }
 
     public override PatientFacts? Evolve(PatientFacts? snapshot, Guid id, IEvent e)

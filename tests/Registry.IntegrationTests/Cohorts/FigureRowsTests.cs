@@ -1,0 +1,89 @@
+using System.Text.Json;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
+using Registry.Access;
+using Registry.Catalogue;
+using Registry.Cohorts;
+using Registry.Demo;
+using Registry.Infrastructure;
+using Registry.IntegrationTests.Infrastructure;
+using Registry.Patients;
+
+namespace Registry.IntegrationTests.Cohorts;
+
+/// <summary>
+/// The figures the endpoints serve come from PostgreSQL's aggregates of the figure rows; the definition is the
+/// in-memory computation over the patients' facts. On a generated basket registry, for every disease and filter,
+/// both give the same summary, and the rows follow the facts through deletes and truncation.
+/// </summary>
+public sealed class FigureRowsTests(RegistryApp app) : ApiTest(app)
+{
+    private static readonly DateOnly Today = DateOnly.FromDateTime(RegistryApp.Now.UtcDateTime);
+
+    [Fact]
+    public async Task postgresql_aggregates_of_the_figure_rows_equal_the_figures_computed_from_the_facts()
+    {
+        var catalogue = Host.Services.GetRequiredService<DiseaseCatalogue>();
+        var figures = Host.Services.GetRequiredService<CohortFigures>();
+        var import = new BulkImport(App.Store, catalogue, App.Clock);
+        await import.ImportAsync(new BasketGenerator(catalogue, 7, Today).Patients(240, 4), 30, null, CancellationToken.None);
+        await App.WaitForProjectionsAsync();
+
+        await using var session = App.Store.QuerySession();
+        var facts = await session.Query<PatientFacts>().ToListAsync();
+        var asOf = new AsOf(1, null);
+        var sites = facts.Select(f => f.SiteId).Distinct().Order(StringComparer.Ordinal).ToList();
+        var everyone = new Caller("monitor", Roles.Monitor, new HashSet<string>());
+        var oneSite = new Caller("nurse", Roles.Site, new HashSet<string> { sites[0] });
+        var compared = 0;
+        foreach (var (caller, line, site) in new (Caller, string?, string?)[]
+                 {
+                     (everyone, null, null), (everyone, "addon", null), (everyone, "standalone", sites[^1]), (oneSite, null, null),
+                 })
+        {
+            var scope = facts.Where(f => caller.MaySee(f.SiteId) && (site is null || f.SiteId == site)
+                && (line is null || Kebab.Name(f.TherapyLine) == line)).ToList();
+            foreach (var disease in scope.Select(f => f.DiseaseCode).Distinct())
+            {
+                var patients = scope.Where(f => f.DiseaseCode == disease).ToList();
+                var aggregates = await CohortFigureQuery.AggregateAsync(session, caller, line, site, disease,
+                    figures.Measures([disease], detail: true), CancellationToken.None);
+                var atTarget = await CohortFigureQuery.AtTargetAsync(session, caller, line, site, disease,
+                    PatientFigureRows.Clinical("cgi-i"), CancellationToken.None);
+                var fromRows = figures.FromAggregates(disease, new CohortAggregates(aggregates[disease].All, atTarget), asOf, detail: true);
+                var fromFacts = figures.Summarise(disease, patients, asOf, detail: true);
+
+                Assert.Equal(Json(fromFacts), Json(fromRows));
+                compared++;
+            }
+        }
+
+        Assert.True(compared >= 10, $"only {compared} cohorts compared");
+        Assert.Contains(facts, f => f.Figures.Any(r => r is { Measure: PatientFigureRows.Treg, Value: not null }));
+    }
+
+    [Fact]
+    public async Task the_rows_follow_the_facts_documents_when_they_are_deleted_or_truncated()
+    {
+        var catalogue = Host.Services.GetRequiredService<DiseaseCatalogue>();
+        var import = new BulkImport(App.Store, catalogue, App.Clock);
+        await import.ImportAsync(new BasketGenerator(catalogue, 11, Today).Patients(6, 1), 30, null, CancellationToken.None);
+        await App.WaitForProjectionsAsync();
+        await using var session = App.Store.LightweightSession();
+        var facts = await session.Query<PatientFacts>().ToListAsync();
+        Assert.Equal(facts.Count, await RowsAsync(session, PatientFigureRows.Patient));
+
+        session.Delete<PatientFacts>(facts[0].Id);
+        await session.SaveChangesAsync();
+        Assert.Equal(facts.Count - 1, await RowsAsync(session, PatientFigureRows.Patient));
+
+        await App.Store.Advanced.Clean.DeleteDocumentsByTypeAsync(typeof(PatientFacts));
+        Assert.Equal(0, await RowsAsync(session, PatientFigureRows.Patient));
+    }
+
+    private static async Task<long> RowsAsync(IQuerySession session, string measure) =>
+        (await session.AdvancedSql.QueryAsync<long>(
+            $"select count(*) from {RegistrySchema.Name}.cohort_figure_rows where measure = ?", CancellationToken.None, measure))[0];
+
+    private static string Json(CohortSummary summary) => JsonSerializer.Serialize(summary, RegistryJson.Options);
+}
