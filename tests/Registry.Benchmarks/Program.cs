@@ -181,6 +181,9 @@ http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer
 using var figuresWriter = new HttpClient { BaseAddress = new Uri(baseUrl) };
 figuresWriter.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens.Issue("nurse-bench", Roles.Site, ["BE01"]));
 var cohortsLatency = await ColdLatencyAsync("/api/cohorts", 10);
+var cohortLatency = await ColdLatencyAsync("/api/cohorts/sle", 10);
+// The baseline: the same aggregate written by hand in SQL over a plain table holding the same figure rows.
+var rawCohorts = await RawAggregateLatencyAsync(database.ConnectionString, 10);
 var profileLatency = await ColdLatencyAsync("/api/safety/profile", 10);
 // Each of the cold requests above moved the facts, so one request first fills the cache for the warm ones.
 (await http.GetAsync("/api/cohorts")).EnsureSuccessStatusCode();
@@ -314,7 +317,8 @@ var report = $"""
     | bulk import, events/s | {importRate:F0} | {copyRate:F0} (binary COPY) | {importRate / copyRate:F2} |
     | rebuild of PatientFacts (cohort and safety facts), events/s | {totalEvents / rebuildFacts.Elapsed.TotalSeconds:F0} | | |
     | rebuild of PatientRecord (timelines), events/s | {totalEvents / rebuildTimeline.Elapsed.TotalSeconds:F0} | | |
-    | `GET /api/cohorts` right after a new event reached the facts (cold), median / p95 ms | {cohortsLatency.Median:F0} / {cohortsLatency.P95:F0} | | |
+    | `GET /api/cohorts` right after a new event reached the facts (cold), median / p95 ms | {cohortsLatency.Median:F1} / {cohortsLatency.P95:F1} | {rawCohorts.Median:F1} / {rawCohorts.P95:F1} (hand-written SQL over a plain table of the figure rows) | {cohortsLatency.P95 / rawCohorts.P95:F1} |
+    | `GET /api/cohorts/sle` (one cohort, every target day) cold, median / p95 ms | {cohortLatency.Median:F1} / {cohortLatency.P95:F1} | | |
     | `GET /api/safety/profile` cold, median / p95 ms | {profileLatency.Median:F0} / {profileLatency.P95:F0} | | |
     | `GET /api/cohorts` again with nothing new (figures cache), median / p95 ms | {cohortsWarm.Median:F1} / {cohortsWarm.P95:F1} | | |
     | `GET /api/safety/profile` again with nothing new, median / p95 ms | {profileWarm.Median:F1} / {profileWarm.P95:F1} | | |
@@ -366,6 +370,45 @@ async Task<Result> ColdLatencyAsync(string url, int count)
         await Marten.Events.TestingExtensions.WaitForNonStaleProjectionDataAsync(store, TimeSpan.FromMinutes(2));
         var started = Stopwatch.GetTimestamp();
         (await http.GetAsync(url)).EnsureSuccessStatusCode();
+        times[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+    }
+
+    Array.Sort(times);
+    return new Result(0, Percentile(times, 0.5), Percentile(times, 0.95), Percentile(times, 0.99));
+}
+
+static async Task<Result> RawAggregateLatencyAsync(string connectionString, int count)
+{
+    await using var connection = new NpgsqlConnection(connectionString);
+    await connection.OpenAsync();
+    await using (var copy = new NpgsqlCommand("""
+        drop table if exists bench_figure_rows;
+        create table bench_figure_rows as select * from registry.cohort_figure_rows;
+        create index on bench_figure_rows (measure, target_day, disease_code);
+        analyze bench_figure_rows;
+        """, connection))
+    {
+        await copy.ExecuteNonQueryAsync();
+    }
+
+    var times = new double[count];
+    for (var i = 0; i < count; i++)
+    {
+        var started = Stopwatch.GetTimestamp();
+        await using var aggregate = new NpgsqlCommand("""
+            select disease_code, measure, target_day, count(*), count(value), count(responder), count(*) filter (where responder),
+                   avg(value), percentile_cont(array[0.25, 0.5, 0.75]) within group (order by value)
+            from bench_figure_rows
+            where (measure = 'patient' or measure like 'clinical:%' or (measure = 'treg' and target_day = 8))
+            group by disease_code, measure, target_day
+            """, connection);
+        await using (var reader = await aggregate.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+            }
+        }
+
         times[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
     }
 

@@ -48,7 +48,7 @@ public sealed class DemoCommand : JasperFxAsyncCommand<DemoInput>
                 $"  {patients,7} patients, {events,9} events, {events / clock.Elapsed.TotalSeconds,8:F0} events/s"),
             CancellationToken.None);
         Console.WriteLine("Rebuilding the patient timelines...");
-        await import.RebuildTimelinesAsync(CancellationToken.None);
+        await import.RebuildInlineProjectionsAsync(CancellationToken.None);
         Console.WriteLine(
             $"Loaded {result.Patients} patients ({result.Events} events) " +
             $"at sites {string.Join(", ", BasketGenerator.SiteIds(input.SitesFlag))} in {clock.Elapsed.TotalSeconds:F1} s.");

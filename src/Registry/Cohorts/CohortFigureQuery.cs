@@ -9,11 +9,11 @@ namespace Registry.Cohorts;
 
 /// <summary>
 /// One figure's aggregate over a cohort's figure rows: how many rows, how many with a value, with a response
-/// (evaluable) and responding; the mean and the type-7 quartiles (PostgreSQL's <c>percentile_cont</c>) of the values.
+/// (evaluable) and responding; the exact mean of the changes and the type-7 quartiles (PostgreSQL's <c>percentile_cont</c>) of the values.
 /// </summary>
 public sealed record FigureAggregate(
     string DiseaseCode, string Measure, int Day, int Rows, int WithValue, int Evaluable, int Responders,
-    double? Mean, double? Q1, double? Median, double? Q3);
+    decimal? MeanChange, double? Q1, double? Median, double? Q3);
 
 /// <summary>A cohort's aggregates by measure and day, and the counts of values at the target (the CGI-I distribution).</summary>
 public sealed class CohortAggregates(IReadOnlyList<FigureAggregate> figures, IReadOnlyDictionary<decimal, int>? atTarget = null)
@@ -35,16 +35,17 @@ public static class CohortFigureQuery
 {
     public static async Task<IReadOnlyDictionary<string, CohortAggregates>> AggregateAsync(
         IQuerySession session, Caller caller, string? therapyLine, string? siteId, string? diseaseCode,
-        IReadOnlyCollection<string> measures, CancellationToken ct)
+        IReadOnlyCollection<string> measures, IReadOnlyCollection<int> tregDays, CancellationToken ct)
     {
         var command = new NpgsqlCommand();
         var where = Filters(command, caller, therapyLine, siteId, diseaseCode);
         command.Parameters.Add(new NpgsqlParameter("measures", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = measures.ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("days", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = tregDays.ToArray() });
         command.CommandText = $"""
             select disease_code, measure, target_day, count(*), count(value), count(responder), count(*) filter (where responder),
-                   avg(value), percentile_cont(array[0.25, 0.5, 0.75]) within group (order by value)
+                   avg(change), percentile_cont(array[0.25, 0.5, 0.75]) within group (order by value)
             from {RegistrySchema.Name}.cohort_figure_rows
-            where measure = any(@measures){where}
+            where measure = any(@measures) and (measure <> 'treg' or target_day = any(@days)){where}
             group by disease_code, measure, target_day
             """;
         var rows = new List<FigureAggregate>();
@@ -55,7 +56,7 @@ public static class CohortFigureQuery
                 double?[] q = await reader.IsDBNullAsync(8, ct) ? [null, null, null] : reader.GetFieldValue<double?[]>(8);
                 rows.Add(new FigureAggregate(
                     reader.GetString(0), reader.GetString(1), reader.GetInt32(2), (int)reader.GetInt64(3), (int)reader.GetInt64(4),
-                    (int)reader.GetInt64(5), (int)reader.GetInt64(6), await reader.IsDBNullAsync(7, ct) ? null : reader.GetDouble(7),
+                    (int)reader.GetInt64(5), (int)reader.GetInt64(6), await reader.IsDBNullAsync(7, ct) ? null : reader.GetDecimal(7),
                     q[0], q[1], q[2]));
             }
         }

@@ -64,6 +64,10 @@ public sealed class CohortFigures(Response response, DiseaseCatalogue catalogue)
 {
     private ResponseOptions Options => response.Options;
 
+    /// <summary>The target days of the Treg figures a summary shows (<paramref name="detail"/>: every one).</summary>
+    public IReadOnlyCollection<int> TregDays(bool detail) =>
+        detail ? [.. Options.TargetDays, Options.PrimaryTargetDay] : [Options.PrimaryTargetDay];
+
     /// <summary>The measures a summary reads (<paramref name="detail"/>: every target day, CGI-I and Treg : Tconv too).</summary>
     public IReadOnlyCollection<string> Measures(IEnumerable<string> diseaseCodes, bool detail) =>
     [
@@ -120,7 +124,7 @@ public sealed class CohortFigures(Response response, DiseaseCatalogue catalogue)
             instrument,
             Options.ClinicalTargetDay,
             evaluable,
-            Statistics.Round(rows?.Mean, 4),
+            rows?.MeanChange is { } mean ? Statistics.Round(mean, 4) : null,
             responders,
             rows?.WithValue ?? 0,
             evaluable >= Options.MinEvaluableForRates ? Statistics.Round((double)responders / evaluable, 4) : null);
@@ -185,7 +189,7 @@ public sealed class CohortFigures(Response response, DiseaseCatalogue catalogue)
     public ClinicalFigures Clinical(IReadOnlyList<PatientFacts> patients, Instrument instrument, int targetDay)
     {
         var outcomes = patients.Select(p => response.Clinical(p, instrument, targetDay)).ToList();
-        var changes = outcomes.Where(o => o.Change is not null).Select(o => (double)o.Change!.Value).ToList();
+        var changes = outcomes.Where(o => o.Change is not null).Select(o => o.Change!.Value).ToList();
         var evaluable = outcomes.Count(o => o.Responder is not null);
         var responders = outcomes.Count(o => o.Responder == true);
         return new ClinicalFigures(

@@ -32,7 +32,7 @@ public static class GetCohortEndpoint
         var summary = await cache.GetOrComputeAsync(key, asOf, DateOnly.MinValue, async () =>
         {
             var cohorts = await CohortFigureQuery.AggregateAsync(session, caller, therapyLine, siteId, diseaseCode,
-                figures.Measures([diseaseCode], detail: true), ct);
+                figures.Measures([diseaseCode], detail: true), figures.TregDays(detail: true), ct);
             var atTarget = await CohortFigureQuery.AtTargetAsync(session, caller, therapyLine, siteId, diseaseCode,
                 PatientFigureRows.Clinical("cgi-i"), ct);
             return figures.FromAggregates(diseaseCode, new CohortAggregates(

@@ -28,7 +28,7 @@ public static class ListCohortsEndpoint
         var summaries = await cache.GetOrComputeAsync(key, asOf, DateOnly.MinValue, async () =>
         {
             var cohorts = await CohortFigureQuery.AggregateAsync(session, caller, therapyLine, siteId, null,
-                figures.Measures(catalogue.Diseases.Select(d => d.Code), detail: false), ct);
+                figures.Measures(catalogue.Diseases.Select(d => d.Code), detail: false), figures.TregDays(detail: false), ct);
             return cohorts
                 .Where(c => c.Value.Find(PatientFigureRows.Patient, 0) is not null)
                 .OrderBy(c => c.Key, StringComparer.Ordinal)

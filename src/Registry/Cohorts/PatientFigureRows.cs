@@ -25,6 +25,8 @@ public sealed class PatientFigureRows(Response response, DiseaseCatalogue catalo
 
     public static string Clinical(string instrument) => "clinical:" + instrument;
 
+    public void Apply(PatientFacts facts) => facts.Figures = Of(facts);
+
     public List<FigureRow> Of(PatientFacts facts)
     {
         var options = response.Options;
@@ -39,7 +41,7 @@ public sealed class PatientFigureRows(Response response, DiseaseCatalogue catalo
         {
             var outcome = response.Clinical(facts, instrument, options.ClinicalTargetDay);
             rows.Add(new FigureRow(Clinical(instrument.Code), options.ClinicalTargetDay,
-                outcome.Change is { } change ? (double)change : null, outcome.Responder, outcome.AtTarget));
+                outcome.Change is { } change ? (double)change : null, outcome.Responder, outcome.AtTarget, outcome.Change));
         }
 
         var primary = response.Treg(facts, options.PrimaryTargetDay);

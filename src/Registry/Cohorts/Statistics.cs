@@ -43,4 +43,7 @@ public static class Statistics
     public static double Round(double value, int decimals) => Math.Round(value, decimals, MidpointRounding.AwayFromZero);
 
     public static double? Round(double? value, int decimals) => value is { } v ? Round(v, decimals) : null;
+
+    /// <summary>An exact decimal (a mean of score changes) rounded half away from zero, then as a double.</summary>
+    public static double Round(decimal value, int decimals) => (double)Math.Round(value, decimals, MidpointRounding.AwayFromZero);
 }

@@ -68,11 +68,12 @@ public sealed class BulkImport(IDocumentStore store, DiseaseCatalogue catalogue,
         return new ImportResult(patientCount, eventCount);
     }
 
-    /// <summary>Rebuilds the timelines (inline, so skipped by the bulk append) through the daemon.</summary>
-    public async Task RebuildTimelinesAsync(CancellationToken ct)
+    /// <summary>Rebuilds the timelines and the adverse events' owners (inline, so skipped by the bulk append) through the daemon.</summary>
+    public async Task RebuildInlineProjectionsAsync(CancellationToken ct)
     {
         using var daemon = await store.BuildProjectionDaemonAsync();
         await daemon.RebuildProjectionAsync<PatientRecordProjection>(ct);
+        await daemon.RebuildProjectionAsync<AdverseEventOwnerProjection>(ct);
     }
 
     /// <summary>Runs one generated patient's steps through the API's decisions; the events they produce, in order.</summary>

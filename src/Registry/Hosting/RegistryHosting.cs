@@ -110,8 +110,9 @@ public static class RegistryHosting
                 opts.Projections.Add<PatientStateProjection>(ProjectionLifecycle.Live);
                 // The facts carry each patient's figure rows (the response rules): PostgreSQL aggregates them.
                 var figureRows = new PatientFigureRows(sp.GetRequiredService<Response>(), sp.GetRequiredService<DiseaseCatalogue>());
-                opts.Projections.Add(new PatientFactsProjection(figureRows), ProjectionLifecycle.Async);
+                opts.Projections.Add(new PatientFactsProjection(figureRows, new Safety.SafetyRows()), ProjectionLifecycle.Async);
                 opts.Projections.Add<SaeCaseProjection>(ProjectionLifecycle.Inline);
+                opts.Projections.Add(new AdverseEventOwnerProjection(), ProjectionLifecycle.Inline);
                 opts.Schema.For<Exports.ExportRecord>();
 
                 // A projection that cannot apply an event stops, loudly, rather than skip it.

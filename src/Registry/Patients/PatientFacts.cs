@@ -70,6 +70,15 @@ public sealed class PatientFacts : IAdverseEventLog
     /// </summary>
     public List<FigureRow> Figures { get; set; } = [];
 
+    /// <summary>The exposure window before any data cut-off (null when never dosed), for the safety figures' table rows.</summary>
+    public ExposureRow? Exposure { get; set; }
+
+    /// <summary>The treatment-emergent adverse events inside that window, for the safety figures' table rows.</summary>
+    public List<TeaeRow> Teaes { get; set; } = [];
+
+    /// <summary>The adverse events that have ever been serious: triggers copy each one's history into the SAE rows.</summary>
+    public List<Guid> SeriousAdverseEventIds { get; set; } = [];
+
     [JsonIgnore]
     public DateOnly? FirstDoseOn => Doses.Count == 0 ? null : Doses.Values.Min(d => d.GivenOn);
 
@@ -85,14 +94,46 @@ public sealed class PatientFacts : IAdverseEventLog
 
 /// <summary>
 /// One patient's contribution to one figure: a measure (<c>treg</c>, <c>clinical:&lt;instrument&gt;</c>…) at a
-/// target day, with its value, whether it responds, and the value at the target where the figure counts them.
+/// target day, with its value, whether it responds, the value at the target where the figure counts them, and the
+/// exact change where the figure averages it.
 /// </summary>
-public sealed record FigureRow(string Measure, int Day, double? Value, bool? Responder = null, decimal? AtTarget = null);
+public sealed record FigureRow(
+    string Measure, int Day, double? Value, bool? Responder = null, decimal? AtTarget = null, decimal? Change = null);
 
-/// <summary>What a patient's facts contribute to the figures (implemented by the cohorts' response rules).</summary>
+/// <summary>
+/// An exposed patient's window before any data cut-off: from the first dose until the earliest of last dose +
+/// 28 days, the end of participation and death; the figures end it at their cut-off too.
+/// </summary>
+public sealed record ExposureRow(DateOnly From, DateOnly Until, bool Died, bool DiscontinuedForAe);
+
+/// <summary>
+/// A treatment-emergent adverse event as the safety figures count it: its system organ class when its preferred term
+/// is coded, its term key (the PT code, else the lower-cased verbatim term), the worst grade, seriousness, and the
+/// days from the first dose to onset.
+/// </summary>
+public sealed record TeaeRow(
+    Guid AdverseEventId, DateOnly OnsetOn, string? SocKey, string? PtCode, string TermKey, string Term, int WorstGrade, bool Serious,
+    int OnsetDay);
+
+/// <summary>
+/// An adverse event that has been serious, as the SAE clocks read it: its patient, its states over time and its
+/// current report (null once voided). Read from <c>registry.sae_rows</c>, or taken from the facts.
+/// </summary>
+public sealed record SaeRow(
+    Guid PatientId, string SubjectCode, string SiteId, string DiseaseCode, Guid AdverseEventId, List<AeMoment> History,
+    AdverseEventData? Report)
+{
+    public static SaeRow? Of(PatientFacts facts, Guid adverseEventId) =>
+        facts.AeHistory.TryGetValue(adverseEventId, out var history)
+            ? new SaeRow(facts.Id, facts.SubjectCode, facts.SiteId, facts.DiseaseCode, adverseEventId, history,
+                facts.AdverseEvents.TryGetValue(adverseEventId, out var fact) ? fact.Report : null)
+            : null;
+}
+
+/// <summary>What a patient's facts contribute to the figures (the cohorts' response rules, the safety's exposure).</summary>
 public interface IPatientFigures
 {
-    List<FigureRow> Of(PatientFacts facts);
+    void Apply(PatientFacts facts);
 }
 
 /// <summary>
@@ -101,13 +142,13 @@ public interface IPatientFigures
 /// </summary>
 public sealed class PatientFactsProjection : SingleStreamProjection<PatientFacts, Guid>
 {
-    private readonly IPatientFigures? _figures;
+    private readonly IPatientFigures[] _figures;
 
-    public PatientFactsProjection() : this(null)
+    public PatientFactsProjection() : this([])
     {
     }
 
-    public PatientFactsProjection(IPatientFigures? figures)
+    public PatientFactsProjection(params IPatientFigures[] figures)
     {
         _figures = figures;
         IncludeType<PatientEnrolled>();
@@ -123,9 +164,9 @@ public sealed class PatientFactsProjection : SingleStreamProjection<PatientFacts
     /// <summary>Called once per patient per batch, after its events: the figure rows from the facts as they now stand.</summary>
     public override PatientFacts ApplyMetadata(PatientFacts aggregate, IEvent lastEvent)
     {
-        if (_figures is not null)
+        foreach (var figures in _figures)
         {
-            aggregate.Figures = _figures.Of(aggregate);
+            figures.Apply(aggregate);
         }
 
         return aggregate;

@@ -40,9 +40,10 @@ public static class GetSaeClocksEndpoint
 
     public static async Task<IReadOnlyList<SaeClock>> LoadClocksAsync(IQuerySession session, TimeProvider time, CancellationToken ct)
     {
-        var patients = await session.Query<PatientFacts>().Where(p => p.HadSeriousAdverseEvent).ToListAsync(ct);
+        // The SAE rows (kept from the facts by triggers), not the patients' documents.
+        var rows = await session.AdvancedSql.QueryAsync<SaeRow>($"select data from {RegistrySchema.Name}.sae_rows", ct);
         var cases = (await session.Query<SaeCaseRecord>().ToListAsync(ct)).ToDictionary(c => c.AdverseEventId);
         var zones = (await session.Query<Site>().ToListAsync(ct)).ToDictionary(s => s.Id, s => s.TimeZone);
-        return SaeClocks.All(patients, cases, zones, time.GetUtcNow()).OrderBy(c => c.RecordedAt).ToList();
+        return SaeClocks.All(rows, cases, zones, time.GetUtcNow()).OrderBy(c => c.RecordedAt).ToList();
     }
 }

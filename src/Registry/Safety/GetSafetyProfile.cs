@@ -27,21 +27,8 @@ public static class GetSafetyProfileEndpoint
         // The progress first (caught up with every committed write): the facts loaded afterwards reflect at least the events it names.
         var asOf = await freshness.FactsAsync(session, ct);
         var today = LiveCutOff.Today(time);
-        var profile = await cache.GetOrComputeAsync($"safety-profile|{diseaseCode}|{siteId}", asOf, today, async () =>
-        {
-            IQueryable<PatientFacts> query = session.Query<PatientFacts>();
-            if (!string.IsNullOrEmpty(diseaseCode))
-            {
-                query = query.Where(p => p.DiseaseCode == diseaseCode);
-            }
-
-            if (!string.IsNullOrEmpty(siteId))
-            {
-                query = query.Where(p => p.SiteId == siteId);
-            }
-
-            return SafetyProfile.Compute(string.IsNullOrEmpty(diseaseCode) ? null : diseaseCode, await query.ToListAsync(ct), today, asOf);
-        });
+        var profile = await cache.GetOrComputeAsync($"safety-profile|{diseaseCode}|{siteId}", asOf, today, () =>
+            SafetyQuery.ProfileAsync(session, diseaseCode, siteId, today, asOf, ct));
         return Results.Ok(profile);
     }
 }

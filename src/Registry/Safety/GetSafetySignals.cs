@@ -19,7 +19,6 @@ public static class GetSafetySignalsEndpoint
         var asOf = await freshness.FactsAsync(session, ct);
         Freshness.Describe(response, asOf);
         var today = LiveCutOff.Today(time);
-        return await cache.GetOrComputeAsync("safety-signals", asOf, today, async () =>
-            Signals.Compute(await session.Query<PatientFacts>().ToListAsync(ct), today));
+        return await cache.GetOrComputeAsync("safety-signals", asOf, today, () => SafetyQuery.SignalsAsync(session, today, ct));
     }
 }

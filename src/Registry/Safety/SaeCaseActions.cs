@@ -75,11 +75,7 @@ public static class SaeCaseActions
     /// <summary>The case as it stands, folded from the patient's stream and the case stream now.</summary>
     public static async Task<SaeClock?> CurrentAsync(IDocumentSession session, Guid adverseEventId, TimeProvider time, CancellationToken ct)
     {
-        var patientId = await session.Query<PatientRecord>()
-            .Where(p => p.Entries.Any(e => e.EntryId == adverseEventId))
-            .Select(p => p.Id)
-            .FirstOrDefaultAsync(ct);
-        if (patientId == Guid.Empty)
+        if (await session.LoadAsync<AdverseEventOwner>(adverseEventId, ct) is not { PatientId: var patientId })
         {
             return null;
         }

@@ -66,13 +66,13 @@ public static class SaeClocks
         || now.SeriousCriteria.Contains(SeriousCriterion.LifeThreatening)
         || now.Outcome == AeOutcome.Fatal;
 
-    public static SaeClock? Compute(PatientFacts patient, Guid adverseEventId, SaeCaseRecord? pvCase, string timeZone, DateTimeOffset now)
-    {
-        if (!patient.AeHistory.TryGetValue(adverseEventId, out var history))
-        {
-            return null;
-        }
+    public static SaeClock? Compute(
+        PatientFacts patient, Guid adverseEventId, SaeCaseRecord? pvCase, string timeZone, DateTimeOffset now) =>
+        SaeRow.Of(patient, adverseEventId) is { } row ? Compute(row, pvCase, timeZone, now) : null;
 
+    public static SaeClock? Compute(SaeRow row, SaeCaseRecord? pvCase, string timeZone, DateTimeOffset now)
+    {
+        var history = row.History;
         var zone = TimeZoneInfo.FindSystemTimeZoneById(timeZone);
         DateOnly LocalDate(DateTimeOffset at) => SaeSiteClock.LocalDate(at, zone);
 
@@ -153,7 +153,7 @@ public static class SaeClocks
             return null;
         }
 
-        var report = patient.AdverseEvents.TryGetValue(adverseEventId, out var fact) ? fact.Report : null;
+        var report = row.Report;
         var voided = report is null;
         var fatal = FatalOrLifeThreatening(last);
         DateOnly? regulatoryDue = susarLearnedOn is { } learned && (susar || status == SaeStatus.Submitted)
@@ -166,7 +166,7 @@ public static class SaeClocks
             (completeDue is { } complete && completeOn is null && today > complete));
 
         return new SaeClock(
-            patient.Id, patient.SubjectCode, patient.SiteId, patient.DiseaseCode, adverseEventId,
+            row.PatientId, row.SubjectCode, row.SiteId, row.DiseaseCode, row.AdverseEventId,
             report?.Term ?? "(voided)", report?.MeddraPtCode, last.Grade, last.WorstGrade, last.SeriousCriteria, last.Causality,
             last.Expected, last.Outcome,
             last.OnsetOn, site.AwareOn, site.RecordedAt, site.SiteDueAt, site.SiteLate, susar, regulatoryDue, completeDue,
@@ -178,6 +178,11 @@ public static class SaeClocks
         IReadOnlyDictionary<string, string> siteZones, DateTimeOffset now) =>
         patients.SelectMany(p => p.AeHistory.Keys.Select(
                 ae => Compute(p, ae, cases.GetValueOrDefault(ae), siteZones.GetValueOrDefault(p.SiteId, "UTC"), now)))
+            .OfType<SaeClock>();
+
+    public static IEnumerable<SaeClock> All(IEnumerable<SaeRow> rows, IReadOnlyDictionary<Guid, SaeCaseRecord> cases,
+        IReadOnlyDictionary<string, string> siteZones, DateTimeOffset now) =>
+        rows.Select(r => Compute(r, cases.GetValueOrDefault(r.AdverseEventId), siteZones.GetValueOrDefault(r.SiteId, "UTC"), now))
             .OfType<SaeClock>();
 
     public static bool Open(SaeClock clock) => clock.Status is not (SaeStatus.Closed or SaeStatus.Submitted);

@@ -110,6 +110,14 @@ public static class SafetyProfile
             [Statistics.Round(low / patientYears * 100, 4), Statistics.Round(high / patientYears * 100, 4)]);
     }
 
+    /// <summary>How many patients had each worst grade, 1 to 5, from counts by grade.</summary>
+    public static Dictionary<string, int> WorstGrades(IEnumerable<(int Grade, int Patients)> patientsByWorstGrade)
+    {
+        var counts = patientsByWorstGrade.ToList();
+        return Enumerable.Range(1, 5).ToDictionary(g => g.ToString(CultureInfo.InvariantCulture),
+            g => counts.Where(x => x.Grade == g).Sum(x => x.Patients));
+    }
+
     private static Dictionary<string, int> WorstGrades(IEnumerable<int> worstPerPatient)
     {
         var grades = worstPerPatient.ToList();

@@ -8,6 +8,7 @@ using Registry.Demo;
 using Registry.Infrastructure;
 using Registry.IntegrationTests.Infrastructure;
 using Registry.Patients;
+using Registry.Safety;
 
 namespace Registry.IntegrationTests.Cohorts;
 
@@ -47,7 +48,7 @@ public sealed class FigureRowsTests(RegistryApp app) : ApiTest(app)
             {
                 var patients = scope.Where(f => f.DiseaseCode == disease).ToList();
                 var aggregates = await CohortFigureQuery.AggregateAsync(session, caller, line, site, disease,
-                    figures.Measures([disease], detail: true), CancellationToken.None);
+                    figures.Measures([disease], detail: true), figures.TregDays(detail: true), CancellationToken.None);
                 var atTarget = await CohortFigureQuery.AtTargetAsync(session, caller, line, site, disease,
                     PatientFigureRows.Clinical("cgi-i"), CancellationToken.None);
                 var fromRows = figures.FromAggregates(disease, new CohortAggregates(aggregates[disease].All, atTarget), asOf, detail: true);
@@ -60,6 +61,66 @@ public sealed class FigureRowsTests(RegistryApp app) : ApiTest(app)
 
         Assert.True(compared >= 10, $"only {compared} cohorts compared");
         Assert.Contains(facts, f => f.Figures.Any(r => r is { Measure: PatientFigureRows.Treg, Value: not null }));
+    }
+
+    [Fact]
+    public async Task the_safety_profile_and_signals_from_the_exposure_and_teae_rows_equal_those_computed_from_the_facts()
+    {
+        var catalogue = Host.Services.GetRequiredService<DiseaseCatalogue>();
+        var import = new BulkImport(App.Store, catalogue, App.Clock);
+        await import.ImportAsync(new BasketGenerator(catalogue, 5, Today).Patients(300, 3), 30, null, CancellationToken.None);
+        await App.WaitForProjectionsAsync();
+
+        await using var session = App.Store.QuerySession();
+        var facts = await session.Query<PatientFacts>().ToListAsync();
+        var asOf = new AsOf(1, null);
+        var diseases = facts.Select(f => f.DiseaseCode).Distinct().Order(StringComparer.Ordinal).ToList();
+        var site = facts[0].SiteId;
+        foreach (var cutOff in new[] { Today, Today.AddDays(-120), Today.AddDays(-400) })
+        {
+            foreach (var (disease, siteId) in diseases.Select(d => ((string?)d, (string?)null)).Append((null, null)).Append((diseases[0], site)))
+            {
+                var scope = facts.Where(f => (disease is null || f.DiseaseCode == disease) && (siteId is null || f.SiteId == siteId)).ToList();
+                var fromFacts = SafetyProfile.Compute(disease, scope, cutOff, asOf);
+                var fromRows = await SafetyQuery.ProfileAsync(session, disease, siteId, cutOff, asOf, CancellationToken.None);
+
+                Assert.Equal(Json(fromFacts), Json(fromRows));
+            }
+
+            Assert.Equal(Json(Signals.Compute(facts, cutOff)), Json(await SafetyQuery.SignalsAsync(session, cutOff, CancellationToken.None)));
+        }
+
+        var everything = SafetyProfile.Compute(null, facts, Today, asOf);
+        Assert.True(everything.Events > 50 && everything.SeriousEvents > 0 && everything.BySoc.Count >= 2 && everything.DiscontinuationsDueToAe > 0,
+            Json(everything));
+        Assert.NotEmpty(Signals.Compute(facts, Today));
+    }
+
+    [Fact]
+    public async Task the_sae_clocks_from_the_sae_rows_equal_those_computed_from_the_facts_and_every_ae_has_its_owner()
+    {
+        var catalogue = Host.Services.GetRequiredService<DiseaseCatalogue>();
+        var import = new BulkImport(App.Store, catalogue, App.Clock);
+        await import.ImportAsync(new BasketGenerator(catalogue, 9, Today).Patients(200, 3), 30, null, CancellationToken.None);
+        await import.RebuildInlineProjectionsAsync(CancellationToken.None);
+        await App.WaitForProjectionsAsync();
+
+        await using var session = App.Store.QuerySession();
+        var facts = await session.Query<PatientFacts>().ToListAsync();
+        var zones = (await session.Query<Registry.Sites.Site>().ToListAsync()).ToDictionary(s => s.Id, s => s.TimeZone);
+        var fromFacts = SaeClocks.All(facts, new Dictionary<Guid, SaeCaseRecord>(), zones, App.Clock.GetUtcNow())
+            .OrderBy(c => c.AdverseEventId).ToList();
+        var fromRows = (await GetSaeClocksEndpoint.LoadClocksAsync(session, App.Clock, CancellationToken.None))
+            .OrderBy(c => c.AdverseEventId).ToList();
+
+        Assert.True(fromFacts.Count > 5, $"only {fromFacts.Count} SAEs");
+        Assert.Equal(Json(fromFacts), Json(fromRows));
+
+        // The owners the inline projection keeps are those the upgrade's backfill (migrations/0009) finds in the log.
+        var recorded = await session.AdvancedSql.QueryAsync<long>(
+            $"select count(*) from {RegistrySchema.Name}.mt_events where type = 'adverse_event_recorded'", CancellationToken.None);
+        Assert.Equal(recorded[0], await session.Query<AdverseEventOwner>().CountAsync());
+        Assert.All(fromRows, c => Assert.NotNull(session.LoadAsync<AdverseEventOwner>(c.AdverseEventId).Result));
     }
 
     [Fact]
@@ -85,5 +146,5 @@ public sealed class FigureRowsTests(RegistryApp app) : ApiTest(app)
         (await session.AdvancedSql.QueryAsync<long>(
             $"select count(*) from {RegistrySchema.Name}.cohort_figure_rows where measure = ?", CancellationToken.None, measure))[0];
 
-    private static string Json(CohortSummary summary) => JsonSerializer.Serialize(summary, RegistryJson.Options);
+    private static string Json<T>(T figures) => JsonSerializer.Serialize(figures, RegistryJson.Options);
 }

@@ -1,5 +1,0 @@
-DROP TRIGGER IF EXISTS cohort_figure_rows_truncate ON registry.mt_doc_patientfacts;
-DROP TRIGGER IF EXISTS cohort_figure_rows_sync ON registry.mt_doc_patientfacts;
-DROP FUNCTION IF EXISTS registry.cohort_figure_rows_truncate();
-DROP FUNCTION IF EXISTS registry.cohort_figure_rows_sync();
-DROP TABLE IF EXISTS registry.cohort_figure_rows;
