@@ -2,7 +2,6 @@ using System.Security.Claims;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Options;
 using Registry.Access;
 using Wolverine.Http;
 
@@ -14,7 +13,7 @@ public static class DownloadExportFileEndpoint
     [EndpointSummary("Download a file of an export.")]
     [Authorize(Policy = Policies.Researcher)]
     public static async Task<IResult> Get(
-        Guid exportId, string name, IDocumentSession session, ClaimsPrincipal user, IOptions<ExportOptions> options, TimeProvider time,
+        Guid exportId, string name, IDocumentSession session, IDocumentStore store, ClaimsPrincipal user, TimeProvider time,
         CancellationToken ct)
     {
         var record = await session.LoadAsync<ExportRecord>(exportId, ct);
@@ -28,6 +27,6 @@ public static class DownloadExportFileEndpoint
         await session.SaveChangesAsync(ct);
         var type = name.EndsWith(".parquet", StringComparison.Ordinal) ? "application/vnd.apache.parquet"
             : name.EndsWith(".ndjson", StringComparison.Ordinal) ? "application/fhir+ndjson" : "text/csv";
-        return Results.File(Path.Combine(options.Value.Directory, exportId.ToString("N"), name), type, name);
+        return ExportFileStore.Download(store, exportId, name, type);
     }
 }

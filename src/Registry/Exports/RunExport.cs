@@ -40,8 +40,11 @@ public static class RunExportHandler
         {
             var definition = record.Definition;
             await SettleAsync(session, definition.AsOfSequence, logger, ct);
+            // Built in a scratch folder, then stored in the database, where every node finds it.
             var folder = Path.Combine(options.Value.Directory, record.Id.ToString("N"));
             var files = await WriteAsync(store, options.Value.Secret(), definition, folder, onPatient: null, ct);
+            await ExportFileStore.SaveAsync(store, record.Id, folder, files, ct);
+            Directory.Delete(folder, recursive: true);
             var at = await AsOfTimeAsync(session, definition.AsOfSequence, ct);
             record.Manifest = Manifest(definition, at, files);
             record.Status = "done";

@@ -51,6 +51,8 @@ public static class RegistryHosting
         services.AddSingleton(sp => new Response(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ResponseOptions>>().Value));
         services.AddSingleton<CohortFigures>();
         services.AddSingleton<FiguresCache>();
+        services.AddSingleton<Safety.SafetyFeed>();
+        services.AddHostedService(sp => sp.GetRequiredService<Safety.SafetyFeed>());
         services.AddSingleton<Freshness>();
         services.AddSingleton<ProjectionStatus>();
         services.AddSingleton<PatientSites>();
@@ -64,6 +66,7 @@ public static class RegistryHosting
                 configuration.GetValue(RequestLimits.Section + ":MaxBodyBytes", new RequestLimits().MaxBodyBytes));
         services.AddProblemDetails();
         services.AddRegistryAccess(configuration);
+        services.AddRegistryDataProtection();
         services.AddExceptionHandler<ProblemExceptionHandler>();
 
         // Development creates what it needs; Production only uses the schema built from migrations/
@@ -101,6 +104,7 @@ public static class RegistryHosting
                     .Index(x => x.SiteId)
                     .Index(x => x.DiseaseCode);
                 opts.Schema.For<IdempotencyRecord>();
+                opts.Schema.For<DataProtectionKey>();
                 // The audit pages newest first by (at, id) and filters by patient or user: real columns.
                 opts.Schema.For<AuditRecord>()
                     .Duplicate(x => x.At, pgType: "timestamp with time zone")

@@ -16,15 +16,15 @@ public static class WatchSafetyEndpoint
     [WolverineGet("/api/safety/live", OperationId = "getSafetyLive")]
     [EndpointSummary("Follow new and changed serious adverse events as they happen.")]
     [Authorize(Policy = Policies.Safety)]
-    public static IResult Get(IDocumentStore store, TimeProvider time) => new LiveSaeStream(store, time);
+    public static IResult Get(SafetyFeed feed) => new LiveSaeStream(feed);
 
     /// <summary>
-    /// Every new or changed SAE, as it reaches the projections, as server-sent events; the SSE id is the
-    /// event sequence of the change, so a client that reconnects with Last-Event-ID gets what it missed.
-    /// Polls the projections' progress once a second (one node; a Marten subscription feeding a
-    /// broadcaster is the next step), and sends a comment every 15 s so proxies keep the line open.
+    /// Every new or changed SAE, as it reaches the projections, as server-sent events (<c>sae</c>); the SSE id is the
+    /// event sequence of the change, so a client that reconnects with Last-Event-ID gets what it missed. A
+    /// <c>progress</c> event says the figures moved (their new sequence), so the page refreshes its at-a-glance
+    /// figures too. The node's one <see cref="SafetyFeed"/> does the reading; a comment every 15 s keeps proxies open.
     /// </summary>
-    private sealed class LiveSaeStream(IDocumentStore store, TimeProvider time) : IResult
+    private sealed class LiveSaeStream(SafetyFeed feed) : IResult
     {
         public async Task ExecuteAsync(HttpContext http)
         {
@@ -37,40 +37,38 @@ public static class WatchSafetyEndpoint
             await http.Response.Body.FlushAsync(ct);
 
             long? sent = long.TryParse(http.Request.Headers["Last-Event-ID"].ToString(), out var resume) ? resume : null;
-            var seen = (Facts: -1L, Cases: -1L);
-            var quiet = 0;
-            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+            using var listening = feed.Listen();
+            // The waiter first, then the snapshot at hand: a change between the two is seen twice, never missed.
+            var next = feed.NextAsync(ct);
+            var snapshot = feed.Current;
+            var shown = -1L;
             try
             {
-                do
+                while (true)
                 {
-                    await using var session = store.QuerySession();
-                    var progress = await ProjectionProgress.ForAsync(session, ProjectionProgress.PatientFacts, ct);
-                    var cases = await session.Query<SaeCaseRecord>()
-                        .OrderByDescending(c => c.LastSequence)
-                        .Select(c => c.LastSequence)
-                        .FirstOrDefaultAsync(ct);
-                    if ((progress.Sequence, cases) == seen)
+                    if (snapshot is null)
                     {
-                        if (++quiet % 15 == 0)
+                        if (await Task.WhenAny(next, Task.Delay(TimeSpan.FromSeconds(15), ct)) != next)
                         {
                             await http.Response.WriteAsync(": keep-alive\n\n", ct);
                             await http.Response.Body.FlushAsync(ct);
+                            continue;
                         }
 
-                        continue;
+                        snapshot = await next;
+                        next = feed.NextAsync(ct);
                     }
 
-                    seen = (progress.Sequence, cases);
-                    var clocks = await GetSaeClocksEndpoint.LoadClocksAsync(session, time, ct);
                     if (sent is null)
                     {
                         // A new client: its page shows the clocks as they are; from here on it gets changes.
-                        sent = clocks.Count == 0 ? 0 : clocks.Max(c => c.ChangeSequence);
+                        sent = snapshot.Clocks.Count == 0 ? 0 : snapshot.Clocks.Max(c => c.ChangeSequence);
+                        shown = snapshot.FactsSequence;
+                        snapshot = null;
                         continue;
                     }
 
-                    foreach (var clock in clocks.Where(c => c.ChangeSequence > sent).OrderBy(c => c.ChangeSequence))
+                    foreach (var clock in snapshot.Clocks.Where(c => c.ChangeSequence > sent).OrderBy(c => c.ChangeSequence))
                     {
                         var data = JsonSerializer.Serialize(clock, RegistryJson.Options);
                         var id = clock.ChangeSequence.ToString(CultureInfo.InvariantCulture);
@@ -78,9 +76,16 @@ public static class WatchSafetyEndpoint
                         sent = clock.ChangeSequence;
                     }
 
+                    if (snapshot.FactsSequence != shown)
+                    {
+                        shown = snapshot.FactsSequence;
+                        var sequence = shown.ToString(CultureInfo.InvariantCulture);
+                        await http.Response.WriteAsync($"event: progress\ndata: {{\"sequence\":{sequence}}}\n\n", ct);
+                    }
+
                     await http.Response.Body.FlushAsync(ct);
+                    snapshot = null;
                 }
-                while (await timer.WaitForNextTickAsync(ct));
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {

@@ -141,7 +141,11 @@
       renderClocks(clock.adverseEventId);
       const what = `${clock.subjectCode}, ${clock.term} (${clock.status})`;
       $("status").textContent = `${isNew ? "New" : "Updated"} serious adverse event: ${what}.`;
-      loadFigures().catch(() => {});
+    });
+    // The figures moved (any entry, not only an SAE): refresh the tiles and tables, at most every 2 s.
+    let pending = null;
+    source.addEventListener("progress", () => {
+      pending ??= setTimeout(() => { pending = null; loadFigures().catch(() => {}); }, 2000);
     });
     source.onerror = () => { $("status").textContent = "Live updates interrupted; reconnecting…"; };
     source.onopen = () => { $("status").textContent = "Live: new and changed SAEs appear here without reloading."; };

@@ -177,7 +177,14 @@ public sealed class ExportTests(RegistryApp app) : ApiTest(app)
     public async Task parquet_files_are_read_back_by_an_independent_reader_with_the_manifests_row_counts()
     {
         var status = await ExportAsync(Request(format: "parquet"));
-        var folder = Path.Combine(App.ExportsDirectory, status["exportId"]!.GetValue<Guid>().ToString("N"));
+        // Downloaded as a user does (the files live in the database), into a folder DuckDB reads.
+        var folder = Directory.CreateTempSubdirectory("registry-parquet-").FullName;
+        foreach (var name in status["manifest"]!["files"]!.AsArray().Select(f => f!["name"]!.GetValue<string>()))
+        {
+            var download = await Researcher.GetAsync($"/api/exports/{status["exportId"]}/files/{name}");
+            await using var file = File.Create(Path.Combine(folder, name));
+            await download.Context.Response.Body.CopyToAsync(file);
+        }
 
         using var duck = new DuckDBConnection("DataSource=:memory:");
         duck.Open();
@@ -191,6 +198,10 @@ public sealed class ExportTests(RegistryApp app) : ApiTest(app)
         using var ages = duck.CreateCommand();
         ages.CommandText = $"select age from read_parquet('{Path.Combine(folder, "dm.parquet")}')";
         Assert.Equal(90L, Convert.ToInt64(ages.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
+        Directory.Delete(folder, recursive: true);
+
+        // The node's scratch folder is gone once the files are in the database.
+        Assert.False(Directory.Exists(Path.Combine(App.ExportsDirectory, status["exportId"]!.GetValue<Guid>().ToString("N"))));
     }
 
     [Fact]

@@ -1,0 +1,1 @@
+DROP TABLE IF EXISTS registry.export_file_chunks;
