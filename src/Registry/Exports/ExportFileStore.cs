@@ -22,7 +22,8 @@ public static class ExportFileStore
         ((DocumentStore)store).Storage.Database.CreateConnection(ConnectionUsage.ReadWrite);
 
     /// <summary>Stores an export's files from <paramref name="folder"/> in one transaction, replacing any stored before.</summary>
-    public static async Task SaveAsync(IDocumentStore store, Guid exportId, string folder, IEnumerable<ExportFile> files, CancellationToken ct)
+    public static async Task SaveAsync(
+        IDocumentStore store, Guid exportId, string folder, IEnumerable<ExportFile> files, CancellationToken ct)
     {
         await using var connection = Connect(store);
         await connection.OpenAsync(ct);
