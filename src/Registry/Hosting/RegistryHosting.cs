@@ -81,6 +81,14 @@ public static class RegistryHosting
             x.Production.AssertAllPreGeneratedTypesExist = true;
         });
 
+        // Several nodes on one database: Marten's HotCold daemon elects the node that runs the projections
+        // (advisory lock; another takes over when it dies) and Wolverine balances the durable messages.
+        var cluster = configuration["Cluster:Mode"]?.ToLowerInvariant() switch
+        {
+            null or "" or "solo" => false,
+            "cluster" => true,
+            var other => throw new InvalidOperationException($"Cluster:Mode is '{other}': use solo (one node) or cluster (several)."),
+        };
         services.AddMarten(sp =>
             {
                 var opts = new StoreOptions();
@@ -127,12 +135,14 @@ public static class RegistryHosting
 
                 // How often the daemon looks for new events once it has caught up: the delay before a
                 // new SAE reaches the clocks and the live dashboard (Marten's default is one second).
+                // How often a standby node tries the daemon's advisory lock (HotCold's election): the takeover delay.
+                opts.Projections.LeadershipPollingTime = 2_000;
                 opts.Projections.SlowPollingTime = TimeSpan.FromMilliseconds(
                     configuration.GetValue("Projections:IdlePollingMilliseconds", DefaultIdlePollingMilliseconds));
                 return opts;
             })
             .UseLightweightSessions()
-            .AddAsyncDaemon(JasperFx.Events.Daemon.DaemonMode.Solo)
+            .AddAsyncDaemon(cluster ? JasperFx.Events.Daemon.DaemonMode.HotCold : JasperFx.Events.Daemon.DaemonMode.Solo)
             .IntegrateWithWolverine();
 
         builder.Host.UseWolverine(opts =>
@@ -141,8 +151,9 @@ public static class RegistryHosting
             opts.Discovery.IncludeAssembly(typeof(RegistryHosting).Assembly);
             opts.Policies.UseDurableLocalQueues();
             // One node (as the daemon's Solo mode): at start it takes over every message a previous run left,
-            // so an export whose host was killed resumes at once (Balanced mode waits for the dead node's lease).
-            opts.Durability.Mode = DurabilityMode.Solo;
+            // so an export whose host was killed resumes at once. Several nodes (Cluster:Mode=cluster): Balanced,
+            // the nodes share the durable inbox in PostgreSQL and the leader hands a dead node's messages on.
+            opts.Durability.Mode = cluster ? DurabilityMode.Balanced : DurabilityMode.Solo;
         });
         services.AddWolverineHttp();
 
