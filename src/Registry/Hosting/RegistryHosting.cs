@@ -67,6 +67,8 @@ public static class RegistryHosting
         services.AddProblemDetails();
         services.AddRegistryAccess(configuration);
         services.AddRegistryDataProtection();
+        services.AddRegistryTelemetry(configuration);
+        services.AddHostedService<MetricsPoll>();
         services.AddExceptionHandler<ProblemExceptionHandler>();
 
         // Development creates what it needs; Production only uses the schema built from migrations/

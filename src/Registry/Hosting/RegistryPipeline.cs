@@ -20,6 +20,7 @@ public static class RegistryPipeline
         app.UseMiddleware<JsonBodyCheck>();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapRegistryMetrics();
         app.MapBrowserSignIn(app.Environment);
         app.MapPages();
         app.MapWolverineEndpoints(opts =>

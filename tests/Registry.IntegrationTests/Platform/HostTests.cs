@@ -33,6 +33,17 @@ public sealed class HostTests(RegistryApp app) : ApiTest(app)
     }
 
     [Fact]
+    public async Task the_metrics_are_not_served_to_callers_beyond_the_machine()
+    {
+        // The test server's caller has no loopback address, as a caller from the network would not.
+        await Host.Scenario(s =>
+        {
+            s.Get.Url("/metrics");
+            s.StatusCodeShouldBe(404);
+        });
+    }
+
+    [Fact]
     public async Task the_openapi_document_describes_every_endpoint_with_its_schemas()
     {
         var document = await App.Anonymous.GetJsonAsync("/openapi/v1.json");

@@ -162,6 +162,12 @@ public sealed class ClusterDrillTests(ITestOutputHelper output)
 
         Assert.Equal(patients.Count + 1, downloads[0].TrimEnd('\n').Split('\n').Length);
         Assert.All(downloads, d => Assert.Equal(downloads[0], d));
+
+        // Each node is scrapeable (from loopback): request latency by route, and the projection's lag on that node.
+        using var scrape = new HttpClient { BaseAddress = new Uri(nodes[alive[0]].BaseUrl) };
+        var metrics = await scrape.GetStringAsync("/metrics");
+        Assert.Contains("http_server_request_duration_seconds_bucket", metrics);
+        Assert.Contains("http_route=\"/api/patients/{patientId}/visits\"", metrics);
     }
 
     private HostProcess StartNode(string database, int index) => HostProcess.Start(
