@@ -24,7 +24,8 @@ public sealed class MetricsPoll(IDocumentStore store, TimeProvider time, Registr
             try
             {
                 await using var session = store.QuerySession();
-                metrics.Lag(ProjectionProgress.PatientFacts, await ProjectionProgress.LagAsync(session, ProjectionProgress.PatientFacts, stoppingToken));
+                var lag = await ProjectionProgress.LagAsync(session, ProjectionProgress.PatientFacts, stoppingToken);
+                metrics.Lag(ProjectionProgress.PatientFacts, lag);
                 var clocks = await GetSaeClocksEndpoint.LoadClocksAsync(session, time, stoppingToken);
                 metrics.Clocks(clocks.Count(SaeClocks.Open), clocks.Count(c => c.Overdue));
             }
