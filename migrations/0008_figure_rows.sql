@@ -14,11 +14,12 @@ CREATE TABLE IF NOT EXISTS registry.cohort_figure_rows (
     value           double precision  NULL,
     responder       boolean           NULL,
     at_target       numeric           NULL,
-    change          numeric           NULL
+    change          numeric           NULL,
+    last_sequence   bigint            NOT NULL
 );
 
 CREATE INDEX IF NOT EXISTS cohort_figure_rows_measure ON registry.cohort_figure_rows (measure, target_day, disease_code)
-    INCLUDE (site_id, therapy_line, value, responder, change);
+    INCLUDE (site_id, therapy_line, value, responder, change, last_sequence);
 CREATE INDEX IF NOT EXISTS cohort_figure_rows_patient ON registry.cohort_figure_rows (patient_id);
 CREATE INDEX IF NOT EXISTS cohort_figure_rows_site ON registry.cohort_figure_rows (site_id, measure, target_day);
 
@@ -65,7 +66,11 @@ CREATE TABLE IF NOT EXISTS registry.sae_rows (
 
 CREATE INDEX IF NOT EXISTS sae_rows_patient ON registry.sae_rows (patient_id);
 
+-- Reads one value of the document (PatientFacts.figureRows, the rows as JSON text), once: each read of a value
+-- of a large jsonb document decompresses the whole document again.
 CREATE OR REPLACE FUNCTION registry.figure_rows_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    r jsonb;
 BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
         DELETE FROM registry.cohort_figure_rows WHERE patient_id = OLD.id;
@@ -74,35 +79,33 @@ BEGIN
         DELETE FROM registry.sae_rows WHERE patient_id = OLD.id;
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        r := (NEW.data ->> 'figureRows')::jsonb;
+    END IF;
+    IF r IS NOT NULL THEN
         INSERT INTO registry.cohort_figure_rows
-            (patient_id, disease_code, site_id, therapy_line, measure, target_day, value, responder, at_target, change)
-        SELECT NEW.id, NEW.data ->> 'diseaseCode', NEW.data ->> 'siteId', lower(NEW.data ->> 'therapyLine'),
-               r.measure, r.day, r.value, r.responder, r."atTarget", r.change
-        FROM jsonb_to_recordset(coalesce(NEW.data -> 'figures', '[]'::jsonb))
-            AS r(measure text, day integer, value double precision, responder boolean, "atTarget" numeric, change numeric);
+            (patient_id, disease_code, site_id, therapy_line, measure, target_day, value, responder, at_target, change, last_sequence)
+        SELECT NEW.id, r ->> 'diseaseCode', r ->> 'siteId', r ->> 'therapyLine',
+               f.measure, f.day, f.value, f.responder, f."atTarget", f.change, (r ->> 'lastSequence')::bigint
+        FROM jsonb_to_recordset(r -> 'figures')
+            AS f(measure text, day integer, value double precision, responder boolean, "atTarget" numeric, change numeric);
 
-        IF jsonb_typeof(NEW.data -> 'exposure') = 'object' THEN
+        IF jsonb_typeof(r -> 'exposure') = 'object' THEN
             INSERT INTO registry.exposure_rows (patient_id, disease_code, site_id, from_on, until_on, died, discontinued)
-            SELECT NEW.id, NEW.data ->> 'diseaseCode', NEW.data ->> 'siteId', x."from", x.until, x.died, x."discontinuedForAe"
-            FROM jsonb_to_record(NEW.data -> 'exposure')
-                AS x("from" date, until date, died boolean, "discontinuedForAe" boolean);
+            SELECT NEW.id, r ->> 'diseaseCode', r ->> 'siteId', x."from", x.until, x.died, x."discontinuedForAe"
+            FROM jsonb_to_record(r -> 'exposure') AS x("from" date, until date, died boolean, "discontinuedForAe" boolean);
 
             INSERT INTO registry.teae_rows (patient_id, adverse_event_id, disease_code, site_id, until_on, onset_on, soc_key,
                 pt_code, term_key, term, worst_grade, serious, onset_day)
-            SELECT NEW.id, t."adverseEventId", NEW.data ->> 'diseaseCode', NEW.data ->> 'siteId',
-                   (NEW.data -> 'exposure' ->> 'until')::date, t."onsetOn", t."socKey", t."ptCode", t."termKey", t.term,
-                   t."worstGrade", t.serious, t."onsetDay"
-            FROM jsonb_to_recordset(coalesce(NEW.data -> 'teaes', '[]'::jsonb))
+            SELECT NEW.id, t."adverseEventId", r ->> 'diseaseCode', r ->> 'siteId', (r -> 'exposure' ->> 'until')::date,
+                   t."onsetOn", t."socKey", t."ptCode", t."termKey", t.term, t."worstGrade", t.serious, t."onsetDay"
+            FROM jsonb_to_recordset(r -> 'teaes')
                 AS t("adverseEventId" uuid, "onsetOn" date, "socKey" text, "ptCode" text, "termKey" text, term text,
                      "worstGrade" integer, serious boolean, "onsetDay" integer);
         END IF;
 
         INSERT INTO registry.sae_rows (adverse_event_id, patient_id, disease_code, site_id, data)
-        SELECT s.id::uuid, NEW.id, NEW.data ->> 'diseaseCode', NEW.data ->> 'siteId', jsonb_build_object(
-                   'patientId', NEW.id, 'subjectCode', NEW.data -> 'subjectCode', 'siteId', NEW.data -> 'siteId',
-                   'diseaseCode', NEW.data -> 'diseaseCode', 'adverseEventId', s.id,
-                   'history', NEW.data -> 'aeHistory' -> s.id, 'report', NEW.data -> 'adverseEvents' -> s.id -> 'report')
-        FROM jsonb_array_elements_text(coalesce(NEW.data -> 'seriousAdverseEventIds', '[]'::jsonb)) AS s(id);
+        SELECT (s ->> 'adverseEventId')::uuid, NEW.id, r ->> 'diseaseCode', r ->> 'siteId', s
+        FROM jsonb_array_elements(r -> 'saes') AS s;
     END IF;
     RETURN NULL;
 END

@@ -1,9 +1,9 @@
-using System.Text.Json;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using JasperFx.Events;
 using Marten;
@@ -213,6 +213,25 @@ var cohortLatency = await ColdLatencyAsync("/api/cohorts/sle", 10);
 // The baseline: the same aggregate written by hand in SQL over a plain table holding the same figure rows.
 var rawCohorts = await RawAggregateLatencyAsync(database.ConnectionString, 10);
 var profileLatency = await ColdLatencyAsync("/api/safety/profile", 10);
+var signalsLatency = await ColdLatencyAsync("/api/safety/signals", 10);
+var clocksLatency = await LatencyAsync("/api/safety/sae-clocks?status=all", 10);
+// One imported site's worklist (about 1,500 patients; not paged yet) as its nurse asks for it.
+using var siteNurse = new HttpClient { BaseAddress = new Uri(baseUrl) };
+siteNurse.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens.Issue("nurse-s001", Roles.Site, ["S001"]));
+var worklistTimes = new double[5];
+for (var i = 0; i < worklistTimes.Length; i++)
+{
+    var started = Stopwatch.GetTimestamp();
+    (await siteNurse.GetAsync("/api/worklist?siteId=S001")).EnsureSuccessStatusCode();
+    worklistTimes[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+}
+
+Array.Sort(worklistTimes);
+
+// 200 live dashboards on this node while visits are written (5 a second, for 20 s): the process's CPU then,
+// beside the same 20 s of writes with no dashboard open; and whether every dashboard was told of the changes.
+var (cpuQuiet, _) = await LiveDashboardsAsync(0);
+var (cpuLive, told) = await LiveDashboardsAsync(200);
 // Each of the cold requests above moved the facts, so one request first fills the cache for the warm ones.
 (await http.GetAsync("/api/cohorts")).EnsureSuccessStatusCode();
 var cohortsWarm = await LatencyAsync("/api/cohorts", 10);
@@ -350,7 +369,12 @@ var report = $"""
     | reading the whole log and parsing each event's JSON (no projection), events/s | | {readEvents / readLog.Elapsed.TotalSeconds:F0} | |
     | `GET /api/cohorts` right after a new event reached the facts (cold), median / p95 ms | {cohortsLatency.Median:F1} / {cohortsLatency.P95:F1} | {rawCohorts.Median:F1} / {rawCohorts.P95:F1} (hand-written SQL over a plain table of the figure rows) | {cohortsLatency.P95 / rawCohorts.P95:F1} |
     | `GET /api/cohorts/sle` (one cohort, every target day) cold, median / p95 ms | {cohortLatency.Median:F1} / {cohortLatency.P95:F1} | | |
-    | `GET /api/safety/profile` cold, median / p95 ms | {profileLatency.Median:F0} / {profileLatency.P95:F0} | | |
+    | `GET /api/safety/profile` cold, median / p95 ms | {profileLatency.Median:F1} / {profileLatency.P95:F1} | | |
+    | `GET /api/safety/signals` cold, median / p95 ms | {signalsLatency.Median:F1} / {signalsLatency.P95:F1} | | |
+    | `GET /api/safety/sae-clocks?status=all` (never cached), median / p95 ms | {clocksLatency.Median:F1} / {clocksLatency.P95:F1} | | |
+    | `GET /api/worklist?siteId=S001` (one imported site's patients, not paged), median / max ms (5 requests) | {Percentile(worklistTimes, 0.5):F0} / {worklistTimes[^1]:F0} | | |
+    | 200 live dashboards (SSE) while 5 visits/s are written for 20 s: the process's CPU, s (none open: {cpuQuiet:F1}) | {cpuLive:F1} | | |
+    | of those 200 dashboards, how many were told of the changes (a `progress` event) | {told} | | |
     | `GET /api/cohorts` again with nothing new (figures cache), median / p95 ms | {cohortsWarm.Median:F1} / {cohortsWarm.P95:F1} | | |
     | `GET /api/safety/profile` again with nothing new, median / p95 ms | {profileWarm.Median:F1} / {profileWarm.P95:F1} | | |
     | SAE 201 → in the clocks (daemon lag), median / p95 ms (20 SAEs) | {lagMedian:F0} / {lagP95:F0} | | |
@@ -459,6 +483,63 @@ async Task<Result> LatencyAsync(string url, int count)
 
     Array.Sort(times);
     return new Result(0, Percentile(times, 0.5), Percentile(times, 0.95), Percentile(times, 0.99));
+}
+
+async Task<(double CpuSeconds, int Told)> LiveDashboardsAsync(int dashboards)
+{
+    using var stop = new CancellationTokenSource();
+    var told = 0;
+    var listeners = Enumerable.Range(0, dashboards).Select(_ => Task.Run(async () =>
+    {
+        using var client = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = Timeout.InfiniteTimeSpan };
+        client.DefaultRequestHeaders.Authorization = http.DefaultRequestHeaders.Authorization;
+        try
+        {
+            await using var stream = await client.GetStreamAsync("/api/safety/live", stop.Token);
+            using var lines = new StreamReader(stream);
+            var counted = false;
+            while (await lines.ReadLineAsync(stop.Token) is { } line)
+            {
+                if (!counted && line == "event: progress")
+                {
+                    counted = true;
+                    Interlocked.Increment(ref told);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The measurement is over.
+        }
+    })).ToList();
+    await Task.Delay(TimeSpan.FromSeconds(3));
+    var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+    for (var i = 0; i < 100; i++)
+    {
+        var written = Stopwatch.GetTimestamp();
+        (await figuresWriter.PostAsync($"/api/patients/{patients[i % patients.Count]}/visits", Json(new JsonObject
+        {
+            ["visitId"] = Guid.NewGuid(),
+            ["visitDate"] = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            ["scores"] = new JsonArray(new JsonObject
+            {
+                ["assessedOn"] = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                ["instrument"] = "cgi-s",
+                ["value"] = 3,
+            }),
+        }))).EnsureSuccessStatusCode();
+        var rest = TimeSpan.FromMilliseconds(200) - Stopwatch.GetElapsedTime(written);
+        if (rest > TimeSpan.Zero)
+        {
+            await Task.Delay(rest);
+        }
+    }
+
+    var used = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+    await Task.Delay(TimeSpan.FromSeconds(2));
+    await stop.CancelAsync();
+    await Task.WhenAll(listeners);
+    return (used, told);
 }
 
 static async Task ExecuteAsync(string connectionString, string sql)

@@ -33,17 +33,43 @@ public sealed class CohortAggregates(IReadOnlyList<FigureAggregate> figures, IRe
 /// </summary>
 public static class CohortFigureQuery
 {
+    /// <summary>
+    /// Each cohort's version in the caller's scope: its patients' last fact event and how many there are. A cohort's
+    /// figures change only when its version does (a patient's disease never changes), so they can be kept per cohort.
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<string, string>> VersionsAsync(
+        IQuerySession session, Caller caller, string? therapyLine, string? siteId, IReadOnlyCollection<string>? diseaseCodes,
+        CancellationToken ct)
+    {
+        var command = new NpgsqlCommand();
+        var where = Filters(command, caller, therapyLine, siteId, diseaseCodes);
+        command.CommandText = $"""
+            select disease_code, max(last_sequence), count(*) from {RegistrySchema.Name}.cohort_figure_rows
+            where measure = '{PatientFigureRows.Patient}' and target_day = 0{where}
+            group by disease_code
+            """;
+        var versions = new Dictionary<string, string>(StringComparer.Ordinal);
+        await using var reader = await session.ExecuteReaderAsync(command, ct);
+        while (await reader.ReadAsync(ct))
+        {
+            versions[reader.GetString(0)] = $"{reader.GetInt64(1)}:{reader.GetInt64(2)}";
+        }
+
+        return versions;
+    }
+
     public static async Task<IReadOnlyDictionary<string, CohortAggregates>> AggregateAsync(
-        IQuerySession session, Caller caller, string? therapyLine, string? siteId, string? diseaseCode,
+        IQuerySession session, Caller caller, string? therapyLine, string? siteId, IReadOnlyCollection<string>? diseaseCodes,
         IReadOnlyCollection<string> measures, IReadOnlyCollection<int> tregDays, CancellationToken ct)
     {
         var command = new NpgsqlCommand();
-        var where = Filters(command, caller, therapyLine, siteId, diseaseCode);
+        var where = Filters(command, caller, therapyLine, siteId, diseaseCodes);
         command.Parameters.Add(new NpgsqlParameter("measures", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = measures.ToArray() });
         command.Parameters.Add(new NpgsqlParameter("days", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = tregDays.ToArray() });
         command.CommandText = $"""
             select disease_code, measure, target_day, count(*), count(value), count(responder), count(*) filter (where responder),
-                   avg(change), percentile_cont(array[0.25, 0.5, 0.75]) within group (order by value)
+                   avg(change) filter (where measure like 'clinical:%'),
+                   percentile_cont(array[0.25, 0.5, 0.75]) within group (order by value) filter (where measure not like 'clinical:%')
             from {RegistrySchema.Name}.cohort_figure_rows
             where measure = any(@measures) and (measure <> 'treg' or target_day = any(@days)){where}
             group by disease_code, measure, target_day
@@ -71,7 +97,7 @@ public static class CohortFigureQuery
         CancellationToken ct)
     {
         var command = new NpgsqlCommand();
-        var where = Filters(command, caller, therapyLine, siteId, diseaseCode);
+        var where = Filters(command, caller, therapyLine, siteId, [diseaseCode]);
         command.Parameters.AddWithValue("measure", measure);
         command.CommandText = $"""
             select at_target, count(*) from {RegistrySchema.Name}.cohort_figure_rows
@@ -88,7 +114,8 @@ public static class CohortFigureQuery
         return counts;
     }
 
-    private static string Filters(NpgsqlCommand command, Caller caller, string? therapyLine, string? siteId, string? diseaseCode)
+    private static string Filters(
+        NpgsqlCommand command, Caller caller, string? therapyLine, string? siteId, IReadOnlyCollection<string>? diseaseCodes)
     {
         var where = "";
         if (caller.IsSiteBound)
@@ -109,10 +136,10 @@ public static class CohortFigureQuery
             where += " and therapy_line = @line";
         }
 
-        if (diseaseCode is not null)
+        if (diseaseCodes is not null)
         {
-            command.Parameters.AddWithValue("disease", diseaseCode);
-            where += " and disease_code = @disease";
+            command.Parameters.Add(new NpgsqlParameter("diseases", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = diseaseCodes.ToArray() });
+            where += " and disease_code = any(@diseases)";
         }
 
         return where;

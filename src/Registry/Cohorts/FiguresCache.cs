@@ -27,5 +27,15 @@ public sealed class FiguresCache : IDisposable
         return value;
     }
 
+    /// <summary>
+    /// A figure kept under its own version (e.g. one cohort's last change), not the whole log's progress: a new event
+    /// in another cohort does not miss it.
+    /// </summary>
+    public bool TryGet<T>(string key, string version, out T? value) where T : class =>
+        _cache.TryGetValue($"{key}|v{version}", out value) && value is not null;
+
+    public void Set<T>(string key, string version, T value) where T : class =>
+        _cache.Set($"{key}|v{version}", value, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromMinutes(10) });
+
     public void Dispose() => _cache.Dispose();
 }

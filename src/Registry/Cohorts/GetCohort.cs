@@ -29,15 +29,20 @@ public static class GetCohortEndpoint
 
         var asOf = await freshness.FactsAsync(session, ct);
         var key = $"cohort|{diseaseCode}|{therapyLine}|{siteId}|{CohortPatients.Visibility(caller)}";
-        var summary = await cache.GetOrComputeAsync(key, asOf, DateOnly.MinValue, async () =>
+        var version = (await CohortFigureQuery.VersionsAsync(session, caller, therapyLine, siteId, [diseaseCode], ct))
+            .GetValueOrDefault(diseaseCode, "empty");
+        if (!cache.TryGet(key, version, out CohortSummary? summary))
         {
-            var cohorts = await CohortFigureQuery.AggregateAsync(session, caller, therapyLine, siteId, diseaseCode,
+            var cohorts = await CohortFigureQuery.AggregateAsync(session, caller, therapyLine, siteId, [diseaseCode],
                 figures.Measures([diseaseCode], detail: true), figures.TregDays(detail: true), ct);
             var atTarget = await CohortFigureQuery.AtTargetAsync(session, caller, therapyLine, siteId, diseaseCode,
                 PatientFigureRows.Clinical("cgi-i"), ct);
-            return figures.FromAggregates(diseaseCode, new CohortAggregates(
+            summary = figures.FromAggregates(diseaseCode, new CohortAggregates(
                 cohorts.GetValueOrDefault(diseaseCode) is { } cohort ? cohort.All : [], atTarget), asOf, detail: true);
-        });
+            cache.Set(key, version, summary);
+        }
+
+        summary = summary! with { AsOf = asOf };
         return Results.Ok(summary);
     }
 }

@@ -124,7 +124,9 @@ public static class RegistryHosting
                 opts.Projections.Add<PatientStateProjection>(ProjectionLifecycle.Live);
                 // The facts carry each patient's figure rows (the response rules): PostgreSQL aggregates them.
                 var figureRows = new PatientFigureRows(sp.GetRequiredService<Response>(), sp.GetRequiredService<DiseaseCatalogue>());
-                opts.Projections.Add(new PatientFactsProjection(figureRows, new Safety.SafetyRows()), ProjectionLifecycle.Async);
+                var serializer = opts.Serializer();
+                opts.Projections.Add(
+                    new PatientFactsProjection(rows => serializer.ToJson(rows), figureRows, new Safety.SafetyRows()), ProjectionLifecycle.Async);
                 opts.Projections.Add<SaeCaseProjection>(ProjectionLifecycle.Inline);
                 opts.Projections.Add(new AdverseEventOwnerProjection(), ProjectionLifecycle.Inline);
                 opts.Schema.For<Exports.ExportRecord>();

@@ -66,18 +66,29 @@ public sealed class PatientFacts : IAdverseEventLog
 
     /// <summary>
     /// The patient's contributions to the cohort figures (<see cref="IPatientFigures"/>), computed once per
-    /// batch by the projection; PostgreSQL copies them into the indexed table the figures aggregate.
+    /// batch by the projection. Not part of the document: they go out in <see cref="FigureRows"/>.
     /// </summary>
+    [JsonIgnore]
     public List<FigureRow> Figures { get; set; } = [];
 
     /// <summary>The exposure window before any data cut-off (null when never dosed), for the safety figures' table rows.</summary>
+    [JsonIgnore]
     public ExposureRow? Exposure { get; set; }
 
     /// <summary>The treatment-emergent adverse events inside that window, for the safety figures' table rows.</summary>
+    [JsonIgnore]
     public List<TeaeRow> Teaes { get; set; } = [];
 
-    /// <summary>The adverse events that have ever been serious: triggers copy each one's history into the SAE rows.</summary>
+    /// <summary>The adverse events that have ever been serious, for the SAE rows.</summary>
+    [JsonIgnore]
     public List<Guid> SeriousAdverseEventIds { get; set; } = [];
+
+    /// <summary>
+    /// All of the above as one JSON text (<see cref="PatientRows"/>), from which the triggers of
+    /// <c>migrations/0008</c> fill the figure-row tables: they read this one value of the document (one
+    /// decompression of it) rather than a value per column, each of which would decompress the document again.
+    /// </summary>
+    public string? FigureRows { get; set; }
 
     [JsonIgnore]
     public DateOnly? FirstDoseOn => Doses.Count == 0 ? null : Doses.Values.Min(d => d.GivenOn);
@@ -130,6 +141,11 @@ public sealed record SaeRow(
             : null;
 }
 
+/// <summary>What the triggers copy into the figure-row tables for one patient (<see cref="PatientFacts.FigureRows"/>).</summary>
+public sealed record PatientRows(
+    string DiseaseCode, string SiteId, string TherapyLine, long LastSequence, List<FigureRow> Figures, ExposureRow? Exposure,
+    List<TeaeRow> Teaes, List<SaeRow> Saes);
+
 /// <summary>What a patient's facts contribute to the figures (the cohorts' response rules, the safety's exposure).</summary>
 public interface IPatientFigures
 {
@@ -143,13 +159,17 @@ public interface IPatientFigures
 public sealed class PatientFactsProjection : SingleStreamProjection<PatientFacts, Guid>
 {
     private readonly IPatientFigures[] _figures;
+    private readonly Func<PatientRows, string>? _toJson;
 
-    public PatientFactsProjection() : this([])
+    public PatientFactsProjection() : this(null)
     {
     }
 
-    public PatientFactsProjection(params IPatientFigures[] figures)
+    /// <param name="toJson">The store's serializer, for the rows' JSON (null: no rows, as in a fold in memory).</param>
+    /// <param name="figures">What computes the rows.</param>
+    public PatientFactsProjection(Func<PatientRows, string>? toJson, params IPatientFigures[] figures)
     {
+        _toJson = toJson;
         _figures = figures;
         IncludeType<PatientEnrolled>();
         foreach (var type in EntryKinds.FactEventTypes)
@@ -167,6 +187,14 @@ public sealed class PatientFactsProjection : SingleStreamProjection<PatientFacts
         foreach (var figures in _figures)
         {
             figures.Apply(aggregate);
+        }
+
+        if (_toJson is not null)
+        {
+            aggregate.FigureRows = _toJson(new PatientRows(
+                aggregate.DiseaseCode, aggregate.SiteId, Kebab.Name(aggregate.TherapyLine), aggregate.LastSequence, aggregate.Figures,
+                aggregate.Exposure,
+                aggregate.Teaes, aggregate.SeriousAdverseEventIds.Select(id => SaeRow.Of(aggregate, id)).OfType<SaeRow>().ToList()));
         }
 
         return aggregate;

@@ -122,6 +122,7 @@ public sealed class ClusterDrillTests(ITestOutputHelper output)
             Assert.Equal(patients.Order(), facts.Keys.Order());
             var serializer = store.Options.Serializer();
             var projection = new PatientFactsProjection(
+                rows => serializer.ToJson(rows),
                 new PatientFigureRows(host.Services.GetRequiredService<Response>(), host.Services.GetRequiredService<DiseaseCatalogue>()),
                 new SafetyRows());
             var visits = 0;

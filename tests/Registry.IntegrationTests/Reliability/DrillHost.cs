@@ -38,15 +38,7 @@ public sealed class DrillHost : IAsyncDisposable
     public static async Task<DrillHost> StartAsync()
     {
         var cluster = await LocalCluster.StartAsync();
-        await using (var connection = new NpgsqlConnection(cluster.ConnectionString))
-        {
-            await connection.OpenAsync();
-            await using var create = new NpgsqlCommand("create database registry_drill", connection);
-            await create.ExecuteNonQueryAsync();
-        }
-
-        var connectionString = new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { Database = "registry_drill" }.ConnectionString;
-        await SchemaMigrations.ApplyAsync(connectionString);
+        var connectionString = await HostProcess.CreateDatabaseAsync(cluster);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ApplicationName = "Registry.Api" });
         builder.Configuration["ConnectionStrings:Registry"] = connectionString;
         builder.Configuration["Auth:SigningKey"] = RegistryApp.SigningKey;
