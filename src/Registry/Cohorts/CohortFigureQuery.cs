@@ -138,7 +138,8 @@ public static class CohortFigureQuery
 
         if (diseaseCodes is not null)
         {
-            command.Parameters.Add(new NpgsqlParameter("diseases", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = diseaseCodes.ToArray() });
+            command.Parameters.Add(
+                new NpgsqlParameter("diseases", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = diseaseCodes.ToArray() });
             where += " and disease_code = any(@diseases)";
         }
 

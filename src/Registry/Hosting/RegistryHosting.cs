@@ -125,8 +125,8 @@ public static class RegistryHosting
                 // The facts carry each patient's figure rows (the response rules): PostgreSQL aggregates them.
                 var figureRows = new PatientFigureRows(sp.GetRequiredService<Response>(), sp.GetRequiredService<DiseaseCatalogue>());
                 var serializer = opts.Serializer();
-                opts.Projections.Add(
-                    new PatientFactsProjection(rows => serializer.ToJson(rows), figureRows, new Safety.SafetyRows()), ProjectionLifecycle.Async);
+                var facts = new PatientFactsProjection(rows => serializer.ToJson(rows), figureRows, new Safety.SafetyRows());
+                opts.Projections.Add(facts, ProjectionLifecycle.Async);
                 opts.Projections.Add<SaeCaseProjection>(ProjectionLifecycle.Inline);
                 opts.Projections.Add(new AdverseEventOwnerProjection(), ProjectionLifecycle.Inline);
                 opts.Schema.For<Exports.ExportRecord>();
