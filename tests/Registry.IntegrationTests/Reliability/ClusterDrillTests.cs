@@ -114,7 +114,8 @@ public sealed class ClusterDrillTests(ITestOutputHelper output)
             {
                 await using var session = store.QuerySession();
                 var progress = await ProjectionProgress.ForAsync(session, ProjectionProgress.PatientFacts, CancellationToken.None);
-                return progress.Sequence >= await ProjectionProgress.HighWaterMarkAsync(session, CancellationToken.None);
+                // Every committed event (not the high-water mark, which the new leader may not have moved yet).
+                return progress.Sequence >= await ProjectionProgress.CommittedAsync(session, CancellationToken.None);
             }, TimeSpan.FromSeconds(60)), "the projections did not catch up after the takeover");
 
             await using var query = store.QuerySession();
