@@ -213,19 +213,6 @@ var rawCohorts = await RawAggregateLatencyAsync(database.ConnectionString, 10);
 var profileLatency = await ColdLatencyAsync("/api/safety/profile", 10);
 var signalsLatency = await ColdLatencyAsync("/api/safety/signals", 10);
 var clocksLatency = await LatencyAsync("/api/safety/sae-clocks?status=all", 10);
-// One imported site's worklist (about 1,500 patients; not paged yet) as its nurse asks for it.
-using var siteNurse = new HttpClient { BaseAddress = new Uri(baseUrl) };
-siteNurse.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens.Issue("nurse-s001", Roles.Site, ["S001"]));
-var worklistTimes = new double[5];
-for (var i = 0; i < worklistTimes.Length; i++)
-{
-    var started = Stopwatch.GetTimestamp();
-    (await siteNurse.GetAsync("/api/worklist?siteId=S001")).EnsureSuccessStatusCode();
-    worklistTimes[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-}
-
-Array.Sort(worklistTimes);
-
 // 200 live dashboards on this node while visits are written (5 a second, for 20 s): the process's CPU then,
 // beside the same 20 s of writes with no dashboard open; and whether every dashboard was told of the changes.
 var (cpuQuiet, _) = await LiveDashboardsAsync(0);
@@ -369,7 +356,6 @@ var report = $"""
     | `GET /api/safety/profile` cold, median / p95 ms | {profileLatency.Median:F1} / {profileLatency.P95:F1} | | |
     | `GET /api/safety/signals` cold, median / p95 ms | {signalsLatency.Median:F1} / {signalsLatency.P95:F1} | | |
     | `GET /api/safety/sae-clocks?status=all` (never cached), median / p95 ms | {clocksLatency.Median:F1} / {clocksLatency.P95:F1} | | |
-    | `GET /api/worklist?siteId=S001` (one imported site's patients, not paged), median / max ms (5 requests) | {Percentile(worklistTimes, 0.5):F0} / {worklistTimes[^1]:F0} | | |
     | 200 live dashboards (SSE) while 5 visits/s are written for 20 s: the process's CPU, s (none open: {cpuQuiet:F1}) | {cpuLive:F1} | | |
     | of those 200 dashboards, how many were told of the changes (a `progress` event) | {told} | | |
     | `GET /api/cohorts` again with nothing new (figures cache), median / p95 ms | {cohortsWarm.Median:F1} / {cohortsWarm.P95:F1} | | |
