@@ -93,7 +93,7 @@ $upstreams  }
     listen 127.0.0.1:$port;
     # Each node's /metrics is for a scraper on the node's machine (it answers loopback callers only, and the
     # balancer is one): not passed on. Scrape the nodes' own ports.
-    location = /metrics { return 404; }
+    location ~* ^/metrics { return 404; }
     location / {
       proxy_pass http://registry;
       proxy_http_version 1.1;

@@ -67,25 +67,32 @@ public static class ExportFileStore
     public static IResult Download(IDocumentStore store, Guid exportId, string name, string contentType) =>
         new StoredFile(store, exportId, name, contentType);
 
+    /// <summary>
+    /// Streams the chunks one short query each: a connection is held while a chunk is read, never while the client
+    /// takes it, so slow or many downloads cannot hold the node's connection pool. A finished export's chunks are
+    /// never rewritten, so reading them in several queries gives the same bytes.
+    /// </summary>
     private sealed class StoredFile(IDocumentStore store, Guid exportId, string name, string contentType) : IResult
     {
         public async Task ExecuteAsync(HttpContext http)
         {
             var ct = http.RequestAborted;
-            await using var connection = Connect(store);
-            await connection.OpenAsync(ct);
-            await using var size = new NpgsqlCommand(
-                $"select count(*), coalesce(sum(length(data)), 0) from {Table} where export_id = @id and name = @name", connection);
-            size.Parameters.AddWithValue("id", exportId);
-            size.Parameters.AddWithValue("name", name);
-            long chunks, bytes;
-            await using (var reader = await size.ExecuteReaderAsync(ct))
+            var sizes = new List<(int Chunk, int Bytes)>();
+            await using (var connection = Connect(store))
             {
-                await reader.ReadAsync(ct);
-                (chunks, bytes) = (reader.GetInt64(0), reader.GetInt64(1));
+                await connection.OpenAsync(ct);
+                await using var size = new NpgsqlCommand(
+                    $"select chunk, length(data) from {Table} where export_id = @id and name = @name order by chunk", connection);
+                size.Parameters.AddWithValue("id", exportId);
+                size.Parameters.AddWithValue("name", name);
+                await using var reader = await size.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct))
+                {
+                    sizes.Add((reader.GetInt32(0), reader.GetInt32(1)));
+                }
             }
 
-            if (chunks == 0)
+            if (sizes.Count == 0)
             {
                 await Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such file.",
                     detail: "The export's files are not stored (yet): ask for the export again.").ExecuteAsync(http);
@@ -93,19 +100,25 @@ public static class ExportFileStore
             }
 
             http.Response.ContentType = contentType;
-            http.Response.ContentLength = bytes;
+            http.Response.ContentLength = sizes.Sum(s => (long)s.Bytes);
             var disposition = new Microsoft.Net.Http.Headers.ContentDispositionHeaderValue("attachment");
             disposition.SetHttpFileName(name);
             http.Response.Headers.ContentDisposition = disposition.ToString();
-            await using var read = new NpgsqlCommand(
-                $"select data from {Table} where export_id = @id and name = @name order by chunk", connection);
-            read.Parameters.AddWithValue("id", exportId);
-            read.Parameters.AddWithValue("name", name);
-            await using var rows = await read.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
-            while (await rows.ReadAsync(ct))
+            foreach (var (chunk, _) in sizes)
             {
-                await using var chunk = await rows.GetStreamAsync(0, ct);
-                await chunk.CopyToAsync(http.Response.Body, ct);
+                byte[] data;
+                await using (var connection = Connect(store))
+                {
+                    await connection.OpenAsync(ct);
+                    await using var read = new NpgsqlCommand(
+                        $"select data from {Table} where export_id = @id and name = @name and chunk = @chunk", connection);
+                    read.Parameters.AddWithValue("id", exportId);
+                    read.Parameters.AddWithValue("name", name);
+                    read.Parameters.AddWithValue("chunk", chunk);
+                    data = (byte[])(await read.ExecuteScalarAsync(ct))!;
+                }
+
+                await http.Response.Body.WriteAsync(data, ct);
             }
         }
     }

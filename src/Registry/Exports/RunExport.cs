@@ -36,15 +36,15 @@ public static class RunExportHandler
         record.Status = "running";
         session.Store(record);
         await session.SaveChangesAsync(ct);
+        // Built in a scratch folder, then stored in the database, where every node finds it; the folder goes
+        // whatever happens (it holds pseudonymised data).
+        var folder = Path.Combine(options.Value.Directory, record.Id.ToString("N"));
         try
         {
             var definition = record.Definition;
             await SettleAsync(session, definition.AsOfSequence, logger, ct);
-            // Built in a scratch folder, then stored in the database, where every node finds it.
-            var folder = Path.Combine(options.Value.Directory, record.Id.ToString("N"));
             var files = await WriteAsync(store, options.Value.Secret(), definition, folder, onPatient: null, ct);
             await ExportFileStore.SaveAsync(store, record.Id, folder, files, ct);
-            Directory.Delete(folder, recursive: true);
             var at = await AsOfTimeAsync(session, definition.AsOfSequence, ct);
             record.Manifest = Manifest(definition, at, files);
             record.Status = "done";
@@ -54,6 +54,13 @@ public static class RunExportHandler
             logger.LogError(e, "Export {ExportId} failed", record.Id);
             record.Status = "failed";
             record.Error = "The export could not be built; the registry's log says why.";
+        }
+        finally
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
         }
 
         session.Store(record);

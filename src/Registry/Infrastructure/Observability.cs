@@ -16,7 +16,8 @@ namespace Registry.Infrastructure;
 /// OpenTelemetry: traces and metrics of ASP.NET Core, Npgsql, Marten and Wolverine, and the registry's own
 /// (<see cref="RegistryMetrics"/>); scraped in Prometheus format at <c>/metrics</c> (loopback callers only: a
 /// balancer in front must not pass it on), and exported over OTLP when <c>OpenTelemetry:OtlpEndpoint</c> is set.
-/// Nothing about a patient is a tag or a span attribute: routes are templates, SQL is not captured with values.
+/// Metrics name no patient: routes are templates. Traces carry request paths, whose patient ids are random GUIDs (no
+/// identifier), and SQL statements without their values.
 /// </summary>
 public static class Observability
 {
@@ -44,18 +45,26 @@ public static class Observability
         return services;
     }
 
-    /// <summary>The Prometheus scrape endpoint, for loopback callers only (404 to anyone else).</summary>
+    /// <summary>
+    /// The Prometheus scrape endpoint, for a scraper on the node's own machine only: a loopback caller that no proxy
+    /// forwarded (a balancer on the same machine connects from loopback too, and says whom for). 404 to anyone else,
+    /// checked inside the endpoint, so every spelling of the path that reaches it is checked.
+    /// </summary>
     public static WebApplication MapRegistryMetrics(this WebApplication app)
     {
-        app.UseWhen(
-            http => http.Request.Path == MetricsPath && !(http.Connection.RemoteIpAddress is { } ip && IPAddress.IsLoopback(ip)),
-            refused => refused.Run(http =>
-            {
-                http.Response.StatusCode = StatusCodes.Status404NotFound;
-                return Task.CompletedTask;
-            }));
-        app.MapPrometheusScrapingEndpoint(MetricsPath);
+        app.MapPrometheusScrapingEndpoint(MetricsPath, meterProvider: null, configureBranchedPipeline: branch => branch.Use(
+            (http, next) => MayScrape(http) ? next(http) : Refuse(http)), optionsName: null);
         return app;
+    }
+
+    public static bool MayScrape(HttpContext http) =>
+        http.Connection.RemoteIpAddress is { } ip && IPAddress.IsLoopback(ip)
+        && !http.Request.Headers.ContainsKey("X-Forwarded-For") && !http.Request.Headers.ContainsKey("Forwarded");
+
+    private static Task Refuse(HttpContext http)
+    {
+        http.Response.StatusCode = StatusCodes.Status404NotFound;
+        return Task.CompletedTask;
     }
 }
 

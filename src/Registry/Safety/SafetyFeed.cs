@@ -20,6 +20,7 @@ public sealed class SafetyFeed(IDocumentStore store, TimeProvider time, ILogger<
     private readonly SemaphoreSlim _wake = new(0);
     private TaskCompletionSource<SafetySnapshot> _next = NewWaiter();
     private SafetySnapshot? _current;
+    private long _version;
     private int _listeners;
 
     /// <summary>The latest snapshot (null until the first poll after a dashboard connected).</summary>
@@ -77,7 +78,8 @@ public sealed class SafetyFeed(IDocumentStore store, TimeProvider time, ILogger<
         }
 
         var clocks = await GetSaeClocksEndpoint.LoadClocksAsync(session, time, ct);
-        var snapshot = new SafetySnapshot((current?.Version ?? 0) + 1, facts.Sequence, cases, clocks);
+        // Versions only grow, also across a reset: a listener compares them with the last it handled.
+        var snapshot = new SafetySnapshot(Interlocked.Increment(ref _version), facts.Sequence, cases, clocks);
         Volatile.Write(ref _current, snapshot);
         Interlocked.Exchange(ref _next, NewWaiter()).TrySetResult(snapshot);
     }

@@ -38,33 +38,48 @@ public static class WatchSafetyEndpoint
 
             long? sent = long.TryParse(http.Request.Headers["Last-Event-ID"].ToString(), out var resume) ? resume : null;
             using var listening = feed.Listen();
-            // The waiter first, then the snapshot at hand: a change between the two is seen twice, never missed.
+            // The waiter first, then the snapshot at hand: a change between the two is seen twice, never missed;
+            // snapshots are handled by version, so one published while the last was being sent is handled next.
             var next = feed.NextAsync(ct);
             var snapshot = feed.Current;
+            var seen = 0L;
             var shown = -1L;
             try
             {
                 while (true)
                 {
-                    if (snapshot is null)
+                    if (snapshot is null || snapshot.Version <= seen)
                     {
-                        if (await Task.WhenAny(next, Task.Delay(TimeSpan.FromSeconds(15), ct)) != next)
+                        using var quiet = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                        if (await Task.WhenAny(next, Task.Delay(TimeSpan.FromSeconds(15), quiet.Token)) != next)
                         {
                             await http.Response.WriteAsync(": keep-alive\n\n", ct);
                             await http.Response.Body.FlushAsync(ct);
                             continue;
                         }
 
+                        await quiet.CancelAsync();
                         snapshot = await next;
                         next = feed.NextAsync(ct);
+                        if (feed.Current is { } latest && latest.Version > snapshot.Version)
+                        {
+                            snapshot = latest;
+                        }
+
+                        if (snapshot.Version <= seen)
+                        {
+                            continue;
+                        }
                     }
 
+                    seen = snapshot.Version;
                     if (sent is null)
                     {
                         // A new client: its page shows the clocks as they are; from here on it gets changes.
                         sent = snapshot.Clocks.Count == 0 ? 0 : snapshot.Clocks.Max(c => c.ChangeSequence);
                         shown = snapshot.FactsSequence;
-                        snapshot = null;
+                        next = feed.NextAsync(ct);
+                        snapshot = feed.Current;
                         continue;
                     }
 
@@ -84,7 +99,8 @@ public static class WatchSafetyEndpoint
                     }
 
                     await http.Response.Body.FlushAsync(ct);
-                    snapshot = null;
+                    next = feed.NextAsync(ct);
+                    snapshot = feed.Current;
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
