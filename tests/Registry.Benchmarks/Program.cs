@@ -472,6 +472,7 @@ async Task<(double CpuSeconds, int Told)> LiveDashboardsAsync(int dashboards)
 {
     using var stop = new CancellationTokenSource();
     var told = 0;
+    var connected = 0;
     var listeners = Enumerable.Range(0, dashboards).Select(_ => Task.Run(async () =>
     {
         using var client = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = Timeout.InfiniteTimeSpan };
@@ -480,6 +481,7 @@ async Task<(double CpuSeconds, int Told)> LiveDashboardsAsync(int dashboards)
         {
             await using var stream = await client.GetStreamAsync("/api/safety/live", stop.Token);
             using var lines = new StreamReader(stream);
+            Interlocked.Increment(ref connected);
             var counted = false;
             while (await lines.ReadLineAsync(stop.Token) is { } line)
             {
@@ -495,7 +497,7 @@ async Task<(double CpuSeconds, int Told)> LiveDashboardsAsync(int dashboards)
             // The measurement is over.
         }
     })).ToList();
-    await Task.Delay(TimeSpan.FromSeconds(3));
+    await Registry.Testing.Poll.UntilAsync(() => Volatile.Read(ref connected) == dashboards, TimeSpan.FromSeconds(60));
     var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
     for (var i = 0; i < 100; i++)
     {
@@ -519,7 +521,7 @@ async Task<(double CpuSeconds, int Told)> LiveDashboardsAsync(int dashboards)
     }
 
     var used = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
-    await Task.Delay(TimeSpan.FromSeconds(2));
+    await Registry.Testing.Poll.UntilAsync(() => Volatile.Read(ref told) == dashboards, TimeSpan.FromSeconds(10));
     await stop.CancelAsync();
     await Task.WhenAll(listeners);
     return (used, told);

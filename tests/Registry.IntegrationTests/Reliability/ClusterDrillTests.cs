@@ -92,7 +92,8 @@ public sealed class ClusterDrillTests(ITestOutputHelper output)
             }
         })).ToList();
 
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        // Writes are flowing (20 acknowledged) before the kill, and 20 more after the takeover.
+        Assert.True(await Poll.UntilAsync(() => Volatile.Read(ref acknowledged) >= 20, TimeSpan.FromSeconds(60)), "no writes flowed");
         nodes[leader!.Value].Kill();
         var killedAt = Stopwatch.StartNew();
         var successor = await ProjectionNodeAsync(database, TimeSpan.FromSeconds(30), except: leader);
@@ -100,7 +101,9 @@ public sealed class ClusterDrillTests(ITestOutputHelper output)
         Assert.NotNull(successor);
         Assert.True(killedAt.Elapsed < TimeSpan.FromSeconds(30), $"the takeover took {killedAt.Elapsed.TotalSeconds:0.0} s");
 
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        var atTakeover = Volatile.Read(ref acknowledged);
+        Assert.True(await Poll.UntilAsync(() => Volatile.Read(ref acknowledged) >= atTakeover + 20, TimeSpan.FromSeconds(60)),
+            "writes did not go on after the takeover");
         await stop.CancelAsync();
         await Task.WhenAll(writers);
         output.WriteLine($"{acknowledged} visits acknowledged during the drill.");
