@@ -24,6 +24,9 @@ using Registry.Testing;
 var visitsPerLevel = Arg("--visits", 600);
 var importEvents = Arg("--events", 1_000_000);
 var output = ArgText("--out", "docs/benchmarks.md");
+// --keep NAME: stop after the import and the rebuilds, keeping the database under that name (on a server named by
+// ConnectionStrings__Registry), to study.
+var keep = ArgText("--keep", "");
 const int EventsPerVisit = 3;
 
 await using var database = await TestDatabase.AcquireAsync(Environment.GetEnvironmentVariable);
@@ -174,6 +177,31 @@ var rebuildTimeline = Stopwatch.StartNew();
 await coordinator.DaemonForMainDatabase().RebuildProjectionAsync<Registry.Patients.PatientRecordProjection>(TimeSpan.FromMinutes(30), CancellationToken.None);
 rebuildTimeline.Stop();
 Console.WriteLine($"Rebuilt PatientFacts in {rebuildFacts.Elapsed.TotalSeconds:F1} s, PatientRecord in {rebuildTimeline.Elapsed.TotalSeconds:F1} s over {totalEvents} events");
+if (keep.Length > 0)
+{
+    // Kept to study (the registry at 1M events, projected): nothing further is measured.
+    await app.StopAsync();
+    NpgsqlConnection.ClearAllPools();
+    for (var attempt = 1; ; attempt++)
+    {
+        try
+        {
+            await ExecuteAsync(database.ConnectionStringFor("postgres"), $"""
+                select pg_terminate_backend(pid) from pg_stat_activity where datname = '{database.DatabaseName}';
+                """);
+            await ExecuteAsync(database.ConnectionStringFor("postgres"), $"alter database \"{database.DatabaseName}\" rename to \"{keep}\"");
+            break;
+        }
+        catch (PostgresException e) when (e.SqlState == "55006" && attempt < 50)
+        {
+            await Task.Delay(200);
+        }
+    }
+
+    Console.WriteLine($"Kept as {keep}");
+    return 0;
+}
+
 
 // Where the facts rebuild's time goes: the same rebuild with the figure-row triggers off (the difference is
 // theirs), and reading the log alone (every event's row, and its JSON parsed). The rows are then rebuilt.

@@ -79,13 +79,7 @@ public static class GetAuditEndpoint
         if (page.Count > take)
         {
             page = page.Take(take).ToList();
-            var next = Cursor.Format(page[^1]);
-            var url = QueryString.Create(http.Request.Query
-                .Where(q => q.Key != "before")
-                .SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string?>(q.Key, v)))
-                .Append(new KeyValuePair<string, string?>("before", next)));
-            http.Response.Headers.Link = $"<{http.Request.Path}{url}>; rel=\"next\"";
-            http.Response.Headers["X-Next-Page"] = next;
+            Paging.Next(http, "before", Cursor.Format(page[^1]));
         }
 
         return Results.Ok(page.Select(e => new AuditEntry(e.At, e.UserId, e.Role, e.Action, e.PatientId, e.ExportId, e.Detail)).ToList());
@@ -95,32 +89,14 @@ public static class GetAuditEndpoint
     private sealed record Cursor(DateTimeOffset At, Guid Id)
     {
         public static string Format(AuditRecord last) =>
-            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{last.At.UtcTicks.ToString(CultureInfo.InvariantCulture)}:{last.Id:N}"))
-                .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+            Paging.Cursor(last.At.UtcTicks.ToString(CultureInfo.InvariantCulture), last.Id.ToString("N"));
 
-        public static Cursor? TryParse(string text)
-        {
-            if (text.Length > 100)
-            {
-                return null;
-            }
-
-            try
-            {
-                var padded = text.Replace('-', '+').Replace('_', '/');
-                padded += new string('=', (4 - padded.Length % 4) % 4);
-                var parts = Encoding.UTF8.GetString(Convert.FromBase64String(padded)).Split(':');
-                return parts.Length == 2
-                       && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
-                       && ticks <= DateTimeOffset.MaxValue.UtcTicks
-                       && Guid.TryParseExact(parts[1], "N", out var id)
-                    ? new Cursor(new DateTimeOffset(ticks, TimeSpan.Zero), id)
-                    : null;
-            }
-            catch (FormatException)
-            {
-                return null;
-            }
-        }
+        public static Cursor? TryParse(string text) =>
+            Paging.Parts(text, 2) is [var at, var id]
+            && long.TryParse(at, NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+            && ticks <= DateTimeOffset.MaxValue.UtcTicks
+            && Guid.TryParseExact(id, "N", out var guid)
+                ? new Cursor(new DateTimeOffset(ticks, TimeSpan.Zero), guid)
+                : null;
     }
 }

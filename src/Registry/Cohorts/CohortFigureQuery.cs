@@ -34,8 +34,10 @@ public sealed class CohortAggregates(IReadOnlyList<FigureAggregate> figures, IRe
 public static class CohortFigureQuery
 {
     /// <summary>
-    /// Each cohort's version in the caller's scope: its patients' last fact event and how many there are. A cohort's
-    /// figures change only when its version does (a patient's disease never changes), so they can be kept per cohort.
+    /// Each cohort's version in the caller's scope: the newest stamp among the cohort's slices (site and therapy line)
+    /// the caller may see, from <c>registry.cohort_versions</c> (a row per slice, stamped by the figure-row trigger
+    /// whenever one of its patients' facts changes). A cohort's figures change only when its version does, so they
+    /// can be kept per cohort; finding the versions reads that small table, not the figure rows.
     /// </summary>
     public static async Task<IReadOnlyDictionary<string, string>> VersionsAsync(
         IQuerySession session, Caller caller, string? therapyLine, string? siteId, IReadOnlyCollection<string>? diseaseCodes,
@@ -44,15 +46,15 @@ public static class CohortFigureQuery
         var command = new NpgsqlCommand();
         var where = Filters(command, caller, therapyLine, siteId, diseaseCodes);
         command.CommandText = $"""
-            select disease_code, max(last_sequence), count(*) from {RegistrySchema.Name}.cohort_figure_rows
-            where measure = '{PatientFigureRows.Patient}' and target_day = 0{where}
+            select disease_code, max(version) from {RegistrySchema.Name}.cohort_versions
+            where true{where}
             group by disease_code
             """;
         var versions = new Dictionary<string, string>(StringComparer.Ordinal);
         await using var reader = await session.ExecuteReaderAsync(command, ct);
         while (await reader.ReadAsync(ct))
         {
-            versions[reader.GetString(0)] = $"{reader.GetInt64(1)}:{reader.GetInt64(2)}";
+            versions[reader.GetString(0)] = reader.GetInt64(1).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         return versions;

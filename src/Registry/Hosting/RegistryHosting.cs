@@ -110,9 +110,14 @@ public static class RegistryHosting
 
                 opts.Schema.For<Site>();
                 opts.Schema.For<SubjectCodeClaim>();
+                // The worklist pages a site's records by what is due first (real columns, so the page is found
+                // without reading the documents) and lists the SAEs of only the records that have one.
                 opts.Schema.For<PatientRecord>()
                     .Index(x => x.SiteId)
-                    .Index(x => x.DiseaseCode);
+                    .Index(x => x.DiseaseCode)
+                    .Duplicate(x => x.NextDueOn!, pgType: "date")
+                    .Duplicate(x => x.SubjectCode)
+                    .Duplicate(x => x.HasSeriousEvents, pgType: "boolean");
                 opts.Schema.For<IdempotencyRecord>();
                 opts.Schema.For<DataProtectionKey>();
                 // The audit pages newest first by (at, id) and filters by patient or user: real columns.
@@ -120,7 +125,8 @@ public static class RegistryHosting
                     .Duplicate(x => x.At, pgType: "timestamp with time zone")
                     .Duplicate(x => x.PatientId!, pgType: "uuid")
                     .Duplicate(x => x.UserId);
-                opts.Projections.Add<PatientRecordProjection>(ProjectionLifecycle.Inline);
+                opts.Projections.Add(
+                    new PatientRecordProjection(Worklist.DueItems.Window(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ResponseOptions>>().Value)), ProjectionLifecycle.Inline);
                 opts.Projections.Add<PatientStateProjection>(ProjectionLifecycle.Live);
                 // The facts carry each patient's figure rows (the response rules): PostgreSQL aggregates them.
                 var figureRows = new PatientFigureRows(sp.GetRequiredService<Response>(), sp.GetRequiredService<DiseaseCatalogue>());

@@ -110,12 +110,33 @@ public sealed class PatientRecord : IAdverseEventLog
 
     /// <summary>Each adverse event's states over time (<see cref="AdverseEventFold"/>): the worklist's site clock reads them.</summary>
     public Dictionary<Guid, List<AeMoment>> AeHistory { get; set; } = [];
+
+    /// <summary>What the patient owes whatever the day (<see cref="PendingWork.Of"/>): the worklist's items.</summary>
+    public List<PendingItem> Pending { get; set; } = [];
+
+    /// <summary>The first day the worklist asks for one of <see cref="Pending"/> (a column: the worklist pages by it).</summary>
+    public DateOnly? NextDueOn { get; set; }
+
+    /// <summary>Whether an adverse event in force is serious (a column: the worklist's SAE list reads only these).</summary>
+    public bool HasSeriousEvents { get; set; }
 }
 
+/// <summary>
+/// The timeline read model, inline. The primary Treg sample's window (the <c>Response</c> settings) places that sample
+/// in <see cref="PatientRecord.Pending"/>: after a change to those settings, rebuild this projection.
+/// </summary>
 public sealed class PatientRecordProjection : SingleStreamProjection<PatientRecord, Guid>
 {
+    private readonly SampleWindow _window;
+
     public PatientRecordProjection()
+        : this(SampleWindow.Default)
     {
+    }
+
+    public PatientRecordProjection(SampleWindow window)
+    {
+        _window = window;
         IncludeType<PatientEnrolled>();
         foreach (var type in EntryKinds.EventTypes)
         {
@@ -193,6 +214,10 @@ public sealed class PatientRecordProjection : SingleStreamProjection<PatientReco
 
         AdverseEventFold.Apply(snapshot, e.Data, new EntryMoment(e.Sequence, e.Version, e.Timestamp, e.UserName, e.Data is EntryCorrected));
         Derive(snapshot);
+        snapshot.Pending = [.. PendingWork.Of(snapshot, _window)];
+        snapshot.NextDueOn = snapshot.Pending.Count == 0 ? null : snapshot.Pending.Min(p => p.From);
+        snapshot.HasSeriousEvents = snapshot.AdverseEvents.Keys
+            .Any(ae => AdverseEventFold.Current(snapshot, ae) is { SeriousCriteria.Count: > 0 });
         snapshot.Version = e.Version;
         return snapshot;
     }

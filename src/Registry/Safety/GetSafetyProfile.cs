@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
@@ -15,7 +16,7 @@ public static class GetSafetyProfileEndpoint
     [EndpointSummary("Get the safety profile.")]
     [Authorize(Policy = Policies.Safety)]
     public static async Task<IResult> Get(
-        IQuerySession session, TimeProvider time, DiseaseCatalogue catalogue, FiguresCache cache, Freshness freshness,
+        IQuerySession session, ClaimsPrincipal user, TimeProvider time, DiseaseCatalogue catalogue, FiguresCache cache, Freshness freshness,
         string? diseaseCode, string? siteId, CancellationToken ct)
     {
         if (!string.IsNullOrEmpty(diseaseCode) && catalogue.FindDisease(diseaseCode) is null)
@@ -27,8 +28,32 @@ public static class GetSafetyProfileEndpoint
         // The progress first (caught up with every committed write): the facts loaded afterwards reflect at least the events it names.
         var asOf = await freshness.FactsAsync(session, ct);
         var today = LiveCutOff.Today(time);
-        var profile = await cache.GetOrComputeAsync($"safety-profile|{diseaseCode}|{siteId}", asOf, today, () =>
-            SafetyQuery.ProfileAsync(session, diseaseCode, siteId, today, asOf, ct));
-        return Results.Ok(profile);
+
+        // Each disease's part is kept under its cohort's version and the cut-off: after a new event, only its disease
+        // is read again; the parts add up to the profile.
+        var versions = await CohortFigureQuery.VersionsAsync(session, Caller.From(user), null, siteId,
+            string.IsNullOrEmpty(diseaseCode) ? null : [diseaseCode], ct);
+        var parts = new Dictionary<string, ProfilePart>(StringComparer.Ordinal);
+        string Key(string disease) => $"safety-part|{disease}|{siteId}|{today:yyyy-MM-dd}";
+        foreach (var (disease, version) in versions)
+        {
+            if (cache.TryGet(Key(disease), version, out ProfilePart? part))
+            {
+                parts[disease] = part!;
+            }
+        }
+
+        var stale = versions.Keys.Where(d => !parts.ContainsKey(d)).ToList();
+        if (stale.Count > 0)
+        {
+            var read = await SafetyQuery.ProfilePartsAsync(session, stale, siteId, today, ct);
+            foreach (var disease in stale)
+            {
+                parts[disease] = read.GetValueOrDefault(disease) ?? new ProfilePart(0, 0, 0, 0);
+                cache.Set(Key(disease), versions[disease], parts[disease]);
+            }
+        }
+
+        return Results.Ok(SafetyQuery.Profile(parts.Values, diseaseCode, today, asOf));
     }
 }

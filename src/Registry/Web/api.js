@@ -30,7 +30,7 @@ export async function currentSession(leaveIfSignedOut = true) {
   return session;
 }
 
-/** Calls the API with the session's token: {status, ok, data, etag}. */
+/** Calls the API with the session's token: {status, ok, data, etag, next} (next: a list's next-page cursor). */
 export async function api(method, url, body, headers) {
   for (let attempt = 0; attempt < 2; attempt++) {
     // A write never navigates away: a page with typed values must not lose them to a sign-in.
@@ -51,7 +51,9 @@ export async function api(method, url, body, headers) {
     const text = await response.text();
     let data = null;
     try { data = text ? JSON.parse(text) : null; } catch { data = null; }
-    return { status: response.status, ok: response.ok, data, etag: response.headers.get("ETag") };
+    return {
+      status: response.status, ok: response.ok, data, etag: response.headers.get("ETag"), next: response.headers.get("X-Next-Page"),
+    };
   }
   throw new Error("unreachable");
 }

@@ -6,8 +6,13 @@ import { renderField, showProblem, problemOf } from "./forms.js";
 
 const ITEM_NAMES = { dose: "Dose", "treg-sample": "Treg sample" };
 const STATE_ORDER = { overdue: 0, due: 1, upcoming: 2 };
+// The patients come a page at a time, most urgent first: pages are read until every item due in the next
+// seven days is in (the due table is then complete); further pages on request ("Show more patients").
+const DUE_HORIZON_DAYS = 7;
 let worklist = null;
+let nextPage = null;
 let siteFilter = "";
+let found = null; // the server's answer to a search while not every patient is loaded
 
 function describeItem(item) {
   if (item.item === "dose") return `${ITEM_NAMES.dose} (${item.phase}, study day ${item.studyDay})`;
@@ -99,8 +104,17 @@ function render() {
       ` due by ${formatInstant(e.siteDueAt, zoneOf(e.siteId))}`))));
   if (!saes.length) $("#saes tbody").append(h("tr", null, h("td", { colspan: "5" }, "No serious adverse events.")));
 
+  renderPatients();
+}
+
+/** The patients table alone (a search redraws it without touching an open "not done" form above). */
+function renderPatients() {
+  const visible = (siteId) => !siteFilter || siteId === siteFilter;
+  const patients = worklist.patients.filter((p) => visible(p.siteId));
   const find = $("#find").value.trim().toLowerCase();
-  const listed = find ? patients.filter((p) => p.subjectCode.toLowerCase().includes(find)) : patients;
+  const listed = !find ? patients
+    : found && found.find === find ? found.patients.filter((p) => visible(p.siteId))
+    : patients.filter((p) => p.subjectCode.toLowerCase().includes(find));
   $("#patients tbody").replaceChildren(...listed.map((p) => {
     const dose = p.due.find((i) => i.item === "dose");
     return h("tr", null,
@@ -110,6 +124,7 @@ function render() {
       h("td", null, p.status === "withdrawn" || p.status === "completed" ? ""
         : h("a", { class: "button", href: `/site/patients/${p.patientId}/visit` }, "Enter visit")));
   }));
+  $("#more").hidden = !nextPage || Boolean(find);
   if (!patients.length) {
     const enrol = h("a", { href: "/site/enrol" }, "Enrol a patient");
     $("#patients tbody").append(h("tr", null, h("td", { colspan: "8" }, "No patients yet. ", enrol)));
@@ -118,10 +133,25 @@ function render() {
   }
 }
 
+async function page(after) {
+  const result = await api("GET", "/api/worklist" + (after ? `?after=${encodeURIComponent(after)}` : ""));
+  if (!result.ok) { status(`The registry answered ${result.status}.`, "error"); return null; }
+  return result;
+}
+
+function dueSoon(patient) {
+  const today = todayOf(patient.siteId);
+  return patient.nextDueOn && daysBetween(today, patient.nextDueOn) <= DUE_HORIZON_DAYS;
+}
+
 async function load(message) {
-  const result = await api("GET", "/api/worklist");
-  if (!result.ok) { status(`The registry answered ${result.status}.`, "error"); return; }
-  worklist = result.data;
+  const first = await page(null);
+  if (!first) return;
+  worklist = first.data;
+  nextPage = first.next;
+  while (nextPage && worklist.patients.length && dueSoon(worklist.patients[worklist.patients.length - 1])) {
+    if (!await more()) return;
+  }
   const select = $("#site-filter");
   if (worklist.sites.length > 1 && !select.options.length) {
     select.append(h("option", { value: "" }, "All my sites"),
@@ -134,9 +164,38 @@ async function load(message) {
   status(message || `${today[0].toUpperCase()}${today.slice(1)}.`);
 }
 
+async function more() {
+  const next = await page(nextPage);
+  if (!next) return false;
+  worklist.patients.push(...next.data.patients);
+  nextPage = next.next;
+  return true;
+}
+
+let searching = 0;
+async function search() {
+  const find = $("#find").value.trim().toLowerCase();
+  if (!find || !nextPage) {
+    if (found) { found = null; renderPatients(); }
+    return;
+  }
+  const mine = ++searching;
+  const result = await api("GET", `/api/worklist?find=${encodeURIComponent(find)}&limit=100`);
+  if (mine !== searching) return;
+  found = result.ok ? { find, patients: result.data.patients } : null;
+  renderPatients();
+}
+
 async function start() {
   await initHeader();
-  $("#find").addEventListener("input", () => worklist && render());
+  let timer = 0;
+  $("#find").addEventListener("input", () => {
+    if (!worklist) return;
+    renderPatients();
+    clearTimeout(timer);
+    timer = setTimeout(search, 250);
+  });
+  $("#more").addEventListener("click", async () => { if (await more()) render(); });
   await load();
 }
 

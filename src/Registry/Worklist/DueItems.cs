@@ -60,58 +60,25 @@ public sealed record SiteSeriousEvent(
 /// </summary>
 public static class DueItems
 {
-    public static IReadOnlyList<DueItem> For(PatientRecord patient, DateOnly today, ResponseOptions response)
-    {
-        if (patient.Status is PatientStatus.Withdrawn or PatientStatus.Completed)
-        {
-            return [];
-        }
+    /// <summary>What is due for the patient on <paramref name="today"/>: <see cref="PendingWork.Of"/>, as that day sees it.</summary>
+    public static IReadOnlyList<DueItem> For(PatientRecord patient, DateOnly today, ResponseOptions response) =>
+        On(PendingWork.Of(patient, Window(response)), today);
 
-        var live = patient.Entries.Where(e => e.Status != EntryStatus.Voided).ToList();
-        return new[] { NextDose(patient, live, today), PrimaryTregSample(patient, live, today, response) }.OfType<DueItem>().ToList();
-    }
+    /// <summary>The primary Treg sample's window as the <c>Response</c> settings place it.</summary>
+    public static SampleWindow Window(ResponseOptions response) =>
+        new(response.PrimaryTargetDay, response.HalfWidth(response.PrimaryTargetDay));
 
-    public static DueItem NextDose(PatientRecord patient, IReadOnlyList<PatientEntry> live, DateOnly today)
-    {
-        var anchors = live
-            .Where(e => e.Kind is EntryKind.Dose or EntryKind.DoseHeld || IsNotDone(e, NotDoneItem.Dose))
-            .Select(e => e.Date)
+    /// <summary>
+    /// The pending items as a day sees them: the next dose always, with its state; a Treg sample once its window
+    /// has opened, overdue once it has closed.
+    /// </summary>
+    public static IReadOnlyList<DueItem> On(IEnumerable<PendingItem> pending, DateOnly today) =>
+        pending
+            .Where(p => p.WindowFrom is not { } from || today >= from)
+            .Select(p => new DueItem(p.Item, p.DueOn,
+                p.WindowTo is { } to ? today > to ? DueState.Overdue : DueState.Due : State(p.DueOn, today),
+                p.StudyDay, p.Phase, p.WindowFrom, p.WindowTo))
             .ToList();
-        var regimen = patient.Regimen;
-        if (patient.FirstDoseOn is not { } first)
-        {
-            var due = anchors.Count == 0 ? patient.EnrolledOn : Max(anchors.Max().AddDays(1), patient.EnrolledOn);
-            return new DueItem(NotDoneItem.Dose, due, State(due, today), 1, DosePhase.Induction, null, null);
-        }
-
-        var last = anchors.Max();
-        var induction = StudyDays.Of(first, last) < regimen.InductionDays;
-        var next = induction ? last.AddDays(1) : last.AddDays(regimen.MaintenanceIntervalDays);
-        return new DueItem(NotDoneItem.Dose, next, State(next, today), StudyDays.Of(first, next),
-            induction ? DosePhase.Induction : DosePhase.Maintenance, null, null);
-    }
-
-    public static DueItem? PrimaryTregSample(
-        PatientRecord patient, IReadOnlyList<PatientEntry> live, DateOnly today, ResponseOptions response)
-    {
-        if (patient.FirstDoseOn is not { } first)
-        {
-            return null;
-        }
-
-        var target = response.PrimaryTargetDay;
-        var halfWidth = response.HalfWidth(target);
-        var dueOn = first.AddDays(target - 1);
-        var from = dueOn.AddDays(-halfWidth);
-        var to = dueOn.AddDays(halfWidth);
-        bool InWindow(DateOnly d) => d >= from && d <= to;
-        if (today < from || live.Any(e => (e.Kind == EntryKind.Treg || IsNotDone(e, NotDoneItem.TregSample)) && InWindow(e.Date)))
-        {
-            return null;
-        }
-
-        return new DueItem(NotDoneItem.TregSample, dueOn, today > to ? DueState.Overdue : DueState.Due, target, null, from, to);
-    }
 
     /// <summary>
     /// The patient's serious adverse events in force (a voided one counts nowhere), each with the site's
@@ -136,11 +103,7 @@ public static class DueItems
         }
     }
 
-    private static bool IsNotDone(PatientEntry entry, NotDoneItem item) =>
-        entry.Kind == EntryKind.NotDone && EntryJson.Read<NotDoneData>(entry.Data).Item == item;
-
     private static DueState State(DateOnly due, DateOnly today) =>
         due < today ? DueState.Overdue : due == today ? DueState.Due : DueState.Upcoming;
 
-    private static DateOnly Max(DateOnly a, DateOnly b) => a > b ? a : b;
 }

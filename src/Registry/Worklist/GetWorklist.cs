@@ -25,9 +25,13 @@ public sealed record WorklistPatient(
     DateOnly? FirstDoseOn,
     DateOnly? LastVisitOn,
     long Version,
+    DateOnly? NextDueOn,
     IReadOnlyList<DueItem> Due);
 
-/// <summary>The site's work: every patient with what is due, and its patients' serious adverse events with the site clock.</summary>
+/// <summary>
+/// The site's work: a page of its patients with what is due (the most urgent first), and, on the first page, its
+/// patients' serious adverse events with the site clock.
+/// </summary>
 public sealed record SiteWorklist(
     IReadOnlyList<WorklistSite> Sites,
     IReadOnlyList<WorklistPatient> Patients,
@@ -35,16 +39,24 @@ public sealed record SiteWorklist(
 
 public static class GetWorklistEndpoint
 {
+    public const int DefaultLimit = 200;
+    public const int MaxLimit = 1_000;
+    private const int MaxFindLength = 64;
+
     /// <summary>
-    /// <c>GET /api/worklist?siteId=</c> (site users: their own sites). Built from the patient records
-    /// (the inline read model), so an entry just saved is already reflected; "today" is each site's.
+    /// <c>GET /api/worklist?siteId=&amp;find=&amp;limit=&amp;after=</c> (site users: their own sites). The patients come
+    /// a page at a time (<c>limit</c>, default 200, at most 1,000), ordered by the first day something of theirs is
+    /// asked for (nothing pending last), then subject code; the <c>Link</c> header and <c>X-Next-Page</c> name the
+    /// next page. <c>find</c> keeps the subject codes containing it. Read from the patient records (the inline read
+    /// model, so an entry just saved is already reflected) by their indexed columns: only the page's records are
+    /// read. "Today" is each site's.
     /// </summary>
     [WolverineGet("/api/worklist", OperationId = "getWorklist")]
     [EndpointSummary("Get my sites' worklist of due doses, samples and scores.")]
     [Authorize(Policy = Policies.SiteStaff)]
     public static async Task<IResult> Get(
-        string? siteId, IDocumentSession session, ClaimsPrincipal user, TimeProvider time, IOptions<ResponseOptions> response,
-        CancellationToken ct)
+        string? siteId, string? find, int? limit, string? after, IDocumentSession session, HttpContext http, ClaimsPrincipal user,
+        TimeProvider time, CancellationToken ct)
     {
         var caller = Caller.From(user);
         if (!string.IsNullOrEmpty(siteId) && !caller.MaySee(siteId))
@@ -52,27 +64,56 @@ public static class GetWorklistEndpoint
             return Results.Problem(SiteAccess.NotYourSite(siteId));
         }
 
+        var take = limit ?? DefaultLimit;
+        if (take is < 1 or > MaxLimit)
+        {
+            return Results.Problem(ValidationErrors.Single("limit", $"limit is the number of patients per page: from 1 to {MaxLimit:N0}."));
+        }
+
+        if (find is { Length: > MaxFindLength })
+        {
+            return Results.Problem(ValidationErrors.Single("find", $"find is part of a subject code: at most {MaxFindLength} characters."));
+        }
+
+        WorklistCursor? from = null;
+        if (after is not null && (from = WorklistCursor.TryParse(after)) is null)
+        {
+            return Results.Problem(ValidationErrors.Single("after", "after takes the cursor of the previous page's Link header, as it was given."));
+        }
+
         var siteIds = string.IsNullOrEmpty(siteId) ? caller.Sites.Order(StringComparer.Ordinal).ToArray() : [siteId];
         var sites = (await session.LoadManyAsync<Site>(ct, siteIds)).OrderBy(s => s.Id, StringComparer.Ordinal).ToList();
         var known = sites.Select(s => s.Id).ToArray();
-        var records = await session.Query<PatientRecord>()
-            .Where(p => p.SiteId.IsOneOf(known))
-            .OrderBy(p => p.SiteId).ThenBy(p => p.SubjectCode)
-            .ToListAsync(ct);
+        var page = await WorklistQuery.PageAsync(session, known, string.IsNullOrWhiteSpace(find) ? null : find.Trim(), from, take + 1, ct);
+        if (page.Count > take)
+        {
+            page = page.Take(take).ToList();
+            Paging.Next(http, "after", WorklistCursor.Format(page[^1]));
+        }
 
         var zones = sites.ToDictionary(s => s.Id, s => TimeZoneInfo.FindSystemTimeZoneById(s.TimeZone));
         var today = sites.ToDictionary(s => s.Id, s => SiteClock.Today(time, s.TimeZone));
-        var patients = records
+        var patients = page
             .Select(r => new WorklistPatient(
-                r.Id, r.SubjectCode, r.SiteId, r.DiseaseCode, r.Status, r.EnrolledOn, r.FirstDoseOn, r.LastVisitOn, r.Version,
-                DueItems.For(r, today[r.SiteId], response.Value)))
-            .ToList();
-        var serious = records
-            .SelectMany(r => DueItems.SeriousEvents(r, zones[r.SiteId]))
-            .OrderByDescending(e => e.AwareOn).ThenBy(e => e.SubjectCode, StringComparer.Ordinal)
+                r.Id, r.SubjectCode, r.SiteId, r.DiseaseCode, r.Status, r.EnrolledOn, r.FirstDoseOn, r.LastVisitOn, r.Version, r.NextDueOn,
+                DueItems.On(r.Pending, today[r.SiteId])))
             .ToList();
 
-        session.Record(caller, time, AuditActions.ListPatients, detail: $"worklist: {records.Count} patient(s); siteId={siteId ?? "*"}");
+        // The SAEs once, with the first page: only the records that have one are read.
+        List<SiteSeriousEvent> serious = [];
+        if (from is null)
+        {
+            var withSerious = await session.Query<PatientRecord>()
+                .Where(p => p.SiteId.IsOneOf(known) && p.HasSeriousEvents)
+                .ToListAsync(ct);
+            serious = withSerious
+                .SelectMany(r => DueItems.SeriousEvents(r, zones[r.SiteId]))
+                .OrderByDescending(e => e.AwareOn).ThenBy(e => e.SubjectCode, StringComparer.Ordinal)
+                .ToList();
+        }
+
+        session.Record(caller, time, AuditActions.ListPatients,
+            detail: $"worklist: {page.Count} patient(s), {serious.Count} SAE(s); siteId={siteId ?? "*"}");
         await session.SaveChangesAsync(ct);
         return Results.Ok(new SiteWorklist(
             sites.Select(s => new WorklistSite(s.Id, s.Name, s.TimeZone, today[s.Id])).ToList(), patients, serious));

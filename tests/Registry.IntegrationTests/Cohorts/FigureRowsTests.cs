@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
@@ -136,14 +137,26 @@ public sealed class FigureRowsTests(RegistryApp app) : ApiTest(app)
         await using var session = App.Store.LightweightSession();
         var facts = await session.Query<PatientFacts>().ToListAsync();
         Assert.Equal(facts.Count, await RowsAsync(session, PatientFigureRows.Patient));
+        var before = await VersionsAsync(session);
+        Assert.True(before.Count > 1, "the patients are in one cohort only");
 
         session.Delete<PatientFacts>(facts[0].Id);
         await session.SaveChangesAsync();
         Assert.Equal(facts.Count - 1, await RowsAsync(session, PatientFigureRows.Patient));
+        // Only the cohort the patient left has a new version: the others' kept figures stay current.
+        var afterDelete = await VersionsAsync(session);
+        Assert.All(before, v => Assert.Equal(
+            v.Key == facts[0].DiseaseCode, long.Parse(afterDelete[v.Key], CultureInfo.InvariantCulture) > long.Parse(v.Value, CultureInfo.InvariantCulture)));
 
         await App.Store.Advanced.Clean.DeleteDocumentsByTypeAsync(typeof(PatientFacts));
         Assert.Equal(0, await RowsAsync(session, PatientFigureRows.Patient));
+        var afterTruncate = await VersionsAsync(session);
+        Assert.All(afterDelete, v => Assert.True(
+            long.Parse(afterTruncate[v.Key], CultureInfo.InvariantCulture) > long.Parse(v.Value, CultureInfo.InvariantCulture)));
     }
+
+    private static Task<IReadOnlyDictionary<string, string>> VersionsAsync(IQuerySession session) =>
+        CohortFigureQuery.VersionsAsync(session, new Caller("monitor", Roles.Monitor, new HashSet<string>()), null, null, null, CancellationToken.None);
 
     private static async Task<long> RowsAsync(IQuerySession session, string measure) =>
         (await session.AdvancedSql.QueryAsync<long>(

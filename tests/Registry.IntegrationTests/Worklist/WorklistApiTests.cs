@@ -211,4 +211,68 @@ public sealed class WorklistApiTests(RegistryApp app) : ApiTest(app)
         Assert.Equal("2026-11-29", site["today"]!.GetValue<string>());
         await Nurse.GetAsync("/api/worklist?siteId=DE01", 403);
     }
+
+    [Fact]
+    public async Task patients_come_most_urgent_first_a_page_at_a_time_each_once()
+    {
+        // Due first: the overdue dose (enrolled on 11-01, never dosed), then 11-20's, then today's; nothing pending last.
+        var late = await EnrolAsync(code: "FR01-0009", enrolledOn: "2026-11-01");
+        var today = await EnrolAsync(code: "FR01-0001", enrolledOn: "2026-11-29");
+        var middle = await EnrolAsync(code: "FR01-0005", enrolledOn: "2026-11-20");
+        var withdrawn = await EnrolAsync(code: "FR01-0002", enrolledOn: "2026-11-02");
+        await App.AsUser("nurse1", Roles.Site, "FR01").PostAsync($"/api/patients/{withdrawn}/withdrawal",
+            new JsonObject { ["withdrawnOn"] = "2026-11-03", ["reasonCode"] = "patient-decision", ["reason"] = "moved away" }, 201);
+
+        var seen = new List<Guid>();
+        var url = "/api/worklist?limit=1";
+        var pages = 0;
+        while (url is not null && pages++ < 10)
+        {
+            var result = await Nurse.GetAsync(url);
+            var body = JsonNode.Parse(await result.ReadAsTextAsync())!.AsObject();
+            seen.AddRange(body["patients"]!.AsArray().Select(p => p!["patientId"]!.GetValue<Guid>()));
+            var link = result.Context.Response.Headers.Link.ToString();
+            url = link.Length == 0 ? null : link[1..link.IndexOf('>', StringComparison.Ordinal)];
+            if (url is not null)
+            {
+                Assert.Contains("limit=1", url, StringComparison.Ordinal);
+                Assert.Equal(result.Context.Response.Headers["X-Next-Page"].ToString(),
+                    Uri.UnescapeDataString(url[(url.IndexOf("after=", StringComparison.Ordinal) + 6)..]));
+            }
+        }
+
+        Assert.Equal([late, middle, today, withdrawn], seen);
+    }
+
+    [Fact]
+    public async Task find_keeps_the_subject_codes_containing_it_and_wildcards_are_plain_characters()
+    {
+        var wanted = await EnrolAsync(code: "FR01-0042");
+        await EnrolAsync(code: "FR01-0043");
+
+        var found = (await Nurse.GetJsonAsync("/api/worklist?find=0042"))["patients"]!.AsArray();
+        Assert.Equal([wanted], found.Select(p => p!["patientId"]!.GetValue<Guid>()));
+        Assert.Empty((await Nurse.GetJsonAsync("/api/worklist?find=%25"))["patients"]!.AsArray());
+        Assert.Empty((await Nurse.GetJsonAsync("/api/worklist?find=_"))["patients"]!.AsArray());
+    }
+
+    [Theory]
+    [InlineData("limit=0", "limit")]
+    [InlineData("limit=1001", "limit")]
+    [InlineData("after=not-a-cursor!", "after")]
+    [InlineData("after=YWJj", "after")]
+    public async Task a_bad_page_request_is_refused_naming_the_parameter(string query, string field)
+    {
+        var result = await Nurse.GetAsync($"/api/worklist?{query}", 400);
+
+        Assert.Contains(field, (await result.ValidationErrorsAsync()).Keys);
+    }
+
+    [Fact]
+    public async Task a_find_longer_than_any_subject_code_is_refused()
+    {
+        var result = await Nurse.GetAsync($"/api/worklist?find={new string('x', 65)}", 400);
+
+        Assert.Contains("find", (await result.ValidationErrorsAsync()).Keys);
+    }
 }

@@ -198,4 +198,23 @@ public sealed class DueItemsTests
             new DoseHoldData(new DateOnly(2026, 10, 20), HoldReason.Other, null));
         Assert.Equal(Enrolled, NextDose(Given(Regimen.Default, screening), D(1)).DueOn);
     }
+
+    [Fact]
+    public void the_record_keeps_what_is_pending_whatever_the_day_and_the_first_day_it_is_asked_for()
+    {
+        // Dosed on days 2 to 6 (induction): the next dose on 11-20, the day-8 sample's window 11-07 to 11-11.
+        var record = Given(Regimen.Default, Dose(D(2)), Dose(D(3)), Dose(D(4)), Dose(D(5)), Dose(D(6)));
+
+        Assert.Equal([NotDoneItem.Dose, NotDoneItem.TregSample], record.Pending.Select(p => p.Item));
+        Assert.Equal(D(7), record.NextDueOn);
+        // Each day's items are the pending ones as that day sees them.
+        foreach (var today in new[] { D(3), D(7), D(12), D(25) })
+        {
+            Assert.Equal(DueItems.For(record, today, Response), DueItems.On(record.Pending, today));
+        }
+
+        var sampled = Given(Regimen.Default, Dose(D(2)), Dose(D(3)), Dose(D(4)), Dose(D(5)), Dose(D(6)), Treg(D(9)));
+        Assert.Equal(D(20), sampled.NextDueOn);
+        Assert.False(sampled.HasSeriousEvents);
+    }
 }

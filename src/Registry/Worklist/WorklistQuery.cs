@@ -1,0 +1,85 @@
+using System.Globalization;
+using Marten;
+using Npgsql;
+using NpgsqlTypes;
+using Registry.Infrastructure;
+using Registry.Patients;
+
+namespace Registry.Worklist;
+
+/// <summary>Where a worklist page ends: its last patient's sort key (first day asked, subject code, id).</summary>
+public sealed record WorklistCursor(DateOnly? NextDueOn, string SubjectCode, Guid Id)
+{
+    private const string Nothing = "-";
+
+    public static string Format(PatientRecord last) =>
+        Paging.Cursor(last.NextDueOn?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? Nothing, last.SubjectCode, last.Id.ToString("N"));
+
+    public static WorklistCursor? TryParse(string text)
+    {
+        if (Paging.Parts(text, 3) is not [var due, var code, var id] || !Guid.TryParseExact(id, "N", out var guid))
+        {
+            return null;
+        }
+
+        if (due == Nothing)
+        {
+            return new WorklistCursor(null, code, guid);
+        }
+
+        return DateOnly.TryParseExact(due, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var on)
+            ? new WorklistCursor(on, code, guid)
+            : null;
+    }
+}
+
+/// <summary>
+/// A page of a site's patient records for the worklist, by the record's columns (<c>next_due_on</c>,
+/// <c>subject_code</c>; the site's index): PostgreSQL finds the page without reading a document, then sends each of
+/// the page's records without its timeline (entries, versions, adverse events), which the worklist does not need.
+/// </summary>
+public static class WorklistQuery
+{
+    /// <summary>The part of a record the worklist reads: the rest stays in the database.</summary>
+    private static readonly string[] Heavy = ["entries", "history", "adverseEvents", "followUps", "voidedFollowUps", "aeHistory"];
+
+    public static async Task<List<PatientRecord>> PageAsync(
+        IQuerySession session, string[] sites, string? find, WorklistCursor? after, int take, CancellationToken ct)
+    {
+        var command = new NpgsqlCommand();
+        var where = "d.data ->> 'siteId' = any(@sites)";
+        command.Parameters.Add(new NpgsqlParameter("sites", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = sites });
+        if (find is not null)
+        {
+            command.Parameters.AddWithValue("find", "%" + find.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_") + "%");
+            where += @" and d.subject_code ilike @find escape '\'";
+        }
+
+        const string Key = "(coalesce(d.next_due_on, 'infinity'::date), d.subject_code, d.id)";
+        if (after is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter("due", NpgsqlDbType.Date) { Value = (object?)after.NextDueOn ?? DBNull.Value });
+            command.Parameters.AddWithValue("code", after.SubjectCode);
+            command.Parameters.AddWithValue("id", after.Id);
+            where += $" and {Key} > (coalesce(@due, 'infinity'::date), @code, @id)";
+        }
+
+        command.Parameters.AddWithValue("take", take);
+        command.CommandText = $"""
+            select (d.data - array['{string.Join("','", Heavy)}'])::text
+            from {RegistrySchema.Name}.mt_doc_patientrecord d
+            where {where}
+            order by {Key}
+            limit @take
+            """;
+        var serializer = session.DocumentStore.Options.Serializer();
+        var page = new List<PatientRecord>();
+        await using var reader = await session.ExecuteReaderAsync(command, ct);
+        while (await reader.ReadAsync(ct))
+        {
+            page.Add(serializer.FromJson<PatientRecord>(reader, 0));
+        }
+
+        return page;
+    }
+}
