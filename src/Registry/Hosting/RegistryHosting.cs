@@ -125,8 +125,8 @@ public static class RegistryHosting
                     .Duplicate(x => x.At, pgType: "timestamp with time zone")
                     .Duplicate(x => x.PatientId!, pgType: "uuid")
                     .Duplicate(x => x.UserId);
-                opts.Projections.Add(
-                    new PatientRecordProjection(Worklist.DueItems.Window(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ResponseOptions>>().Value)), ProjectionLifecycle.Inline);
+                var response = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ResponseOptions>>().Value;
+                opts.Projections.Add(new PatientRecordProjection(Worklist.DueItems.Window(response)), ProjectionLifecycle.Inline);
                 opts.Projections.Add<PatientStateProjection>(ProjectionLifecycle.Live);
                 // The facts carry each patient's figure rows (the response rules): PostgreSQL aggregates them.
                 var figureRows = new PatientFigureRows(sp.GetRequiredService<Response>(), sp.GetRequiredService<DiseaseCatalogue>());

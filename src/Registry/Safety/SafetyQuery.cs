@@ -83,7 +83,8 @@ public static class SafetyQuery
             parts[x.Disease] = new ProfilePart(x.Exposed, x.Days, x.Deaths, x.Discontinued);
         }
 
-        ProfilePart PartOf(string disease) => parts.TryGetValue(disease, out var part) ? part : parts[disease] = new ProfilePart(0, 0, 0, 0);
+        ProfilePart PartOf(string disease) =>
+            parts.TryGetValue(disease, out var part) ? part : parts[disease] = new ProfilePart(0, 0, 0, 0);
         foreach (var g in groups)
         {
             var part = PartOf(g.Disease);
@@ -147,7 +148,8 @@ public static class SafetyQuery
                     .Select(pt => new PtFigures(pt.Pt,
                         MostFrequent(terms[(pt.Soc, pt.Key)].GroupBy(t => t.Term).Select(t => (t.Key, t.Sum(x => x.Events)))),
                         pt.Patients, pt.Events,
-                        SafetyProfile.WorstGrades(grades[(pt.Soc, pt.Key)].GroupBy(g => g.Grade).Select(g => (g.Key, g.Sum(x => x.Patients))))))
+                        SafetyProfile.WorstGrades(
+                            grades[(pt.Soc, pt.Key)].GroupBy(g => g.Grade).Select(g => (g.Key, g.Sum(x => x.Patients))))))
                     .OrderByDescending(p => p.Patients).ThenBy(p => p.Term, StringComparer.Ordinal)
                     .ToList());
             })
@@ -170,8 +172,8 @@ public static class SafetyQuery
             ci,
             eaer,
             bySoc,
-            new OnsetFigures(events, Statistics.Median(onsetDays), Statistics.Quantile(onsetDays, 0.25), Statistics.Quantile(onsetDays, 0.75),
-                weeks),
+            new OnsetFigures(
+                events, Statistics.Median(onsetDays), Statistics.Quantile(onsetDays, 0.25), Statistics.Quantile(onsetDays, 0.75), weeks),
             cutOff,
             asOf);
     }

@@ -78,7 +78,8 @@ public static class GetWorklistEndpoint
         WorklistCursor? from = null;
         if (after is not null && (from = WorklistCursor.TryParse(after)) is null)
         {
-            return Results.Problem(ValidationErrors.Single("after", "after takes the cursor of the previous page's Link header, as it was given."));
+            return Results.Problem(
+                ValidationErrors.Single("after", "after takes the cursor of the previous page's Link header, as it was given."));
         }
 
         var siteIds = string.IsNullOrEmpty(siteId) ? caller.Sites.Order(StringComparer.Ordinal).ToArray() : [siteId];

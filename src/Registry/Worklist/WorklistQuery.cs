@@ -13,7 +13,8 @@ public sealed record WorklistCursor(DateOnly? NextDueOn, string SubjectCode, Gui
     private const string Nothing = "-";
 
     public static string Format(PatientRecord last) =>
-        Paging.Cursor(last.NextDueOn?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? Nothing, last.SubjectCode, last.Id.ToString("N"));
+        Paging.Cursor(
+            last.NextDueOn?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? Nothing, last.SubjectCode, last.Id.ToString("N"));
 
     public static WorklistCursor? TryParse(string text)
     {
