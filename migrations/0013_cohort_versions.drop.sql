@@ -50,5 +50,9 @@ BEGIN
 END
 $$;
 
+CREATE INDEX IF NOT EXISTS cohort_figure_rows_measure ON registry.cohort_figure_rows (measure, target_day, disease_code)
+    INCLUDE (site_id, therapy_line, value, responder, change, last_sequence);
+CREATE INDEX IF NOT EXISTS cohort_figure_rows_site ON registry.cohort_figure_rows (site_id, measure, target_day);
+DROP INDEX IF EXISTS registry.cohort_figure_rows_disease;
 DROP TABLE IF EXISTS registry.cohort_versions;
 DROP SEQUENCE IF EXISTS registry.cohort_version_seq;

@@ -29,6 +29,28 @@ var output = ArgText("--out", "docs/benchmarks.md");
 var keep = ArgText("--keep", "");
 const int EventsPerVisit = 3;
 
+// --profile NAME: only the rebuild's profile (RebuildProfile), over a database kept by --keep, then stop.
+var profileDatabase = ArgText("--profile", "");
+if (profileDatabase.Length > 0)
+{
+    var server = Environment.GetEnvironmentVariable(TestDatabase.EnvironmentVariable)
+        ?? throw new InvalidOperationException("--profile reads a kept database: set ConnectionStrings__Registry to its server.");
+    var profiled = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ApplicationName = "Registry.Api" });
+    profiled.Configuration["ConnectionStrings:Registry"] = new NpgsqlConnectionStringBuilder(server) { Database = profileDatabase }.ConnectionString;
+    profiled.Configuration["Auth:SigningKey"] = "benchmark-signing-key-0123456789abcdefghij";
+    profiled.Logging.ClearProviders();
+    profiled.AddRegistry(typeof(Registry.Api.Commands.MigrateCommand).Assembly);
+    await using var profileHost = profiled.Build();
+    var phases = await Registry.Benchmarks.RebuildProfile.RunAsync(profileHost.Services.GetRequiredService<IDocumentStore>(),
+        profileHost.Services.GetRequiredService<Response>(), profileHost.Services.GetRequiredService<Registry.Catalogue.DiseaseCatalogue>());
+    foreach (var phase in phases)
+    {
+        Console.WriteLine($"| {phase.What} | {phase.Seconds:F1} s | {phase.Count / phase.Seconds:F0} /s |");
+    }
+
+    return 0;
+}
+
 await using var database = await TestDatabase.AcquireAsync(Environment.GetEnvironmentVariable);
 await SchemaMigrations.ApplyAsync(database.ConnectionString);
 Console.WriteLine($"Database: {database.Source}, {database.DatabaseName}");

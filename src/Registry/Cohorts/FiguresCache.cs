@@ -37,5 +37,41 @@ public sealed class FiguresCache : IDisposable
     public void Set<T>(string key, string version, T value) where T : class =>
         _cache.Set($"{key}|v{version}", value, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromMinutes(10) });
 
+    /// <summary>
+    /// Figures in parts, one per cohort, each kept under its cohort's version (<see cref="CohortFigureQuery.VersionsAsync"/>):
+    /// the parts kept are taken as they are, the others read in one go (<paramref name="read"/>, given their cohorts) and
+    /// kept. A cohort <paramref name="read"/> does not answer for gets <paramref name="empty"/>'s part, or none when null.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, T>> PerCohortAsync<T>(
+        string key, IReadOnlyDictionary<string, string> versions, Func<IReadOnlyCollection<string>, Task<IReadOnlyDictionary<string, T>>> read,
+        Func<string, T?> empty)
+        where T : class
+    {
+        var parts = new Dictionary<string, T>(StringComparer.Ordinal);
+        foreach (var (cohort, version) in versions)
+        {
+            if (TryGet($"{key}|{cohort}", version, out T? part))
+            {
+                parts[cohort] = part!;
+            }
+        }
+
+        var stale = versions.Keys.Where(c => !parts.ContainsKey(c)).ToList();
+        if (stale.Count > 0)
+        {
+            var fresh = await read(stale);
+            foreach (var cohort in stale)
+            {
+                if ((fresh.GetValueOrDefault(cohort) ?? empty(cohort)) is { } part)
+                {
+                    parts[cohort] = part;
+                    Set($"{key}|{cohort}", versions[cohort], part);
+                }
+            }
+        }
+
+        return parts;
+    }
+
     public void Dispose() => _cache.Dispose();
 }

@@ -28,26 +28,13 @@ public static class ListCohortsEndpoint
         var versions = await CohortFigureQuery.VersionsAsync(session, caller, therapyLine, siteId, null, ct);
 
         // Each cohort's summary is kept under its own version: after a new event, only its cohort is computed again.
-        var kept = new Dictionary<string, CohortSummary>(StringComparer.Ordinal);
-        foreach (var (disease, version) in versions)
-        {
-            if (cache.TryGet($"cohorts|{disease}|{scope}", version, out CohortSummary? summary))
+        var kept = await cache.PerCohortAsync<CohortSummary>($"cohorts|{scope}", versions, async stale =>
             {
-                kept[disease] = summary!;
-            }
-        }
-
-        var stale = versions.Keys.Where(d => !kept.ContainsKey(d)).ToList();
-        if (stale.Count > 0)
-        {
-            var cohorts = await CohortFigureQuery.AggregateAsync(session, caller, therapyLine, siteId, stale,
-                figures.Measures(stale, detail: false), figures.TregDays(detail: false), ct);
-            foreach (var disease in stale.Where(cohorts.ContainsKey))
-            {
-                kept[disease] = figures.FromAggregates(disease, cohorts[disease], asOf, detail: false);
-                cache.Set($"cohorts|{disease}|{scope}", versions[disease], kept[disease]);
-            }
-        }
+                var cohorts = await CohortFigureQuery.AggregateAsync(session, caller, therapyLine, siteId, stale,
+                    figures.Measures(stale, detail: false), figures.TregDays(detail: false), ct);
+                return cohorts.ToDictionary(c => c.Key, c => figures.FromAggregates(c.Key, c.Value, asOf, detail: false), StringComparer.Ordinal);
+            },
+            _ => null);
 
         var summaries = kept.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => c.Value with { AsOf = asOf }).ToList();
         return Results.Ok(summaries);

@@ -87,8 +87,24 @@ public sealed class PatientFacts : IAdverseEventLog
     /// All of the above as one JSON text (<see cref="PatientRows"/>), from which the triggers of
     /// <c>migrations/0008</c> fill the figure-row tables: they read this one value of the document (one
     /// decompression of it) rather than a value per column, each of which would decompress the document again.
+    /// Worked out when the document is written (the first read after an event), not after every event: the
+    /// daemon calls <see cref="PatientFactsProjection.ApplyMetadata"/> after each event of a rebuild, and working
+    /// the rows out there made the rebuild four times slower (docs/performance.md).
     /// </summary>
-    public string? FigureRows { get; set; }
+    public string? FigureRows
+    {
+        get => _figureRows ??= RowsSource?.Invoke(this);
+        set => _figureRows = value;
+    }
+
+    /// <summary>What works out <see cref="FigureRows"/> (set by the projection; none for a document read back).</summary>
+    [JsonIgnore]
+    public Func<PatientFacts, string?>? RowsSource { get; set; }
+
+    private string? _figureRows;
+
+    /// <summary>An event was applied: the rows are worked out again when next read.</summary>
+    public void RowsChanged() => _figureRows = null;
 
     [JsonIgnore]
     public DateOnly? FirstDoseOn => Doses.Count == 0 ? null : Doses.Values.Min(d => d.GivenOn);
@@ -179,25 +195,45 @@ public sealed class PatientFactsProjection : SingleStreamProjection<PatientFacts
 
         IncludeType<EntryCorrected>();
         IncludeType<EntryVoided>();
+        // Events per daemon batch (Marten's default is 500): a rebuild commits once per batch and writes each patient's
+        // document once per batch, so fewer, larger batches rebuild twice as fast (docs/performance.md); a caught-up
+        // daemon's batches are small whatever this says.
+        Options.BatchSize = 20_000;
     }
 
-    /// <summary>Called once per patient per batch, after its events: the figure rows from the facts as they now stand.</summary>
+    /// <summary>
+    /// Called after a patient's events (once per batch in the live daemon, after every event in a rebuild). In
+    /// memory (no serializer) the figure rows are worked out here; for the store, when the document is written
+    /// (<see cref="PatientFacts.FigureRows"/>), once however many events came before.
+    /// </summary>
     public override PatientFacts ApplyMetadata(PatientFacts aggregate, IEvent lastEvent)
     {
-        foreach (var figures in _figures)
+        if (_toJson is null)
         {
-            figures.Apply(aggregate);
+            Rows(aggregate);
         }
-
-        if (_toJson is not null)
+        else
         {
-            aggregate.FigureRows = _toJson(new PatientRows(
-                aggregate.DiseaseCode, aggregate.SiteId, Kebab.Name(aggregate.TherapyLine), aggregate.LastSequence, aggregate.Figures,
-                aggregate.Exposure,
-                aggregate.Teaes, aggregate.SeriousAdverseEventIds.Select(id => SaeRow.Of(aggregate, id)).OfType<SaeRow>().ToList()));
+            aggregate.RowsSource ??= RowsJson;
         }
 
         return aggregate;
+    }
+
+    private void Rows(PatientFacts facts)
+    {
+        foreach (var figures in _figures)
+        {
+            figures.Apply(facts);
+        }
+    }
+
+    private string? RowsJson(PatientFacts facts)
+    {
+        Rows(facts);
+        return _toJson!(new PatientRows(
+            facts.DiseaseCode, facts.SiteId, Kebab.Name(facts.TherapyLine), facts.LastSequence, facts.Figures, facts.Exposure,
+            facts.Teaes, facts.SeriousAdverseEventIds.Select(id => SaeRow.Of(facts, id)).OfType<SaeRow>().ToList()));
     }
 
     public override PatientFacts? Evolve(PatientFacts? snapshot, Guid id, IEvent e)
@@ -246,6 +282,7 @@ public sealed class PatientFactsProjection : SingleStreamProjection<PatientFacts
         }
 
         snapshot.LastSequence = e.Sequence;
+        snapshot.RowsChanged();
         return snapshot;
     }
 }

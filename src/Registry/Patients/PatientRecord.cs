@@ -145,6 +145,8 @@ public sealed class PatientRecordProjection : SingleStreamProjection<PatientReco
 
         IncludeType<EntryCorrected>();
         IncludeType<EntryVoided>();
+        // A rebuild's events per batch (inline, this projection is only run by the daemon to rebuild): as the facts'.
+        Options.BatchSize = 20_000;
     }
 
     public override PatientRecord? Evolve(PatientRecord? snapshot, Guid id, IEvent e)

@@ -33,27 +33,8 @@ public static class GetSafetyProfileEndpoint
         // is read again; the parts add up to the profile.
         var versions = await CohortFigureQuery.VersionsAsync(session, Caller.From(user), null, siteId,
             string.IsNullOrEmpty(diseaseCode) ? null : [diseaseCode], ct);
-        var parts = new Dictionary<string, ProfilePart>(StringComparer.Ordinal);
-        string Key(string disease) => $"safety-part|{disease}|{siteId}|{today:yyyy-MM-dd}";
-        foreach (var (disease, version) in versions)
-        {
-            if (cache.TryGet(Key(disease), version, out ProfilePart? part))
-            {
-                parts[disease] = part!;
-            }
-        }
-
-        var stale = versions.Keys.Where(d => !parts.ContainsKey(d)).ToList();
-        if (stale.Count > 0)
-        {
-            var read = await SafetyQuery.ProfilePartsAsync(session, stale, siteId, today, ct);
-            foreach (var disease in stale)
-            {
-                parts[disease] = read.GetValueOrDefault(disease) ?? new ProfilePart(0, 0, 0, 0);
-                cache.Set(Key(disease), versions[disease], parts[disease]);
-            }
-        }
-
+        var parts = await cache.PerCohortAsync($"safety-part|{siteId}|{today:yyyy-MM-dd}", versions,
+            stale => SafetyQuery.ProfilePartsAsync(session, stale, siteId, today, ct), _ => new ProfilePart(0, 0, 0, 0));
         return Results.Ok(SafetyQuery.Profile(parts.Values, diseaseCode, today, asOf));
     }
 }

@@ -178,43 +178,83 @@ public static class SafetyQuery
             asOf);
     }
 
-    public static async Task<IReadOnlyList<SignalRow>> SignalsAsync(IQuerySession session, DateOnly cutOff, CancellationToken ct)
+    /// <summary>The signals at the cut-off, computed from scratch.</summary>
+    public static async Task<IReadOnlyList<SignalRow>> SignalsAsync(IQuerySession session, DateOnly cutOff, CancellationToken ct) =>
+        Signals((await SignalPartsAsync(session, null, cutOff, ct)).Values);
+
+    /// <summary>
+    /// Each disease's part of the signals at the cut-off (all diseases when <paramref name="diseases"/> is null): its
+    /// exposed patients, its patients with each term, its TEAEs by verbatim term. They add up across diseases, so a
+    /// part can be kept until its cohort's version or the cut-off changes.
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<string, SignalPart>> SignalPartsAsync(
+        IQuerySession session, IReadOnlyCollection<string>? diseases, DateOnly cutOff, CancellationToken ct)
     {
         List<NpgsqlParameter> parameters = [new("cut", cutOff)];
-        var exposed = (await ReadAsync(session, $"select disease_code, count(*) from {Schema}.exposure_rows group by disease_code",
+        var where = "";
+        if (diseases is not null)
+        {
+            parameters.Add(new NpgsqlParameter("diseases", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text)
+            {
+                Value = diseases.ToArray(),
+            });
+            where = " and disease_code = any(@diseases)";
+        }
+
+        var parts = (await ReadAsync(session, $"select disease_code, count(*) from {Schema}.exposure_rows where true{where} group by disease_code",
                 parameters, r => (Disease: r.GetString(0), Patients: (int)r.GetInt64(1)), ct))
-            .ToDictionary(x => x.Disease, x => x.Patients, StringComparer.Ordinal);
-        if (exposed.Count < 2)
+            .ToDictionary(x => x.Disease, x => new SignalPart(x.Disease, x.Patients), StringComparer.Ordinal);
+        var groups = await ReadAsync(session, $"""
+            select disease_code, term_key, grouping(term), term, count(distinct patient_id), count(*), max(pt_code)
+            from {Schema}.teae_rows where {Inside}{where}
+            group by grouping sets ((disease_code, term_key), (disease_code, term_key, term))
+            """, parameters, r => (Disease: r.GetString(0), Key: r.GetString(1), ByKey: r.GetInt32(2) == 1, Term: Text(r, 3),
+                Patients: (int)r.GetInt64(4), Events: (int)r.GetInt64(5), Pt: Text(r, 6)), ct);
+        foreach (var g in groups.Where(g => parts.ContainsKey(g.Disease)))
+        {
+            if (g.ByKey)
+            {
+                parts[g.Disease].PatientsWithTerm[g.Key] = g.Patients;
+            }
+            else
+            {
+                parts[g.Disease].Terms.Add(new TermEvents(g.Key, g.Term!, g.Pt, g.Events));
+            }
+        }
+
+        return parts;
+    }
+
+    /// <summary>The signals of the parts' diseases together: those of <see cref="Signals.Compute"/>.</summary>
+    public static IReadOnlyList<SignalRow> Signals(IEnumerable<SignalPart> parts)
+    {
+        var all = parts.Where(p => p.Exposed > 0).ToList();
+        if (all.Count < 2)
         {
             return [];
         }
 
-        var withTerm = await ReadAsync(session, $"""
-            select disease_code, term_key, count(distinct patient_id) from {Schema}.teae_rows where {Inside} group by disease_code, term_key
-            """, parameters, r => (Disease: r.GetString(0), Key: r.GetString(1), Patients: (int)r.GetInt64(2)), ct);
-        var terms = (await ReadAsync(session, $"""
-            select term_key, term, max(pt_code), count(*) from {Schema}.teae_rows where {Inside} group by term_key, term
-            """, parameters, r => (Key: r.GetString(0), Term: r.GetString(1), Pt: Text(r, 2), Events: (int)r.GetInt64(3)), ct))
+        var terms = all.SelectMany(p => p.Terms)
             .GroupBy(t => t.Key, StringComparer.Ordinal)
             .ToDictionary(
                 g => g.Key,
-                g => (Pt: g.Select(t => t.Pt).FirstOrDefault(pt => pt is not null), Term: MostFrequent(g.Select(t => (t.Term, t.Events)))),
+                g => (Pt: g.Select(t => t.Pt).OfType<string>().Max(StringComparer.Ordinal),
+                    Term: MostFrequent(g.GroupBy(t => t.Term, StringComparer.Ordinal).Select(t => (t.Key, t.Sum(x => x.Events))))),
                 StringComparer.Ordinal);
-        var patientsWith = withTerm.ToLookup(w => w.Key, StringComparer.Ordinal);
-        var total = exposed.Values.Sum();
+        var total = all.Sum(p => p.Exposed);
         var rows = new List<SignalRow>();
-        foreach (var (disease, members) in exposed.OrderBy(c => c.Key, StringComparer.Ordinal))
+        foreach (var part in all.OrderBy(p => p.Disease, StringComparer.Ordinal))
         {
             foreach (var (key, term) in terms.OrderBy(t => t.Key, StringComparer.Ordinal))
             {
-                var a = patientsWith[key].Where(w => w.Disease == disease).Sum(w => w.Patients);
+                var a = part.PatientsWithTerm.GetValueOrDefault(key);
                 if (a == 0)
                 {
                     continue;
                 }
 
-                var c = patientsWith[key].Sum(w => w.Patients) - a;
-                rows.Add(Signals.Row(disease, term.Pt, term.Term, a, members - a, c, total - members - c));
+                var c = all.Sum(p => p.PatientsWithTerm.GetValueOrDefault(key)) - a;
+                rows.Add(Safety.Signals.Row(part.Disease, term.Pt, term.Term, a, part.Exposed - a, c, total - part.Exposed - c));
             }
         }
 
@@ -258,6 +298,22 @@ public sealed record PtCount(string? Soc, string Key, string? Pt, int Patients, 
 public sealed record GradeCount(string? Soc, string Key, int Grade, int Patients);
 
 public sealed record TermCount(string? Soc, string Key, string Term, int Events);
+
+public sealed record TermEvents(string Key, string Term, string? Pt, int Events);
+
+/// <summary>One disease's part of the signals at a cut-off: counts that add up across diseases.</summary>
+public sealed class SignalPart(string disease, int exposed)
+{
+    public string Disease { get; } = disease;
+
+    public int Exposed { get; } = exposed;
+
+    /// <summary>How many of the disease's patients had a TEAE of each term key.</summary>
+    public Dictionary<string, int> PatientsWithTerm { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The TEAEs by term key and verbatim term.</summary>
+    public List<TermEvents> Terms { get; } = [];
+}
 
 /// <summary>One disease's part of the safety profile at a cut-off: counts that add up across diseases.</summary>
 public sealed class ProfilePart(long exposed, long days, long deaths, long discontinued)

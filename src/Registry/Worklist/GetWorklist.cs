@@ -39,13 +39,13 @@ public sealed record SiteWorklist(
 
 public static class GetWorklistEndpoint
 {
-    public const int DefaultLimit = 200;
+    public const int DefaultLimit = 100;
     public const int MaxLimit = 1_000;
     private const int MaxFindLength = 64;
 
     /// <summary>
     /// <c>GET /api/worklist?siteId=&amp;find=&amp;limit=&amp;after=</c> (site users: their own sites). The patients come
-    /// a page at a time (<c>limit</c>, default 200, at most 1,000), ordered by the first day something of theirs is
+    /// a page at a time (<c>limit</c>, default 100, at most 1,000), ordered by the first day something of theirs is
     /// asked for (nothing pending last), then subject code; the <c>Link</c> header and <c>X-Next-Page</c> name the
     /// next page. <c>find</c> keeps the subject codes containing it. Read from the patient records (the inline read
     /// model, so an entry just saved is already reflected) by their indexed columns: only the page's records are
