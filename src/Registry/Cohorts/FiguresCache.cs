@@ -43,7 +43,9 @@ public sealed class FiguresCache : IDisposable
     /// kept. A cohort <paramref name="read"/> does not answer for gets <paramref name="empty"/>'s part, or none when null.
     /// </summary>
     public async Task<IReadOnlyDictionary<string, T>> PerCohortAsync<T>(
-        string key, IReadOnlyDictionary<string, string> versions, Func<IReadOnlyCollection<string>, Task<IReadOnlyDictionary<string, T>>> read,
+        string key,
+        IReadOnlyDictionary<string, string> versions,
+        Func<IReadOnlyCollection<string>, Task<IReadOnlyDictionary<string, T>>> read,
         Func<string, T?> empty)
         where T : class
     {

@@ -32,7 +32,8 @@ public static class ListCohortsEndpoint
             {
                 var cohorts = await CohortFigureQuery.AggregateAsync(session, caller, therapyLine, siteId, stale,
                     figures.Measures(stale, detail: false), figures.TregDays(detail: false), ct);
-                return cohorts.ToDictionary(c => c.Key, c => figures.FromAggregates(c.Key, c.Value, asOf, detail: false), StringComparer.Ordinal);
+                return cohorts.ToDictionary(
+                    c => c.Key, c => figures.FromAggregates(c.Key, c.Value, asOf, detail: false), StringComparer.Ordinal);
             },
             _ => null);
 

@@ -201,7 +201,8 @@ public static class SafetyQuery
             where = " and disease_code = any(@diseases)";
         }
 
-        var parts = (await ReadAsync(session, $"select disease_code, count(*) from {Schema}.exposure_rows where true{where} group by disease_code",
+        var parts = (await ReadAsync(session,
+                $"select disease_code, count(*) from {Schema}.exposure_rows where true{where} group by disease_code",
                 parameters, r => (Disease: r.GetString(0), Patients: (int)r.GetInt64(1)), ct))
             .ToDictionary(x => x.Disease, x => new SignalPart(x.Disease, x.Patients), StringComparer.Ordinal);
         var groups = await ReadAsync(session, $"""
