@@ -62,7 +62,8 @@ if (profileDatabase.Length > 0)
         ?? throw new InvalidOperationException("--profile reads a kept database: set ConnectionStrings__Registry to its server.");
     var profiled = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ApplicationName = "Registry.Api" });
     profiled.Configuration["ConnectionStrings:Registry"] = new NpgsqlConnectionStringBuilder(server) { Database = profileDatabase }.ConnectionString;
-    profiled.Configuration["Auth:SigningKey"] = "benchmark-signing-key-0123456789abcdefghij";
+    profiled.Configuration["Auth:SigningKey"] = TestSecrets.SigningKey;
+    profiled.Configuration["Exports:PseudonymSecret"] = TestSecrets.PseudonymSecret;
     profiled.Logging.ClearProviders();
     profiled.AddRegistry(typeof(Registry.Api.Commands.MigrateCommand).Assembly);
     await using var profileHost = profiled.Build();
@@ -82,7 +83,8 @@ Console.WriteLine($"Database: {database.Source}, {database.DatabaseName}");
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ApplicationName = "Registry.Api" });
 builder.Configuration["ConnectionStrings:Registry"] = database.ConnectionString;
-builder.Configuration["Auth:SigningKey"] = "benchmark-signing-key-0123456789abcdefghij";
+builder.Configuration["Auth:SigningKey"] = TestSecrets.SigningKey;
+builder.Configuration["Exports:PseudonymSecret"] = TestSecrets.PseudonymSecret;
 builder.Logging.ClearProviders();
 builder.WebHost.UseUrls("http://127.0.0.1:0");
 // The host's assembly holds Wolverine's pre-generated handlers, which Production loads.
@@ -368,7 +370,7 @@ var lagMedian = Percentile(lags.ToArray(), 0.5);
 var lagP95 = Percentile(lags.ToArray(), 0.95);
 
 // 6. Export of the whole cohort (every patient), CSV, as the background handler builds it: time and the process's peak memory.
-var exportOptions = new Registry.Exports.ExportOptions { Directory = Path.Combine(Path.GetTempPath(), $"bench-export-{Guid.NewGuid():N}"), PseudonymSecret = "benchmark-pseudonym-secret-0123456789abcdef" };
+var exportOptions = new Registry.Exports.ExportOptions { Directory = Path.Combine(Path.GetTempPath(), $"bench-export-{Guid.NewGuid():N}"), PseudonymSecret = TestSecrets.PseudonymSecret };
 var exportDefinition = new Registry.Exports.ExportDefinition(new Registry.Exports.CohortDefinition([], [], null, null, null),
     await Registry.Cohorts.ProjectionProgress.HighWaterMarkAsync(store.QuerySession(), CancellationToken.None), null, "csv", "study-day", "bench", false);
 var exportBuilder = new Registry.Exports.ExportBuilder(store, exportOptions.Secret());

@@ -36,7 +36,8 @@ Console.WriteLine($"Database: {database.Source}, {database.DatabaseName}");
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ApplicationName = "Registry.Api" });
 builder.Configuration["ConnectionStrings:Registry"] = database.ConnectionString;
-builder.Configuration["Auth:SigningKey"] = "load-test-signing-key-0123456789abcdefghij";
+builder.Configuration["Auth:SigningKey"] = TestSecrets.SigningKey;
+builder.Configuration["Exports:PseudonymSecret"] = TestSecrets.PseudonymSecret;
 builder.Logging.ClearProviders();
 // Loopback only, on a free port: the load never leaves the machine.
 builder.WebHost.UseUrls("http://127.0.0.1:0");

@@ -42,11 +42,10 @@ public static class Authentication
     {
         services.AddOptions<AuthOptions>()
             .Bind(configuration.GetSection(AuthOptions.Section))
-            .Validate(
-                o => o.SigningKey is { Length: >= 32 },
-                $"Set {AuthOptions.Section}:SigningKey (environment variable {AuthOptions.Section}__SigningKey) " +
-                "to a secret of at least 32 characters.")
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuthOptions>>(sp => new Infrastructure.SecretValidation<AuthOptions>(
+            sp.GetRequiredService<Microsoft.Extensions.Hosting.IHostEnvironment>(), $"{AuthOptions.Section}:SigningKey", o => o.SigningKey,
+            required: true));
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<IConfigureOptions<JwtBearerOptions>, ConfigureJwtBearer>();
         var authentication = services.AddAuthentication(BrowserSignIn.Scheme);
@@ -73,6 +72,18 @@ public static class Authentication
             var settings = auth.Value;
             options.MapInboundClaims = false;
             options.IncludeErrorDetails = false;
+            options.Events = new JwtBearerEvents
+            {
+                OnTokenValidated = context =>
+                {
+                    if (context.Principal is { } principal && Roles.Refusal(principal.Claims) is { } refusal)
+                    {
+                        context.Fail(refusal);
+                    }
+
+                    return Task.CompletedTask;
+                },
+            };
             options.TokenValidationParameters = new TokenValidationParameters
             {
                 ValidIssuer = settings.Issuer,

@@ -97,7 +97,7 @@ public static class BrowserSignIn
 
             var validation = jwt.Get(JwtBearerDefaults.AuthenticationScheme).TokenValidationParameters;
             var result = await new JsonWebTokenHandler { MapInboundClaims = false }.ValidateTokenAsync(token, validation);
-            if (!result.IsValid)
+            if (!result.IsValid || Roles.Refusal(result.ClaimsIdentity.Claims) is not null)
             {
                 return Results.Content(
                     SignInPage(
@@ -110,9 +110,8 @@ public static class BrowserSignIn
                 result.ClaimsIdentity.Claims, CookieAuthenticationDefaults.AuthenticationScheme, Claims.Subject, Claims.Role);
             await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
             var returnUrl = form["returnUrl"].ToString();
-            return Results.Redirect(returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal) && returnUrl != "/"
-                ? returnUrl
-                : HomeOf(Caller.From(new ClaimsPrincipal(identity))));
+            return Results.Redirect(
+                IsLocalPath(returnUrl) && returnUrl != "/" ? returnUrl : HomeOf(Caller.From(new ClaimsPrincipal(identity))));
         }).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
         app.MapGet(TokenPath, async (HttpContext http, TokenIssuer issuer, TimeProvider time) =>
         {
@@ -144,9 +143,18 @@ public static class BrowserSignIn
         }).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
     }
 
+    /// <summary>
+    /// A path on this registry and nothing else: one leading '/', not followed by another '/' or a '\' (browsers read
+    /// <c>/\evil.example</c> as <c>//evil.example</c>, another host), and no control character or whitespace.
+    /// </summary>
+    public static bool IsLocalPath(string url) =>
+        url.Length >= 1 && url[0] == '/'
+        && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'))
+        && !url.Any(c => char.IsControl(c) || char.IsWhiteSpace(c));
+
     private static string SignInPage(bool development, string? returnUrl, string? error)
     {
-        var encodedReturn = System.Net.WebUtility.HtmlEncode(returnUrl ?? "/");
+        var encodedReturn = System.Net.WebUtility.HtmlEncode(returnUrl is { } url && IsLocalPath(url) ? url : "/");
         var demo = development
             ? """
               <section aria-labelledby="demo-heading">

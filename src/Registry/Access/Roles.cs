@@ -12,6 +12,25 @@ public static class Roles
     public const string Admin = "admin";
 
     public static readonly IReadOnlyList<string> All = [Site, Monitor, Pv, Researcher, Admin];
+
+    /// <summary>
+    /// Why a token's claims are not a caller the registry accepts, or null when they are: exactly one subject and
+    /// exactly one of the five roles. A person has one role; a token naming two (say <c>["monitor","site"]</c>)
+    /// would pass a policy by one role and be treated by the other, so it is refused outright.
+    /// </summary>
+    public static string? Refusal(IEnumerable<Claim> claims)
+    {
+        var all = claims.ToList();
+        var roles = all.Where(c => c.Type == Claims.Role).Select(c => c.Value).ToList();
+        if (all.Count(c => c.Type == Claims.Subject) != 1)
+        {
+            return "A token names exactly one subject ('sub').";
+        }
+
+        return roles.Count == 1 && All.Contains(roles[0])
+            ? null
+            : $"A token carries exactly one role, one of {string.Join(", ", All)}.";
+    }
 }
 
 /// <summary>The token's claims (API.md): <c>sub</c>, <c>role</c>, <c>sites</c>.</summary>

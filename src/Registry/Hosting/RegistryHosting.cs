@@ -56,7 +56,14 @@ public static class RegistryHosting
         services.AddSingleton<Freshness>();
         services.AddSingleton<ProjectionStatus>();
         services.AddSingleton<PatientSites>();
-        services.AddOptions<Exports.ExportOptions>().Bind(configuration.GetSection(Exports.ExportOptions.Section));
+        services.AddOptions<Exports.ExportOptions>().Bind(configuration.GetSection(Exports.ExportOptions.Section)).ValidateOnStart();
+        // The pseudonym secret: required outside Development (in Development, checked when set).
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Exports.ExportOptions>>(sp =>
+        {
+            var environment = sp.GetRequiredService<IHostEnvironment>();
+            return new SecretValidation<Exports.ExportOptions>(environment, $"{Exports.ExportOptions.Section}:PseudonymSecret",
+                o => o.PseudonymSecret, required: !environment.IsDevelopment());
+        });
 
         services.ConfigureHttpJsonOptions(o => RegistryJson.Configure(o.SerializerOptions));
         services.AddOptions<RequestLimits>().Bind(configuration.GetSection(RequestLimits.Section));
@@ -66,6 +73,14 @@ public static class RegistryHosting
                 configuration.GetValue(RequestLimits.Section + ":MaxBodyBytes", new RequestLimits().MaxBodyBytes));
         services.AddProblemDetails();
         services.AddRegistryAccess(configuration);
+        services.Configure<Microsoft.AspNetCore.Builder.ForwardedHeadersOptions>(o =>
+        {
+            o.ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto;
+            foreach (var network in configuration.GetSection("ForwardedHeaders:KnownNetworks").Get<string[]>() ?? [])
+            {
+                o.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
+            }
+        });
         services.AddRegistryDataProtection();
         services.AddRegistryTelemetry(configuration);
         services.AddHostedService<MetricsPoll>();

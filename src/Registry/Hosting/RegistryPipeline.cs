@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
 using Registry.Access;
 using Registry.Infrastructure;
 using Registry.Patients;
@@ -13,6 +14,16 @@ public static class RegistryPipeline
     /// <summary>The request pipeline: problems for errors, body checks, health, then the endpoints.</summary>
     public static WebApplication UseRegistry(this WebApplication app)
     {
+        // Behind a proxy (nginx, a load balancer on this machine or in ForwardedHeaders:KnownNetworks), the scheme the
+        // client used: the cookie is Secure and HSTS is sent when that was HTTPS. The client address is not taken
+        // from the proxy's headers.
+        app.UseForwardedHeaders();
+        app.UseMiddleware<SecurityHeaders>();
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseHsts();
+        }
+
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();

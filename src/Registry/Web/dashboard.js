@@ -80,7 +80,7 @@
         `<text x="${valueX}" y="${y + 11}">${fmt(i.value)}</text>`;
     }).join("");
     container.innerHTML = `<svg role="img" aria-label="${esc(label)}" viewBox="0 0 ${width} ${height}"` +
-      ` width="${width}" height="${height}" style="max-width:100%;height:auto">${parts}</svg>`;
+      ` width="${width}" height="${height}" class="chart">${parts}</svg>`;
   }
 
   async function loadFigures() {

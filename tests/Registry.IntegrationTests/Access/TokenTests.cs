@@ -10,18 +10,18 @@ namespace Registry.IntegrationTests.Access;
 
 public sealed class TokenTests(RegistryApp app) : ApiTest(app)
 {
-    private static string Token(string issuer = "registry", string audience = "registry", string key = RegistryApp.SigningKey,
-        DateTimeOffset? notBefore = null, DateTimeOffset? expires = null, string role = Roles.Monitor)
+    private static string Token(string issuer = "registry", string audience = "registry", string? key = null,
+        DateTimeOffset? notBefore = null, DateTimeOffset? expires = null, object? role = null, string[]? sites = null)
     {
         var descriptor = new SecurityTokenDescriptor
         {
             Issuer = issuer,
             Audience = audience,
-            Claims = new Dictionary<string, object> { ["sub"] = "u1", ["role"] = role, ["sites"] = Array.Empty<string>() },
+            Claims = new Dictionary<string, object> { ["sub"] = "u1", ["role"] = role ?? Roles.Monitor, ["sites"] = sites ?? [] },
             IssuedAt = RegistryApp.Now.UtcDateTime.AddHours(-1),
             NotBefore = (notBefore ?? RegistryApp.Now.AddHours(-1)).UtcDateTime,
             Expires = (expires ?? RegistryApp.Now.AddHours(1)).UtcDateTime,
-            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key)), SecurityAlgorithms.HmacSha256),
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key ?? RegistryApp.SigningKey)), SecurityAlgorithms.HmacSha256),
         };
         return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(descriptor);
     }
@@ -53,10 +53,43 @@ public sealed class TokenTests(RegistryApp app) : ApiTest(app)
     }
 
     [Fact]
-    public async Task a_valid_token_is_accepted_and_a_role_outside_the_five_is_403()
+    public async Task a_valid_token_is_accepted_and_a_role_outside_the_five_is_refused()
     {
         await new ApiClient(Host, Token()).GetAsync("/api/catalogue", 200);
-        await new ApiClient(Host, Token(role: "superuser")).GetAsync("/api/catalogue", 403);
+        await new ApiClient(Host, Token(role: "superuser")).GetAsync("/api/catalogue", 401);
+    }
+
+    /// <summary>
+    /// The attack: a token naming two roles, <c>["monitor","site"]</c>, passed the site-staff policy by its "site" role
+    /// and was then treated as a monitor (cross-site), so it could write to any site's patients. A token carries
+    /// exactly one role: this one opens nothing, reads or writes, API or pages.
+    /// </summary>
+    [Fact]
+    public async Task a_token_with_two_roles_opens_nothing()
+    {
+        await App.Admin.RegisterSiteAsync("FR01", "UTC");
+        await App.Admin.RegisterSiteAsync("DE01", "UTC");
+        var other = await App.AsUser("nurse-de", Roles.Site, "DE01").EnrolAsync(Requests.Enrolment("DE01", "DE01-0001"));
+        var both = new ApiClient(Host, Token(role: new[] { Roles.Monitor, Roles.Site }, sites: ["FR01"]));
+        var visit = new System.Text.Json.Nodes.JsonObject
+        {
+            ["visitId"] = Guid.NewGuid(),
+            ["visitDate"] = "2026-11-29",
+            ["notDone"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject
+            {
+                ["item"] = "dose",
+                ["dueOn"] = "2026-11-29",
+                ["reason"] = "held",
+            }),
+        };
+
+        await both.PostAsync($"/api/patients/{other}/visits", visit, 401);
+        await both.GetAsync($"/api/patients/{other}", 401);
+        await both.GetAsync("/api/cohorts", 401);
+        await new ApiClient(Host, Token(role: new[] { Roles.Site, Roles.Site }, sites: ["FR01"])).GetAsync("/api/worklist", 401);
+        var page = await App.Anonymous.SendAsync(HttpMethod.Post, "/signin", null, 401, s =>
+            s.Body.WriteFormData(new Dictionary<string, string> { ["token"] = Token(role: new[] { Roles.Monitor, Roles.Site }) }));
+        Assert.DoesNotContain("registry.session", page.Context.Response.Headers.SetCookie.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -43,6 +43,7 @@ public sealed class BrowserApp : IAsyncLifetime
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ApplicationName = "Registry.Api" });
         builder.Configuration["ConnectionStrings:Registry"] = connectionString;
         builder.Configuration["Auth:SigningKey"] = RegistryApp.SigningKey;
+        builder.Configuration["Exports:PseudonymSecret"] = TestSecrets.PseudonymSecret;
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.AddRegistry(typeof(Registry.Api.Commands.MigrateCommand).Assembly);

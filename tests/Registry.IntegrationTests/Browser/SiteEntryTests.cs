@@ -345,6 +345,26 @@ public sealed class SiteEntryTests(BrowserApp browser) : IClassFixture<BrowserAp
     }
 
     [Fact]
+    public async Task the_worklist_reads_further_pages_until_every_item_due_this_week_is_in()
+    {
+        // 101 first doses due today: more than the API's page of 100, so the page must read a second page.
+        var nurse = await SiteAsync("P1");
+        for (var i = 1; i <= 101; i++)
+        {
+            await EnrolAsync(nurse, "P1", $"P1-{i:0000}", Today);
+        }
+
+        var page = await NurseAsync("P1", "/site");
+
+        var due = page.Locator("#due tbody tr").Filter(new() { HasText = "Dose (induction, study day 1)" });
+        await Assertions.Expect(due).ToHaveCountAsync(101);
+        await Assertions.Expect(page.Locator("#patients tbody tr")).ToHaveCountAsync(101);
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Show more patients" })).ToBeHiddenAsync();
+        await page.GetByLabel("Find a patient by subject code").FillAsync("0101");
+        await Assertions.Expect(page.Locator("#patients tbody tr")).ToHaveCountAsync(1);
+    }
+
+    [Fact]
     public async Task the_visit_form_works_from_the_keyboard_at_tablet_width_with_every_control_labelled()
     {
         var nurse = await SiteAsync("K1");
@@ -414,6 +434,62 @@ public sealed class SiteEntryTests(BrowserApp browser) : IClassFixture<BrowserAp
         writer.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", pageToken["token"]!.GetValue<string>());
         Assert.Equal(System.Net.HttpStatusCode.Created, (await writer.PostAsync("/api/patients", Json(Requests.Enrolment("T1", "T1-0001", DaysAgo(30))))).StatusCode);
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await writer.GetAsync("/signin/token")).StatusCode);
+    }
+
+    /// <summary>
+    /// The attack: a sign-in link whose <c>returnUrl</c> sends the user, once signed in, to another host
+    /// (<c>/\evil.example</c> is read by browsers as <c>//evil.example</c>). Only a path on this registry is followed.
+    /// </summary>
+    [Theory]
+    [InlineData("/\\evil.example")]
+    [InlineData("//evil.example")]
+    [InlineData("https://evil.example/")]
+    [InlineData("/\t/evil.example")]
+    [InlineData("evil.example")]
+    [InlineData(" /site")]
+    public async Task sign_in_never_redirects_off_the_registry(string returnUrl)
+    {
+        using var handler = new HttpClientHandler { AllowAutoRedirect = false };
+        using var client = new HttpClient(handler) { BaseAddress = new Uri(browser.BaseUrl) };
+        var page = await client.GetStringAsync($"/signin?returnUrl={Uri.EscapeDataString(returnUrl)}");
+        Assert.DoesNotContain("evil.example", page, StringComparison.Ordinal);
+
+        var signIn = await client.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["token"] = browser.Tokens.Issue("nurse-R", Roles.Site, ["R1"]),
+            ["returnUrl"] = returnUrl,
+        }));
+
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, signIn.StatusCode);
+        Assert.Equal("/site", signIn.Headers.Location!.OriginalString);
+    }
+
+    [Fact]
+    public async Task every_answer_forbids_framing_sniffing_and_inline_script_and_patient_data_is_never_stored()
+    {
+        var nurse = await SiteAsync("H1");
+        var patientId = await EnrolAsync(nurse, "H1", "H1-0001", Today);
+        using var anonymous = new HttpClient { BaseAddress = new Uri(browser.BaseUrl) };
+
+        foreach (var answer in new[]
+                 {
+                     await nurse.GetAsync($"/api/patients/{patientId}"), await nurse.GetAsync("/api/worklist"),
+                     await anonymous.GetAsync("/signin"), await anonymous.GetAsync("/api/catalogue"),
+                 })
+        {
+            var csp = string.Join(";", answer.Headers.GetValues("Content-Security-Policy"));
+            Assert.Contains("script-src 'self'", csp, StringComparison.Ordinal);
+            Assert.DoesNotContain("unsafe-inline", csp, StringComparison.Ordinal);
+            Assert.Contains("frame-ancestors 'none'", csp, StringComparison.Ordinal);
+            Assert.Equal("nosniff", answer.Headers.GetValues("X-Content-Type-Options").Single());
+            Assert.Equal("no-referrer", answer.Headers.GetValues("Referrer-Policy").Single());
+            Assert.Equal("no-store", answer.Headers.CacheControl!.ToString());
+        }
+
+        // The pages' own scripts and styles may be cached; HSTS only over HTTPS (this test host is plain HTTP).
+        var asset = await anonymous.GetAsync("/ui/registry.css");
+        Assert.NotEqual("no-store", asset.Headers.CacheControl?.ToString());
+        Assert.False(asset.Headers.Contains("Strict-Transport-Security"));
     }
 
     private static StringContent Json(JsonNode body) => new(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json");

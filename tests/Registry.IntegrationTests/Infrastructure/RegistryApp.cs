@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Registry.Access;
 using Registry.Infrastructure;
+using Registry.Testing;
 
 namespace Registry.IntegrationTests.Infrastructure;
 
@@ -19,7 +20,7 @@ public sealed class RegistryApp : IAsyncLifetime
     /// <summary>The tests' "now": a fixed instant, so date rules are checked against a known today.</summary>
     public static readonly DateTimeOffset Now = new(2026, 11, 29, 10, 0, 0, TimeSpan.Zero);
 
-    public const string SigningKey = "integration-tests-signing-key-0123456789abcdef";
+    public static readonly string SigningKey = TestSecrets.SigningKey;
 
     public TestDatabase Database { get; private set; } = null!;
 
@@ -40,7 +41,7 @@ public sealed class RegistryApp : IAsyncLifetime
             builder.UseEnvironment("Production");
             builder.UseSetting("ConnectionStrings:Registry", Database.ConnectionString);
             builder.UseSetting("Auth:SigningKey", SigningKey);
-            builder.UseSetting("Exports:PseudonymSecret", "integration-tests-pseudonym-secret-0123456789");
+            builder.UseSetting("Exports:PseudonymSecret", TestSecrets.PseudonymSecret);
             builder.UseSetting("Exports:Directory", ExportsDirectory);
             builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock)));
         });

@@ -53,6 +53,7 @@ public sealed class SchemaTests(RegistryApp app)
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
         builder.Configuration["ConnectionStrings:Registry"] = connectionString;
         builder.Configuration["Auth:SigningKey"] = RegistryApp.SigningKey;
+        builder.Configuration["Exports:PseudonymSecret"] = TestSecrets.PseudonymSecret;
         builder.AddRegistry(typeof(Program).Assembly);
         await using var host = builder.Build();
         return await host.RunJasperFxCommands(["db-assert"]);

@@ -237,6 +237,7 @@ public sealed class ClusterDrillTests(ITestOutputHelper output)
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ApplicationName = "Registry.Api" });
         builder.Configuration["ConnectionStrings:Registry"] = database;
         builder.Configuration["Auth:SigningKey"] = RegistryApp.SigningKey;
+        builder.Configuration["Exports:PseudonymSecret"] = TestSecrets.PseudonymSecret;
         builder.Configuration["Cluster:Mode"] = "cluster";
         builder.Logging.ClearProviders();
         builder.AddRegistry(typeof(Registry.Api.Commands.MigrateCommand).Assembly);

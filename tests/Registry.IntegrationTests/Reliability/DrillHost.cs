@@ -10,6 +10,7 @@ using Registry.Access;
 using Registry.Hosting;
 using Registry.Infrastructure;
 using Registry.IntegrationTests.Infrastructure;
+using Registry.Testing;
 
 namespace Registry.IntegrationTests.Reliability;
 
@@ -42,7 +43,7 @@ public sealed class DrillHost : IAsyncDisposable
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ApplicationName = "Registry.Api" });
         builder.Configuration["ConnectionStrings:Registry"] = connectionString;
         builder.Configuration["Auth:SigningKey"] = RegistryApp.SigningKey;
-        builder.Configuration["Exports:PseudonymSecret"] = "drill-pseudonym-secret-0123456789abcdef";
+        builder.Configuration["Exports:PseudonymSecret"] = TestSecrets.PseudonymSecret;
         builder.Configuration["Exports:Directory"] = Path.Combine(Path.GetTempPath(), $"registry-drill-exports-{Guid.NewGuid():N}");
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");

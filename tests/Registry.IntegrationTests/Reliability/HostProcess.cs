@@ -8,6 +8,7 @@ using Npgsql;
 using Registry.Access;
 using Registry.Infrastructure;
 using Registry.IntegrationTests.Infrastructure;
+using Registry.Testing;
 using Xunit.Abstractions;
 
 namespace Registry.IntegrationTests.Reliability;
@@ -46,7 +47,7 @@ public sealed class HostProcess : IAsyncDisposable
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         start.Environment["ConnectionStrings__Registry"] = connectionString;
         start.Environment["Auth__SigningKey"] = RegistryApp.SigningKey;
-        start.Environment["Exports__PseudonymSecret"] = "drill-pseudonym-secret-0123456789abcdef";
+        start.Environment["Exports__PseudonymSecret"] = TestSecrets.PseudonymSecret;
         start.Environment["Exports__Directory"] = exportsDirectory ?? Path.Combine(Path.GetTempPath(), $"registry-drill-exports-{Guid.NewGuid():N}");
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
