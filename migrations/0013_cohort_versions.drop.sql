@@ -55,4 +55,5 @@ CREATE INDEX IF NOT EXISTS cohort_figure_rows_measure ON registry.cohort_figure_
 CREATE INDEX IF NOT EXISTS cohort_figure_rows_site ON registry.cohort_figure_rows (site_id, measure, target_day);
 DROP INDEX IF EXISTS registry.cohort_figure_rows_disease;
 DROP TABLE IF EXISTS registry.cohort_versions;
+DROP FUNCTION IF EXISTS registry.cohort_version_next(text);
 DROP SEQUENCE IF EXISTS registry.cohort_version_seq;

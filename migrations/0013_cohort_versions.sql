@@ -27,6 +27,16 @@ CREATE INDEX IF NOT EXISTS cohort_figure_rows_disease ON registry.cohort_figure_
 DROP INDEX IF EXISTS registry.cohort_figure_rows_measure;
 DROP INDEX IF EXISTS registry.cohort_figure_rows_site;
 
+-- A new stamp for a disease, taken under a lock on that disease held to the end of the transaction: stamps of one
+-- disease then follow the order in which their transactions commit, so a reader who saw a version has seen every
+-- change stamped below it (one daemon writes the facts today; a rebuild or a second writer could not break this).
+CREATE OR REPLACE FUNCTION registry.cohort_version_next(disease text) RETURNS bigint LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(20261216, hashtext(disease));
+    RETURN nextval('registry.cohort_version_seq');
+END
+$$;
+
 -- The figure-row trigger of 0008, stamping the slices it touches. Its statements keep their plans for the session
 -- (planning each of them on every call cost as much as running them) and never scan a table whole: a plan made
 -- while the tables were nearly empty would otherwise keep a sequential scan as they grow.
@@ -40,9 +50,10 @@ BEGIN
         WITH gone AS (DELETE FROM registry.cohort_figure_rows WHERE patient_id = OLD.id
                       RETURNING disease_code, site_id, therapy_line)
         INSERT INTO registry.cohort_versions (disease_code, site_id, therapy_line, version)
-        SELECT g.disease_code, g.site_id, g.therapy_line, nextval('registry.cohort_version_seq')
+        SELECT g.disease_code, g.site_id, g.therapy_line, registry.cohort_version_next(g.disease_code)
         FROM (SELECT DISTINCT disease_code, site_id, therapy_line FROM gone) g
-        ON CONFLICT (disease_code, site_id, therapy_line) DO UPDATE SET version = excluded.version;
+        ON CONFLICT (disease_code, site_id, therapy_line)
+            DO UPDATE SET version = greatest(registry.cohort_versions.version, excluded.version);
         DELETE FROM registry.exposure_rows WHERE patient_id = OLD.id;
         DELETE FROM registry.teae_rows WHERE patient_id = OLD.id;
         DELETE FROM registry.sae_rows WHERE patient_id = OLD.id;
@@ -52,8 +63,9 @@ BEGIN
     END IF;
     IF r IS NOT NULL THEN
         INSERT INTO registry.cohort_versions (disease_code, site_id, therapy_line, version)
-        VALUES (r ->> 'diseaseCode', r ->> 'siteId', r ->> 'therapyLine', nextval('registry.cohort_version_seq'))
-        ON CONFLICT (disease_code, site_id, therapy_line) DO UPDATE SET version = excluded.version;
+        VALUES (r ->> 'diseaseCode', r ->> 'siteId', r ->> 'therapyLine', registry.cohort_version_next(r ->> 'diseaseCode'))
+        ON CONFLICT (disease_code, site_id, therapy_line)
+            DO UPDATE SET version = greatest(registry.cohort_versions.version, excluded.version);
 
         INSERT INTO registry.cohort_figure_rows
             (patient_id, disease_code, site_id, therapy_line, measure, target_day, value, responder, at_target, change, last_sequence)

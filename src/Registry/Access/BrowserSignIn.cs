@@ -61,6 +61,16 @@ public static class BrowserSignIn
 
                 return Task.CompletedTask;
             };
+            // A session signed in before the one-role rule carries what the rule now refuses: it ends.
+            o.Events.OnValidatePrincipal = context =>
+            {
+                if (context.Principal is null || Roles.Refusal(context.Principal.Claims) is not null)
+                {
+                    context.RejectPrincipal();
+                }
+
+                return Task.CompletedTask;
+            };
             o.Events.OnRedirectToAccessDenied = context =>
             {
                 context.Response.StatusCode = StatusCodes.Status403Forbidden;

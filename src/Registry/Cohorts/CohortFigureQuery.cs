@@ -39,8 +39,9 @@ public static class CohortFigureQuery
     /// whenever one of its patients' facts changes). A cohort's figures change only when its version does, so they
     /// can be kept per cohort; finding the versions reads that small table, not the figure rows.
     /// </summary>
+    /// <param name="caller">Whose scope (null: every site, for figures computed for the whole registry).</param>
     public static async Task<IReadOnlyDictionary<string, string>> VersionsAsync(
-        IQuerySession session, Caller caller, string? therapyLine, string? siteId, IReadOnlyCollection<string>? diseaseCodes,
+        IQuerySession session, Caller? caller, string? therapyLine, string? siteId, IReadOnlyCollection<string>? diseaseCodes,
         CancellationToken ct)
     {
         var command = new NpgsqlCommand();
@@ -117,10 +118,10 @@ public static class CohortFigureQuery
     }
 
     private static string Filters(
-        NpgsqlCommand command, Caller caller, string? therapyLine, string? siteId, IReadOnlyCollection<string>? diseaseCodes)
+        NpgsqlCommand command, Caller? caller, string? therapyLine, string? siteId, IReadOnlyCollection<string>? diseaseCodes)
     {
         var where = "";
-        if (caller.IsSiteBound)
+        if (caller is { IsSiteBound: true })
         {
             command.Parameters.Add(new NpgsqlParameter("sites", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = caller.Sites.ToArray() });
             where += " and site_id = any(@sites)";

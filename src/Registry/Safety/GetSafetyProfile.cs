@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
@@ -16,7 +15,7 @@ public static class GetSafetyProfileEndpoint
     [EndpointSummary("Get the safety profile.")]
     [Authorize(Policy = Policies.Safety)]
     public static async Task<IResult> Get(
-        IQuerySession session, ClaimsPrincipal user, TimeProvider time, DiseaseCatalogue catalogue, FiguresCache cache, Freshness freshness,
+        IQuerySession session, TimeProvider time, DiseaseCatalogue catalogue, FiguresCache cache, Freshness freshness,
         string? diseaseCode, string? siteId, CancellationToken ct)
     {
         if (!string.IsNullOrEmpty(diseaseCode) && catalogue.FindDisease(diseaseCode) is null)
@@ -29,9 +28,10 @@ public static class GetSafetyProfileEndpoint
         var asOf = await freshness.FactsAsync(session, ct);
         var today = LiveCutOff.Today(time);
 
-        // Each disease's part is kept under its cohort's version and the cut-off: after a new event, only its disease
+        // The parts are the whole registry's (the safety roles see every site), so are their versions. Each disease's part
+        // is kept under its cohort's version and the cut-off: after a new event, only its disease
         // is read again; the parts add up to the profile.
-        var versions = await CohortFigureQuery.VersionsAsync(session, Caller.From(user), null, siteId,
+        var versions = await CohortFigureQuery.VersionsAsync(session, null, null, siteId,
             string.IsNullOrEmpty(diseaseCode) ? null : [diseaseCode], ct);
         var parts = await cache.PerCohortAsync($"safety-part|{siteId}|{today:yyyy-MM-dd}", versions,
             stale => SafetyQuery.ProfilePartsAsync(session, stale, siteId, today, ct), _ => new ProfilePart(0, 0, 0, 0));

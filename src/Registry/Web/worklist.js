@@ -130,6 +130,9 @@ function renderPatients() {
     $("#patients tbody").append(h("tr", null, h("td", { colspan: "8" }, "No patients yet. ", enrol)));
   } else if (!listed.length) {
     $("#patients tbody").append(h("tr", null, h("td", { colspan: "8" }, `No subject code contains "${find}".`)));
+  } else if (found && found.find === find && found.more) {
+    $("#patients tbody").append(h("tr", null, h("td", { colspan: "8" },
+      `Showing the first ${found.patients.length} subject codes containing "${find}": type more of the code.`)));
   }
 }
 
@@ -182,7 +185,7 @@ async function search() {
   const mine = ++searching;
   const result = await api("GET", `/api/worklist?find=${encodeURIComponent(find)}&limit=100`);
   if (mine !== searching) return;
-  found = result.ok ? { find, patients: result.data.patients } : null;
+  found = result.ok ? { find, patients: result.data.patients, more: Boolean(result.next) } : null;
   renderPatients();
 }
 

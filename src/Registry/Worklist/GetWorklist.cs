@@ -56,7 +56,7 @@ public static class GetWorklistEndpoint
     [Authorize(Policy = Policies.SiteStaff)]
     public static async Task<IResult> Get(
         string? siteId, string? find, int? limit, string? after, IDocumentSession session, HttpContext http, ClaimsPrincipal user,
-        TimeProvider time, CancellationToken ct)
+        TimeProvider time, IOptions<ResponseOptions> response, CancellationToken ct)
     {
         var caller = Caller.From(user);
         if (!string.IsNullOrEmpty(siteId) && !caller.MaySee(siteId))
@@ -89,15 +89,23 @@ public static class GetWorklistEndpoint
         if (page.Count > take)
         {
             page = page.Take(take).ToList();
-            Paging.Next(http, "after", WorklistCursor.Format(page[^1]));
+            Paging.Next(http, "after", WorklistCursor.Format(page[^1].Record));
         }
 
         var zones = sites.ToDictionary(s => s.Id, s => TimeZoneInfo.FindSystemTimeZoneById(s.TimeZone));
         var today = sites.ToDictionary(s => s.Id, s => SiteClock.Today(time, s.TimeZone));
+        // A record from before the worklist's columns: its items from the whole record (until PatientRecord is rebuilt).
+        var old = page.Where(p => !p.KeepsPending).Select(p => p.Record.Id).ToArray();
+        var whole = old.Length == 0
+            ? new Dictionary<Guid, PatientRecord>()
+            : (await session.LoadManyAsync<PatientRecord>(ct, old)).ToDictionary(r => r.Id);
         var patients = page
+            .Select(p => p.Record)
             .Select(r => new WorklistPatient(
                 r.Id, r.SubjectCode, r.SiteId, r.DiseaseCode, r.Status, r.EnrolledOn, r.FirstDoseOn, r.LastVisitOn, r.Version, r.NextDueOn,
-                DueItems.On(r.Pending, today[r.SiteId])))
+                whole.TryGetValue(r.Id, out var full)
+                    ? DueItems.For(full, today[r.SiteId], response.Value)
+                    : DueItems.On(r.Pending, today[r.SiteId])))
             .ToList();
 
         // The SAEs once, with the first page: only the records that have one are read.

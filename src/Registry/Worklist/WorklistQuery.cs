@@ -44,7 +44,11 @@ public static class WorklistQuery
     /// <summary>The part of a record the worklist reads: the rest stays in the database.</summary>
     private static readonly string[] Heavy = ["entries", "history", "adverseEvents", "followUps", "voidedFollowUps", "aeHistory"];
 
-    public static async Task<List<PatientRecord>> PageAsync(
+    /// <summary>
+    /// The page's records, each with whether it keeps its pending work (records written before the worklist's columns
+    /// do not until PatientRecord is rebuilt: the worklist then works theirs out from the whole record).
+    /// </summary>
+    public static async Task<List<(PatientRecord Record, bool KeepsPending)>> PageAsync(
         IQuerySession session, string[] sites, string? find, WorklistCursor? after, int take, CancellationToken ct)
     {
         var command = new NpgsqlCommand();
@@ -74,16 +78,16 @@ public static class WorklistQuery
                 where {where}
                 order by {Key}
                 limit @take)
-            select (d.data - array['{string.Join("','", Heavy)}'])::text
+            select (d.data - array['{string.Join("','", Heavy)}'])::text, d.data ? 'pending'
             from page join {RegistrySchema.Name}.mt_doc_patientrecord d on d.id = page.id
             order by page.due, page.subject_code, page.id
             """;
         var serializer = session.DocumentStore.Options.Serializer();
-        var page = new List<PatientRecord>();
+        var page = new List<(PatientRecord, bool)>();
         await using var reader = await session.ExecuteReaderAsync(command, ct);
         while (await reader.ReadAsync(ct))
         {
-            page.Add(serializer.FromJson<PatientRecord>(reader, 0));
+            page.Add((serializer.FromJson<PatientRecord>(reader, 0), reader.GetBoolean(1)));
         }
 
         return page;

@@ -275,4 +275,24 @@ public sealed class WorklistApiTests(RegistryApp app) : ApiTest(app)
 
         Assert.Contains("find", (await result.ValidationErrorsAsync()).Keys);
     }
+
+    /// <summary>
+    /// A record written before the worklist's columns (no pending work kept) still shows what is due, worked out from
+    /// the whole record, until PatientRecord is rebuilt.
+    /// </summary>
+    [Fact]
+    public async Task a_record_from_before_the_worklist_columns_still_shows_what_is_due()
+    {
+        var patientId = await EnrolAsync(enrolledOn: "2026-11-29");
+        var expected = Due(await PatientAsync(patientId), "dose")!.ToJsonString();
+        await using (var session = App.Store.LightweightSession())
+        {
+            session.QueueSqlCommand(
+                $"update {Registry.Infrastructure.RegistrySchema.Name}.mt_doc_patientrecord set data = data - 'pending' - 'nextDueOn', "
+                + "next_due_on = null where id = ?", patientId);
+            await session.SaveChangesAsync();
+        }
+
+        Assert.Equal(expected, Due(await PatientAsync(patientId), "dose")!.ToJsonString());
+    }
 }

@@ -45,7 +45,7 @@ namespace Internal.Generated.WolverineHandlers
             var siteId = httpContext.Request.Query["siteId"];
             
             // The actual HTTP request handler execution
-            var result = await Registry.Safety.GetSafetyProfileEndpoint.Get(((Marten.IQuerySession)documentSession), httpContext.User, _timeProvider, _diseaseCatalogue, _figuresCache, _freshness, diseaseCode, siteId, httpContext.RequestAborted).ConfigureAwait(false);
+            var result = await Registry.Safety.GetSafetyProfileEndpoint.Get(((Marten.IQuerySession)documentSession), _timeProvider, _diseaseCatalogue, _figuresCache, _freshness, diseaseCode, siteId, httpContext.RequestAborted).ConfigureAwait(false);
 
             await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }

@@ -40,7 +40,7 @@ namespace Internal.Generated.WolverineHandlers
             Registry.Access.RecordedBy.Before(documentSession, httpContext.User);
             
             // The actual HTTP request handler execution
-            var signalRowIReadOnlyList_response = await Registry.Safety.GetSafetySignalsEndpoint.Get(((Marten.IQuerySession)documentSession), httpContext.User, _timeProvider, _figuresCache, _freshness, httpContext.Response, httpContext.RequestAborted).ConfigureAwait(false);
+            var signalRowIReadOnlyList_response = await Registry.Safety.GetSafetySignalsEndpoint.Get(((Marten.IQuerySession)documentSession), _timeProvider, _figuresCache, _freshness, httpContext.Response, httpContext.RequestAborted).ConfigureAwait(false);
 
             // Writing the response body to JSON because this was the first 'return variable' in the method signature
             await WriteJsonAsync(httpContext, signalRowIReadOnlyList_response, 404);
