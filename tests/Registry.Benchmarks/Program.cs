@@ -303,6 +303,17 @@ var rawSignals = await RawLatencyAsync(database.ConnectionString, RawSignalsSql,
 // The worklist of the largest site, a page of 100 patients (the first page carries the site's SAEs), and a later page.
 var largestSite = await ScalarAsync(database.ConnectionString,
     "select data ->> 'siteId' from registry.mt_doc_patientrecord group by 1 order by count(*) desc, 1 limit 1");
+// The bench's import appends events only: the site itself is registered here, as an admin would.
+using (var siteAdmin = new HttpClient { BaseAddress = new Uri(baseUrl) })
+{
+    siteAdmin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens.Issue("admin-bench", Roles.Admin, []));
+    var registered = await siteAdmin.PostAsJsonAsync("/api/sites", new { siteId = largestSite, name = "Bench site", country = "FR", timeZone = "UTC" });
+    if (registered.StatusCode != System.Net.HttpStatusCode.Conflict)
+    {
+        registered.EnsureSuccessStatusCode();
+    }
+}
+
 using var siteNurse = new HttpClient { BaseAddress = new Uri(baseUrl) };
 siteNurse.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens.Issue("nurse-bench-site", Roles.Site, [largestSite]));
 var worklistLatency = await LatencyWithAsync(siteNurse, $"/api/worklist?siteId={largestSite}", 10);
