@@ -14,6 +14,10 @@ public static class Statistics
 
     public static double? Median(IReadOnlyCollection<double> values) => Quantile(values, 0.5);
 
+    /// <summary><see cref="Quantile"/> of values already in ascending order (no sort, no copy).</summary>
+    public static double? QuantileOfSorted(double[] sorted, double p) =>
+        sorted.Length == 0 ? null : SortedArrayStatistics.QuantileCustom(sorted, p, QuantileDefinition.R7);
+
     /// <summary>95 % Wilson score interval of a proportion.</summary>
     public static (double Low, double High)? Wilson(int successes, int n)
     {

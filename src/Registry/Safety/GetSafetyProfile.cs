@@ -33,8 +33,17 @@ public static class GetSafetyProfileEndpoint
         // is read again; the parts add up to the profile.
         var versions = await CohortFigureQuery.VersionsAsync(session, null, null, siteId,
             string.IsNullOrEmpty(diseaseCode) ? null : [diseaseCode], ct);
-        var parts = await cache.PerCohortAsync($"safety-part|{siteId}|{today:yyyy-MM-dd}", versions,
-            stale => SafetyQuery.ProfilePartsAsync(session, stale, siteId, today, ct), _ => new ProfilePart(0, 0, 0, 0));
-        return Results.Ok(SafetyQuery.Profile(parts.Values, diseaseCode, today, asOf));
+        // The profile itself is kept too, under all its parts' versions: asked again with nothing new, nothing is added up.
+        var key = $"safety-profile|{diseaseCode}|{siteId}|{today:yyyy-MM-dd}";
+        var all = string.Join(',', versions.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => $"{v.Key}={v.Value}"));
+        if (!cache.TryGet(key, all, out ProfileFigures? profile))
+        {
+            var parts = await cache.PerCohortAsync($"safety-part|{siteId}|{today:yyyy-MM-dd}", versions,
+                stale => SafetyQuery.ProfilePartsAsync(session, stale, siteId, today, ct), _ => new ProfilePart(0, 0, 0, 0));
+            profile = SafetyQuery.Profile(parts.Values, diseaseCode, today, asOf);
+            cache.Set(key, all, profile);
+        }
+
+        return Results.Ok(profile! with { AsOf = asOf });
     }
 }

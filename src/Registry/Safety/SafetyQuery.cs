@@ -124,9 +124,12 @@ public static class SafetyQuery
         var days = all.Sum(p => p.Days);
         var patients = all.Sum(p => p.Patients);
         var events = all.Sum(p => p.Events);
+        // The onset days in ascending order, from the parts' counts per day (no sort of the TEAEs themselves).
         var onsetDays = all.SelectMany(p => p.OnsetDays)
-            .SelectMany(d => Enumerable.Repeat((double)d.Key, d.Value))
-            .ToList();
+            .GroupBy(d => d.Key)
+            .OrderBy(g => g.Key)
+            .SelectMany(g => Enumerable.Repeat((double)g.Key, g.Sum(d => d.Value)))
+            .ToArray();
         var socs = all.SelectMany(p => p.Socs).GroupBy(s => s.Soc)
             .Select(g => new SocCount(g.Key, g.Sum(s => s.Patients), g.Sum(s => s.Events)));
         var pts = all.SelectMany(p => p.Pts).GroupBy(p => (p.Soc, p.Key))
@@ -173,7 +176,8 @@ public static class SafetyQuery
             eaer,
             bySoc,
             new OnsetFigures(
-                events, Statistics.Median(onsetDays), Statistics.Quantile(onsetDays, 0.25), Statistics.Quantile(onsetDays, 0.75), weeks),
+                events, Statistics.QuantileOfSorted(onsetDays, 0.5), Statistics.QuantileOfSorted(onsetDays, 0.25),
+                Statistics.QuantileOfSorted(onsetDays, 0.75), weeks),
             cutOff,
             asOf);
     }

@@ -112,9 +112,7 @@ public static class GetWorklistEndpoint
         List<SiteSeriousEvent> serious = [];
         if (from is null)
         {
-            var withSerious = await session.Query<PatientRecord>()
-                .Where(p => p.SiteId.IsOneOf(known) && p.HasSeriousEvents)
-                .ToListAsync(ct);
+            var withSerious = await WorklistQuery.SeriousAsync(session, known, ct);
             serious = withSerious
                 .SelectMany(r => DueItems.SeriousEvents(r, zones[r.SiteId]))
                 .OrderByDescending(e => e.AwareOn).ThenBy(e => e.SubjectCode, StringComparer.Ordinal)

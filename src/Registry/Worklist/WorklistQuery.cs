@@ -45,6 +45,28 @@ public static class WorklistQuery
     private static readonly string[] Heavy = ["entries", "history", "adverseEvents", "followUps", "voidedFollowUps", "aeHistory"];
 
     /// <summary>
+    /// The records of the sites' patients with a serious adverse event, without their entries and versions (the SAE
+    /// list reads the adverse events, their follow-ups and states over time only).
+    /// </summary>
+    public static async Task<List<PatientRecord>> SeriousAsync(IQuerySession session, string[] sites, CancellationToken ct)
+    {
+        var command = new NpgsqlCommand($"""
+            select (d.data - array['entries', 'history'])::text from {RegistrySchema.Name}.mt_doc_patientrecord d
+            where d.data ->> 'siteId' = any(@sites) and d.has_serious_events
+            """);
+        command.Parameters.Add(new NpgsqlParameter("sites", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = sites });
+        var serializer = session.DocumentStore.Options.Serializer();
+        var records = new List<PatientRecord>();
+        await using var reader = await session.ExecuteReaderAsync(command, ct);
+        while (await reader.ReadAsync(ct))
+        {
+            records.Add(serializer.FromJson<PatientRecord>(reader, 0));
+        }
+
+        return records;
+    }
+
+    /// <summary>
     /// The page's records, each with whether it keeps its pending work (records written before the worklist's columns
     /// do not until PatientRecord is rebuilt: the worklist then works theirs out from the whole record).
     /// </summary>
