@@ -466,7 +466,7 @@ var report = $"""
     | rebuild of PatientRecord (timelines), events/s | {totalEvents / rebuildTimeline.Elapsed.TotalSeconds:F0} | {copyRate:F0} | {totalEvents / rebuildTimeline.Elapsed.TotalSeconds / copyRate:F2} |
     | the facts rebuild with the figure-row triggers off, events/s | {totalEvents / rebuildNoTriggers.Elapsed.TotalSeconds:F0} | | |
     | reading the whole log and parsing each event's JSON (no projection), events/s | | {readEvents / readLog.Elapsed.TotalSeconds:F0} | |
-    {string.Join("\n    ", rebuildPhases.Select(p => $"| where a facts rebuild's .NET time goes: {p.What}, per second | {p.Count / p.Seconds:F0} ({p.Seconds:F1} s) | | |"))}
+    {string.Join("\n", rebuildPhases.Select(p => $"| where a facts rebuild's .NET time goes: {p.What}, per second | {p.Count / p.Seconds:F0} ({p.Seconds:F1} s) | | |"))}
     | the first `GET /api/cohorts`, `/api/safety/profile`, `/api/safety/signals` after the rebuild (every cohort's part computed), ms | {firstCohorts.Median:F0}, {firstProfile.Median:F0}, {firstSignals.Median:F0} | | |
     | `GET /api/cohorts` right after a new event reached the facts (cold), median / p95 ms | {cohortsLatency.Median:F1} / {cohortsLatency.P95:F1} | {rawCohorts.Median:F1} / {rawCohorts.P95:F1} (every cohort) | {cohortsLatency.P95 / rawCohorts.P95:F2} |
     | `GET /api/cohorts/sle` (the largest cohort, every target day) cold, median / p95 ms | {cohortLatency.Median:F1} / {cohortLatency.P95:F1} | {rawCohort.Median:F1} / {rawCohort.P95:F1} | {cohortLatency.P95 / rawCohort.P95:F2} |
