@@ -233,7 +233,8 @@ if (keep.Length > 0)
     // Kept to study (the registry at 1M events, projected): nothing further is measured.
     await app.StopAsync();
     NpgsqlConnection.ClearAllPools();
-    for (var attempt = 1; ; attempt++)
+    // The host's connections end a moment after it stops: the rename waits until none is left (at most 10 s).
+    var renamed = await Poll.UntilAsync(async () =>
     {
         try
         {
@@ -241,12 +242,16 @@ if (keep.Length > 0)
                 select pg_terminate_backend(pid) from pg_stat_activity where datname = '{database.DatabaseName}';
                 """);
             await ExecuteAsync(database.ConnectionStringFor("postgres"), $"alter database \"{database.DatabaseName}\" rename to \"{keep}\"");
-            break;
+            return true;
         }
-        catch (PostgresException e) when (e.SqlState == "55006" && attempt < 50)
+        catch (PostgresException e) when (e.SqlState == "55006")
         {
-            await Task.Delay(200);
+            return false;
         }
+    }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200));
+    if (!renamed)
+    {
+        throw new InvalidOperationException($"The database {database.DatabaseName} still had connections after 10 s: not kept.");
     }
 
     Console.WriteLine($"Kept as {keep}");
