@@ -126,16 +126,26 @@ public sealed class SaeApiTests(RegistryApp app) : ApiTest(app)
 
         var aeId = await RecordSaeAsync();
 
+        // The stream also sends `progress` events (the figures moved): the SAE is the first `sae` event.
         string? id = null;
         string? data = null;
+        string? name = null;
         while (data is null)
         {
             var line = await reader.ReadLineAsync(timeout.Token) ?? throw new InvalidOperationException("The stream ended.");
-            if (line.StartsWith("id: ", StringComparison.Ordinal))
+            if (line.Length == 0)
+            {
+                (id, name) = (null, null);
+            }
+            else if (line.StartsWith("id: ", StringComparison.Ordinal))
             {
                 id = line[4..];
             }
-            else if (line.StartsWith("data: ", StringComparison.Ordinal))
+            else if (line.StartsWith("event: ", StringComparison.Ordinal))
+            {
+                name = line[7..];
+            }
+            else if (line.StartsWith("data: ", StringComparison.Ordinal) && name == "sae")
             {
                 data = line[6..];
             }
