@@ -11,7 +11,8 @@ namespace Registry.Hosting;
 /// Every 15 s on every node: the facts projection's lag behind the log and the SAE clocks open and overdue, for the
 /// gauges of <see cref="RegistryMetrics"/> (a gauge's callback must not query the database itself).
 /// </summary>
-public sealed class MetricsPoll(IDocumentStore store, TimeProvider time, RegistryMetrics metrics, ILogger<MetricsPoll> logger)
+public sealed class MetricsPoll(
+    IDocumentStore store, TimeProvider time, SaeClockQuery query, RegistryMetrics metrics, ILogger<MetricsPoll> logger)
     : BackgroundService
 {
     public static readonly TimeSpan Every = TimeSpan.FromSeconds(15);
@@ -26,7 +27,7 @@ public sealed class MetricsPoll(IDocumentStore store, TimeProvider time, Registr
                 await using var session = store.QuerySession();
                 var lag = await ProjectionProgress.LagAsync(session, ProjectionProgress.PatientFacts, stoppingToken);
                 metrics.Lag(ProjectionProgress.PatientFacts, lag);
-                var clocks = await GetSaeClocksEndpoint.LoadClocksAsync(session, time, stoppingToken);
+                var clocks = await query.LoadAsync(session, stoppingToken);
                 metrics.Clocks(clocks.Count(SaeClocks.Open), clocks.Count(c => c.Overdue));
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

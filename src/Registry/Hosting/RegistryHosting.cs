@@ -51,6 +51,7 @@ public static class RegistryHosting
         services.AddSingleton(sp => new Response(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ResponseOptions>>().Value));
         services.AddSingleton<CohortFigures>();
         services.AddSingleton<FiguresCache>();
+        services.AddSingleton<Safety.SaeClockQuery>();
         services.AddSingleton<Safety.SafetyFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<Safety.SafetyFeed>());
         services.AddSingleton<Freshness>();

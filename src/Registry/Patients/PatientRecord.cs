@@ -119,6 +119,12 @@ public sealed class PatientRecord : IAdverseEventLog
 
     /// <summary>Whether an adverse event in force is serious (a column: the worklist's SAE list reads only these).</summary>
     public bool HasSeriousEvents { get; set; }
+
+    /// <summary>
+    /// The serious adverse events in force, as the worklist lists them (<see cref="SeriousEventSummary.Of"/>); null in
+    /// a record written before they were kept, until PatientRecord is rebuilt.
+    /// </summary>
+    public List<SeriousEventSummary>? Serious { get; set; }
 }
 
 /// <summary>
@@ -218,8 +224,8 @@ public sealed class PatientRecordProjection : SingleStreamProjection<PatientReco
         Derive(snapshot);
         snapshot.Pending = [.. PendingWork.Of(snapshot, _window)];
         snapshot.NextDueOn = snapshot.Pending.Count == 0 ? null : snapshot.Pending.Min(p => p.From);
-        snapshot.HasSeriousEvents = snapshot.AdverseEvents.Keys
-            .Any(ae => AdverseEventFold.Current(snapshot, ae) is { SeriousCriteria.Count: > 0 });
+        snapshot.Serious = [.. SeriousEventSummary.Of(snapshot)];
+        snapshot.HasSeriousEvents = snapshot.Serious.Count > 0;
         snapshot.Version = e.Version;
         return snapshot;
     }

@@ -60,3 +60,32 @@ public static class SaeSiteClock
     public static DateOnly LocalDate(DateTimeOffset at, TimeZoneInfo zone) =>
         DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(at, zone).DateTime);
 }
+
+/// <summary>
+/// A serious adverse event in force, as the worklist's SAE list shows it, kept in the patient's record so the list
+/// reads these few fields, not the adverse events' histories: <see cref="FirstSerious"/> is the change that first
+/// made it serious, all <see cref="SaeSiteClock.Compute"/> needs besides the site's time zone.
+/// </summary>
+public sealed record SeriousEventSummary(
+    Guid AdverseEventId,
+    string Term,
+    int WorstGrade,
+    IReadOnlyList<SeriousCriterion> SeriousCriteria,
+    DateOnly OnsetOn,
+    AeChange FirstSerious)
+{
+    /// <summary>The record's adverse events in force that are serious now (a voided one counts nowhere).</summary>
+    public static IEnumerable<SeriousEventSummary> Of(PatientRecord patient)
+    {
+        foreach (var (id, fact) in patient.AdverseEvents)
+        {
+            var now = AdverseEventFold.Current(patient, id);
+            var first = AdverseEventFold.Changes(patient.AeHistory.GetValueOrDefault(id, [])).FirstOrDefault(c => c.Serious);
+            if (now is { SeriousCriteria.Count: > 0 } && first is not null)
+            {
+                yield return new SeriousEventSummary(
+                    id, fact.Report.Term, now.WorstGrade, now.SeriousCriteria.Order().ToList(), now.OnsetOn, first);
+            }
+        }
+    }
+}

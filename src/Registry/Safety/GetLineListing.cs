@@ -17,7 +17,7 @@ public static class GetLineListingEndpoint
     [EndpointSummary("Get the line listing of serious adverse events.")]
     [Authorize(Policy = Policies.Safety)]
     public static async Task<IResult> Get(
-        IQuerySession session, TimeProvider time, Freshness freshness, HttpResponse response, string? format, CancellationToken ct)
+        IQuerySession session, SaeClockQuery clocks, Freshness freshness, HttpResponse response, string? format, CancellationToken ct)
     {
         if (format is not (null or "" or "json" or "csv"))
         {
@@ -25,7 +25,7 @@ public static class GetLineListingEndpoint
         }
 
         Freshness.Describe(response, await freshness.FactsAsync(session, ct));
-        var rows = LineListingRows(await GetSaeClocksEndpoint.LoadClocksAsync(session, time, ct));
+        var rows = LineListingRows(await clocks.LoadAsync(session, ct));
         if (format != "csv")
         {
             return Results.Ok(rows);

@@ -87,7 +87,7 @@ public static class SaeCaseActions
             facts = projection.Evolve(facts, patientId, e);
         }
 
-        var pvCase = await session.LoadAsync<SaeCaseRecord>(SaeCaseRecord.StreamFor(adverseEventId), ct);
+        var pvCase = (await SaeCaseRecord.LoadAsync(session, [adverseEventId], ct)).GetValueOrDefault(adverseEventId);
         var site = await session.LoadAsync<Site>(facts!.SiteId, ct);
         return SaeClocks.Compute(facts, adverseEventId, pvCase, site?.TimeZone ?? "UTC", time.GetUtcNow());
     }

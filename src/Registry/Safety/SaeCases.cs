@@ -2,7 +2,10 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Serialization;
 using JasperFx.Events;
+using Marten;
 using Marten.Events.Aggregation;
+using Npgsql;
+using NpgsqlTypes;
 using Registry.Infrastructure;
 
 namespace Registry.Safety;
@@ -56,8 +59,50 @@ public sealed class SaeCaseRecord
 
     public List<SaeAction> Actions { get; set; } = [];
 
-    /// <summary>The event sequence of the case's latest action.</summary>
+    /// <summary>
+    /// The event sequence of the case's latest action. The projection runs inline, where Marten's quick appends do not
+    /// know the sequence yet (it is 0 in the stored document): <see cref="LoadAsync"/> reads the sequences from the log.
+    /// </summary>
     public long LastSequence { get; set; }
+
+    /// <summary>
+    /// The cases of these adverse events, each action with its event's sequence from the log (the order of a case's
+    /// actions among the adverse event's changes, and the live feed's event ids, depend on it). The n-th action is the
+    /// case stream's n-th event.
+    /// </summary>
+    public static async Task<Dictionary<Guid, SaeCaseRecord>> LoadAsync(
+        IQuerySession session, IReadOnlyCollection<Guid> adverseEventIds, CancellationToken ct)
+    {
+        var streams = adverseEventIds.Select(StreamFor).Distinct().ToArray();
+        var cases = streams.Length == 0 ? [] : await session.LoadManyAsync<SaeCaseRecord>(ct, streams);
+        if (cases.Count == 0)
+        {
+            return [];
+        }
+
+        var command = new NpgsqlCommand(
+            $"select stream_id, version, seq_id from {RegistrySchema.Name}.mt_events where stream_id = any(@streams)");
+        command.Parameters.Add(
+            new NpgsqlParameter("streams", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = cases.Select(c => c.Id).ToArray() });
+        var sequences = new Dictionary<(Guid, long), long>();
+        await using (var reader = await session.ExecuteReaderAsync(command, ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                sequences[(reader.GetGuid(0), reader.GetInt64(1))] = reader.GetInt64(2);
+            }
+        }
+
+        foreach (var pvCase in cases)
+        {
+            pvCase.Actions = pvCase.Actions
+                .Select((a, i) => sequences.TryGetValue((pvCase.Id, i + 1), out var sequence) ? a with { Sequence = sequence } : a)
+                .ToList();
+            pvCase.LastSequence = pvCase.Actions.Count == 0 ? 0 : pvCase.Actions.Max(a => a.Sequence);
+        }
+
+        return cases.ToDictionary(c => c.AdverseEventId);
+    }
 
     /// <summary>The case stream of an adverse event: a name-based id, never equal to a patient's stream id.</summary>
     public static Guid StreamFor(Guid adverseEventId)

@@ -160,18 +160,28 @@ public static class SaeClocks
             ? learned.AddDays(fatal ? FatalDays : OtherDays)
             : null;
         DateOnly? completeDue = fatal && submittedOn is { } initial ? initial.AddDays(CompleteReportDays) : null;
-        var today = LocalDate(now);
-        var overdue = status != SaeStatus.Closed && (
-            (regulatoryDue is { } due && submittedOn is null && today > due) ||
-            (completeDue is { } complete && completeOn is null && today > complete));
-
-        return new SaeClock(
+        var clock = new SaeClock(
             row.PatientId, row.SubjectCode, row.SiteId, row.DiseaseCode, row.AdverseEventId,
             report?.Term ?? "(voided)", report?.MeddraPtCode, last.Grade, last.WorstGrade, last.SeriousCriteria, last.Causality,
             last.Expected, last.Outcome,
             last.OnsetOn, site.AwareOn, site.RecordedAt, site.SiteDueAt, site.SiteLate, susar, regulatoryDue, completeDue,
-            acknowledgedAt, submittedOn, completeOn, status ?? SaeStatus.Closed, overdue, downgraded, voided,
+            acknowledgedAt, submittedOn, completeOn, status ?? SaeStatus.Closed, false, downgraded, voided,
             Math.Max(history[^1].Sequence, pvCase?.Actions.LastOrDefault()?.Sequence ?? 0));
+        return AsOf(clock, zone, now);
+    }
+
+    /// <summary>
+    /// The clock as seen at <paramref name="now"/>: of all its fields only <see cref="SaeClock.Overdue"/> turns with
+    /// time (a report due by a date, in the site's zone, not made by the end of that date), so a clock worked out
+    /// earlier and kept is brought to the present by this alone.
+    /// </summary>
+    public static SaeClock AsOf(SaeClock clock, TimeZoneInfo zone, DateTimeOffset now)
+    {
+        var today = SaeSiteClock.LocalDate(now, zone);
+        var overdue = clock.Status != SaeStatus.Closed && (
+            (clock.RegulatoryDueOn is { } due && clock.SubmittedOn is null && today > due) ||
+            (clock.CompleteReportDueOn is { } complete && clock.CompleteReportOn is null && today > complete));
+        return overdue == clock.Overdue ? clock : clock with { Overdue = overdue };
     }
 
     public static IEnumerable<SaeClock> All(IEnumerable<PatientFacts> patients, IReadOnlyDictionary<Guid, SaeCaseRecord> cases,

@@ -2,12 +2,13 @@ using Marten;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Registry.Cohorts;
+using Registry.Infrastructure;
 using Registry.Patients;
 
 namespace Registry.Safety;
 
 /// <summary>What the live dashboards of a node see: the facts' progress, and the SAE clocks as of that progress.</summary>
-public sealed record SafetySnapshot(long Version, long FactsSequence, long CasesSequence, IReadOnlyList<SaeClock> Clocks);
+public sealed record SafetySnapshot(long Version, long FactsSequence, long CohortStamp, IReadOnlyList<SaeClock> Clocks);
 
 /// <summary>
 /// One live feed per node: while at least one dashboard listens, polls the projections' progress once a second
@@ -15,7 +16,7 @@ public sealed record SafetySnapshot(long Version, long FactsSequence, long Cases
 /// same snapshot to every connected dashboard. Before, each dashboard reloaded the clocks itself every second.
 /// On a cluster every node runs its own feed from the shared database, so dashboards on any node see every change.
 /// </summary>
-public sealed class SafetyFeed(IDocumentStore store, TimeProvider time, ILogger<SafetyFeed> logger) : BackgroundService
+public sealed class SafetyFeed(IDocumentStore store, TimeProvider time, SaeClockQuery query, ILogger<SafetyFeed> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _wake = new(0);
     private TaskCompletionSource<SafetySnapshot> _next = NewWaiter();
@@ -67,19 +68,18 @@ public sealed class SafetyFeed(IDocumentStore store, TimeProvider time, ILogger<
     {
         await using var session = store.QuerySession();
         var facts = await ProjectionProgress.ForAsync(session, ProjectionProgress.PatientFacts, ct);
-        var cases = await session.Query<SaeCaseRecord>()
-            .OrderByDescending(c => c.LastSequence)
-            .Select(c => c.LastSequence)
-            .FirstOrDefaultAsync(ct);
+        // Every change the clocks can show stamps a cohort: a patient's facts, or a pv action on one of its cases.
+        var stamp = (await session.AdvancedSql.QueryAsync<long>(
+            $"select coalesce(max(version), 0) from {RegistrySchema.Name}.cohort_versions", ct))[0];
         var current = Current;
-        if (current is not null && current.FactsSequence == facts.Sequence && current.CasesSequence == cases)
+        if (current is not null && current.FactsSequence == facts.Sequence && current.CohortStamp == stamp)
         {
             return;
         }
 
-        var clocks = await GetSaeClocksEndpoint.LoadClocksAsync(session, time, ct);
+        var clocks = await query.LoadAsync(session, ct);
         // Versions only grow, also across a reset: a listener compares them with the last it handled.
-        var snapshot = new SafetySnapshot(Interlocked.Increment(ref _version), facts.Sequence, cases, clocks);
+        var snapshot = new SafetySnapshot(Interlocked.Increment(ref _version), facts.Sequence, stamp, clocks);
         Volatile.Write(ref _current, snapshot);
         Interlocked.Exchange(ref _next, NewWaiter()).TrySetResult(snapshot);
     }

@@ -87,21 +87,12 @@ public static class DueItems
     /// it serious). The event's states over time are those of <see cref="AdverseEventFold"/>, the fold the pv
     /// clocks read from the patient's facts.
     /// </summary>
-    public static IEnumerable<SiteSeriousEvent> SeriousEvents(PatientRecord patient, TimeZoneInfo zone)
-    {
-        foreach (var (id, fact) in patient.AdverseEvents)
-        {
-            var history = patient.AeHistory.GetValueOrDefault(id, []);
-            var now = AdverseEventFold.Current(patient, id);
-            if (now is not { SeriousCriteria.Count: > 0 } || SaeSiteClock.Compute(AdverseEventFold.Changes(history), zone) is not { } clock)
-            {
-                continue;
-            }
-
-            yield return new SiteSeriousEvent(patient.Id, patient.SubjectCode, patient.SiteId, id, fact.Report.Term, now.WorstGrade,
-                now.SeriousCriteria.Order().ToList(), now.OnsetOn, clock.AwareOn, clock.RecordedAt, clock.SiteDueAt, clock.SiteLate);
-        }
-    }
+    public static IEnumerable<SiteSeriousEvent> SeriousEvents(PatientRecord patient, TimeZoneInfo zone) =>
+        from e in patient.Serious ?? SeriousEventSummary.Of(patient)
+        let clock = SaeSiteClock.Compute([e.FirstSerious], zone)
+        where clock is not null
+        select new SiteSeriousEvent(patient.Id, patient.SubjectCode, patient.SiteId, e.AdverseEventId, e.Term, e.WorstGrade,
+            e.SeriousCriteria, e.OnsetOn, clock.AwareOn, clock.RecordedAt, clock.SiteDueAt, clock.SiteLate);
 
     private static DueState State(DateOnly due, DateOnly today) =>
         due < today ? DueState.Overdue : due == today ? DueState.Due : DueState.Upcoming;

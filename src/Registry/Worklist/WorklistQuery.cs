@@ -42,16 +42,22 @@ public sealed record WorklistCursor(DateOnly? NextDueOn, string SubjectCode, Gui
 public static class WorklistQuery
 {
     /// <summary>The part of a record the worklist reads: the rest stays in the database.</summary>
-    private static readonly string[] Heavy = ["entries", "history", "adverseEvents", "followUps", "voidedFollowUps", "aeHistory"];
+    private static readonly string[] Heavy =
+        ["entries", "history", "adverseEvents", "followUps", "voidedFollowUps", "aeHistory", "serious"];
 
     /// <summary>
-    /// The records of the sites' patients with a serious adverse event, without their entries and versions (the SAE
-    /// list reads the adverse events, their follow-ups and states over time only).
+    /// The records of the sites' patients with a serious adverse event, with only what the SAE list reads: the kept
+    /// <see cref="PatientRecord.Serious"/> summaries, or, for a record written before they were kept, its adverse
+    /// events with their follow-ups and states over time (still without its entries and versions).
     /// </summary>
     public static async Task<List<PatientRecord>> SeriousAsync(IQuerySession session, string[] sites, CancellationToken ct)
     {
         var command = new NpgsqlCommand($"""
-            select (d.data - array['entries', 'history'])::text from {RegistrySchema.Name}.mt_doc_patientrecord d
+            select case when d.data ? 'serious'
+                        then jsonb_build_object('id', d.id, 'subjectCode', d.subject_code, 'siteId', d.data -> 'siteId',
+                                                'serious', d.data -> 'serious')
+                        else d.data - array['entries', 'history'] end::text
+            from {RegistrySchema.Name}.mt_doc_patientrecord d
             where d.data ->> 'siteId' = any(@sites) and d.has_serious_events
             """);
         command.Parameters.Add(new NpgsqlParameter("sites", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = sites });

@@ -114,7 +114,7 @@ public sealed class FigureRowsTests(RegistryApp app) : ApiTest(app)
         var zones = (await session.Query<Registry.Sites.Site>().ToListAsync()).ToDictionary(s => s.Id, s => s.TimeZone);
         var fromFacts = SaeClocks.All(facts, new Dictionary<Guid, SaeCaseRecord>(), zones, App.Clock.GetUtcNow())
             .OrderBy(c => c.AdverseEventId).ToList();
-        var fromRows = (await GetSaeClocksEndpoint.LoadClocksAsync(session, App.Clock, CancellationToken.None))
+        var fromRows = (await new SaeClockQuery(new FiguresCache(), App.Clock).LoadAsync(session, CancellationToken.None))
             .OrderBy(c => c.AdverseEventId).ToList();
 
         Assert.True(fromFacts.Count > 5, $"only {fromFacts.Count} SAEs");

@@ -115,7 +115,7 @@ public sealed class SaeApiTests(RegistryApp app) : ApiTest(app)
     }
 
     [Fact]
-    public async Task the_live_stream_sends_a_new_sae_with_its_sequence_as_the_event_id()
+    public async Task the_live_stream_sends_a_new_sae_and_then_its_acknowledgement_each_with_its_sequence_as_the_event_id()
     {
         using var client = Host.Server.CreateClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", App.Tokens.Issue("pv1", Roles.Pv, []));
@@ -126,13 +126,28 @@ public sealed class SaeApiTests(RegistryApp app) : ApiTest(app)
 
         var aeId = await RecordSaeAsync();
 
-        // The stream also sends `progress` events (the figures moved): the SAE is the first `sae` event.
+        var (id, clock) = await NextSaeAsync(reader, timeout.Token);
+        Assert.Equal(aeId, clock["adverseEventId"]!.GetValue<Guid>());
+        Assert.Equal("awaiting-acknowledgement", clock["status"]!.GetValue<string>());
+        Assert.True(id > 0);
+
+        // Another pv officer acknowledges it: the case's new step reaches this dashboard, under a later id.
+        await Pv.PostAsync($"/api/safety/sae/{aeId}/acknowledgement", new JsonObject(), 201);
+        var (after, acknowledged) = await NextSaeAsync(reader, timeout.Token);
+        Assert.Equal(aeId, acknowledged["adverseEventId"]!.GetValue<Guid>());
+        Assert.Equal("awaiting-submission", acknowledged["status"]!.GetValue<string>());
+        Assert.True(after > id, $"the acknowledgement's id {after} is not after the report's {id}");
+    }
+
+    /// <summary>The stream's next <c>sae</c> event (it also sends <c>progress</c> events when the figures moved).</summary>
+    private static async Task<(long Id, JsonNode Clock)> NextSaeAsync(StreamReader reader, CancellationToken ct)
+    {
         string? id = null;
         string? data = null;
         string? name = null;
         while (data is null)
         {
-            var line = await reader.ReadLineAsync(timeout.Token) ?? throw new InvalidOperationException("The stream ended.");
+            var line = await reader.ReadLineAsync(ct) ?? throw new InvalidOperationException("The stream ended.");
             if (line.Length == 0)
             {
                 (id, name) = (null, null);
@@ -151,10 +166,7 @@ public sealed class SaeApiTests(RegistryApp app) : ApiTest(app)
             }
         }
 
-        var clock = JsonNode.Parse(data)!;
-        Assert.Equal(aeId, clock["adverseEventId"]!.GetValue<Guid>());
-        Assert.Equal("awaiting-acknowledgement", clock["status"]!.GetValue<string>());
-        Assert.True(long.Parse(id!, System.Globalization.CultureInfo.InvariantCulture) > 0);
+        return (long.Parse(id!, System.Globalization.CultureInfo.InvariantCulture), JsonNode.Parse(data)!);
     }
 
     [Fact]

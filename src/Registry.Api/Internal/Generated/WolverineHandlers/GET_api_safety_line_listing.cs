@@ -2,6 +2,7 @@
 #pragma warning disable
 using Microsoft.AspNetCore.Routing;
 using Registry.Cohorts;
+using Registry.Safety;
 using System;
 using System.Linq;
 using Wolverine.Http;
@@ -16,15 +17,15 @@ namespace Internal.Generated.WolverineHandlers
     {
         private readonly Wolverine.Http.WolverineHttpOptions _wolverineHttpOptions;
         private readonly Registry.Cohorts.Freshness _freshness;
-        private readonly System.TimeProvider _timeProvider;
+        private readonly Registry.Safety.SaeClockQuery _saeClockQuery;
         private readonly Wolverine.Marten.Publishing.OutboxedSessionFactory _outboxedSessionFactory;
         private readonly Wolverine.Runtime.IWolverineRuntime _wolverineRuntime;
 
-        public GET_api_safety_line_listing(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Registry.Cohorts.Freshness freshness, System.TimeProvider timeProvider, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
+        public GET_api_safety_line_listing(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Registry.Cohorts.Freshness freshness, Registry.Safety.SaeClockQuery saeClockQuery, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
         {
             _wolverineHttpOptions = wolverineHttpOptions;
             _freshness = freshness;
-            _timeProvider = timeProvider;
+            _saeClockQuery = saeClockQuery;
             _outboxedSessionFactory = outboxedSessionFactory;
             _wolverineRuntime = wolverineRuntime;
         }
@@ -39,7 +40,7 @@ namespace Internal.Generated.WolverineHandlers
             var format = httpContext.Request.Query["format"];
             
             // The actual HTTP request handler execution
-            var result = await Registry.Safety.GetLineListingEndpoint.Get(((Marten.IQuerySession)documentSession), _timeProvider, _freshness, httpContext.Response, format, httpContext.RequestAborted).ConfigureAwait(false);
+            var result = await Registry.Safety.GetLineListingEndpoint.Get(((Marten.IQuerySession)documentSession), _saeClockQuery, _freshness, httpContext.Response, format, httpContext.RequestAborted).ConfigureAwait(false);
 
             await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }
