@@ -74,14 +74,22 @@ public static class Authentication
             options.IncludeErrorDetails = false;
             options.Events = new JwtBearerEvents
             {
-                OnTokenValidated = context =>
+                OnTokenValidated = async context =>
                 {
-                    if (context.Principal is { } principal && Roles.Refusal(principal.Claims) is { } refusal)
+                    if (context.Principal is not { } principal)
                     {
-                        context.Fail(refusal);
+                        return;
                     }
 
-                    return Task.CompletedTask;
+                    var (resolved, refusal) = await Users.UserDirectory.ResolveAsync(
+                        context.HttpContext.RequestServices, principal, context.HttpContext.RequestAborted);
+                    if ((refusal ?? Roles.Refusal(resolved!.Claims)) is { } why)
+                    {
+                        context.Fail(why);
+                        return;
+                    }
+
+                    context.Principal = resolved;
                 },
             };
             options.TokenValidationParameters = new TokenValidationParameters

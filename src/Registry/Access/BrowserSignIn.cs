@@ -62,14 +62,25 @@ public static class BrowserSignIn
                 return Task.CompletedTask;
             };
             // A session signed in before the one-role rule carries what the rule now refuses: it ends.
-            o.Events.OnValidatePrincipal = context =>
+            // Every request: the directory's role and sites, and a deactivated user's session ends at once.
+            o.Events.OnValidatePrincipal = async context =>
             {
-                if (context.Principal is null || Roles.Refusal(context.Principal.Claims) is not null)
+                if (context.Principal is null)
                 {
                     context.RejectPrincipal();
+                    return;
                 }
 
-                return Task.CompletedTask;
+                var (resolved, refusal) = await Users.UserDirectory.ResolveAsync(
+                    context.HttpContext.RequestServices, context.Principal, context.HttpContext.RequestAborted);
+                if (refusal is not null || Roles.Refusal(resolved!.Claims) is not null)
+                {
+                    context.RejectPrincipal();
+                    await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+                    return;
+                }
+
+                context.ReplacePrincipal(resolved);
             };
             o.Events.OnRedirectToAccessDenied = context =>
             {

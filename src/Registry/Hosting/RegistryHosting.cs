@@ -125,6 +125,10 @@ public static class RegistryHosting
                 opts.Events.MetadataConfig.UserNameEnabled = true;
 
                 opts.Schema.For<Site>();
+                // The user directory: a user is loaded by id (named after the username); a person signed in through
+                // an external identity provider is found by that issuer's subject, which names one user at most.
+                opts.Schema.For<Users.UserAccount>().UniqueIndex(x => x.ExternalKey!);
+                opts.Projections.Add(new Users.UserAccountProjection(), ProjectionLifecycle.Inline);
                 opts.Schema.For<SubjectCodeClaim>();
                 // The worklist pages a site's records by what is due first (real columns, so the page is found
                 // without reading the documents) and lists the SAEs of only the records that have one.

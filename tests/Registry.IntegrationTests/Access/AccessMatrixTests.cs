@@ -93,7 +93,33 @@ public sealed class AccessMatrixTests(RegistryApp app) : ApiTest(app)
         new("/api/worklist", "GET", "/api/worklist?siteId=DE01", _ => null, [401, 403, 403, 403, 403, 403]),
         new("/api/sites/{siteId}", "GET", "/api/sites/FR01", _ => null, [401, 200, 200, 200, 200, 200]),
         new("/api/sites/{siteId}", "GET", "/api/sites/DE01", _ => null, [401, 403, 200, 200, 200, 200]),
+        new("/api/users", "GET", "/api/users", _ => null, AdminOnly(200)),
+        new("/api/users/{username}", "GET", "/api/users/" + Member, _ => null, AdminOnly(200)),
+        new("/api/users", "POST", "/api/users", _ => NewUser("m." + Guid.NewGuid().ToString("N")[..12]), AdminOnly(201)),
+        new("/api/users/{username}/access", "POST", $"/api/users/{Member}/access",
+            _ => new JsonObject { ["role"] = Roles.Site, ["sites"] = new JsonArray("FR01", "DE01"), ["reason"] = "covers DE01" }, AdminOnly(200)),
+        new("/api/users/{username}/link", "POST", $"/api/users/{Member}/link",
+            _ => new JsonObject { ["externalIssuer"] = "https://idp.example.org", ["externalSubject"] = "abc", ["reason"] = "SSO" }, AdminOnly(200)),
+        new("/api/users/{username}/deactivation", "POST", $"/api/users/{Member}/deactivation",
+            _ => new JsonObject { ["reason"] = "left" }, AdminOnly(200)),
+        new("/api/users/{username}/reactivation", "POST", $"/api/users/{Gone}/reactivation",
+            _ => new JsonObject { ["reason"] = "back" }, AdminOnly(200)),
     ];
+
+    /// <summary>A user of the directory every case finds (a nurse of FR01), and one already deactivated.</summary>
+    private const string Member = "matrix.nurse";
+    private const string Gone = "matrix.gone";
+
+    private static int[] AdminOnly(int status) => [401, 403, 403, 403, 403, status];
+
+    private static JsonObject NewUser(string username) => new()
+    {
+        ["username"] = username,
+        ["displayName"] = "M. Nurse",
+        ["role"] = Roles.Site,
+        ["sites"] = new JsonArray("FR01"),
+        ["reason"] = "joins the FR01 team",
+    };
 
     public static TheoryData<int, string> Cases()
     {
@@ -119,6 +145,9 @@ public sealed class AccessMatrixTests(RegistryApp app) : ApiTest(app)
         var own = await App.As(Roles.Site, "FR01").EnrolAsync(Requests.Enrolment("FR01", OwnSubject));
         var other = await App.As(Roles.Site, "DE01").EnrolAsync(Requests.Enrolment("DE01", OtherSubject));
         var ids = new Ids(own, other, await AdverseEventAsync("FR01", own), await AdverseEventAsync("DE01", other));
+        await App.Admin.PostAsync("/api/users", NewUser(Member), 201);
+        await App.Admin.PostAsync("/api/users", NewUser(Gone), 201);
+        await App.Admin.PostAsync($"/api/users/{Gone}/deactivation", new JsonObject { ["reason"] = "left" }, 200);
 
         var client = caller == None ? App.Anonymous : caller == Roles.Site ? App.As(Roles.Site, "FR01") : App.As(caller);
         var url = row.Url.Replace("{own}", own.ToString()).Replace("{other}", other.ToString())
