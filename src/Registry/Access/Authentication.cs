@@ -47,10 +47,33 @@ public static class Authentication
             sp.GetRequiredService<Microsoft.Extensions.Hosting.IHostEnvironment>(), $"{AuthOptions.Section}:SigningKey", o => o.SigningKey,
             required: true));
         services.AddSingleton<TokenIssuer>();
+        services.AddOptions<Users.SignInOptions>().Bind(configuration.GetSection(Users.SignInOptions.Section));
+        services.AddSingleton<Sessions>();
+        services.AddSingleton<Users.Credentials>();
+        services.AddSingleton<Users.PasswordSignIn>();
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "registry.antiforgery";
+            o.Cookie.SameSite = Microsoft.AspNetCore.Http.SameSiteMode.Strict;
+            o.Cookie.HttpOnly = true;
+            o.FormFieldName = "__antiforgery";
+        });
         services.AddSingleton<IConfigureOptions<JwtBearerOptions>, ConfigureJwtBearer>();
         var authentication = services.AddAuthentication(BrowserSignIn.Scheme);
         authentication.AddJwtBearer();
+        services.AddBuiltInIssuer(configuration);
+        if (Issuer.Enabled(configuration))
+        {
+            authentication.AddJwtBearer(Issuer.BearerScheme);
+            services.AddSingleton<IConfigureOptions<JwtBearerOptions>, Issuer.ConfigureBearer>();
+        }
+
+        authentication.AddExternalSignIn(services, configuration);
         authentication.AddBrowserSignIn();
+        // The cookie's end is judged by the registry's clock, as the session's is (the tests move that clock).
+        services.AddOptions<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions>(
+                Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationDefaults.AuthenticationScheme)
+            .Configure<TimeProvider>((o, time) => o.TimeProvider = time);
         services.AddAuthorization(o =>
         {
             foreach (var (policy, roles) in Policies.RolesOf)
@@ -81,8 +104,15 @@ public static class Authentication
                         return;
                     }
 
-                    var (resolved, refusal) = await Users.UserDirectory.ResolveAsync(
-                        context.HttpContext.RequestServices, principal, context.HttpContext.RequestAborted);
+                    // A page's token names its session: signing out (or the session's end) refuses it too.
+                    var services = context.HttpContext.RequestServices;
+                    var ct = context.HttpContext.RequestAborted;
+                    var ended = principal.HasClaim(c => c.Type == Sessions.Claim)
+                        ? await services.GetRequiredService<Sessions>().CheckAsync(principal, ct)
+                        : null;
+                    var (resolved, refusal) = ended is null
+                        ? await Users.UserDirectory.ResolveAsync(services, principal, ct)
+                        : (null, ended);
                     if ((refusal ?? Roles.Refusal(resolved!.Claims)) is { } why)
                     {
                         context.Fail(why);
@@ -118,7 +148,9 @@ public static class Authentication
 /// <summary>Mints bearer tokens for local use and tests (the host's <c>token</c> command).</summary>
 public sealed class TokenIssuer(IOptions<AuthOptions> auth, TimeProvider time)
 {
-    public string Issue(string userId, string role, IEnumerable<string> sites, TimeSpan? lifetime = null, DateTimeOffset? notBefore = null)
+    public string Issue(
+        string userId, string role, IEnumerable<string> sites, TimeSpan? lifetime = null, DateTimeOffset? notBefore = null,
+        Guid? sessionId = null)
     {
         var settings = auth.Value;
         var now = time.GetUtcNow();
@@ -128,6 +160,11 @@ public sealed class TokenIssuer(IOptions<AuthOptions> auth, TimeProvider time)
             [Claims.Role] = role,
             [Claims.Sites] = sites.ToArray(),
         };
+        if (sessionId is { } sid)
+        {
+            claims[Sessions.Claim] = sid.ToString();
+        }
+
         var descriptor = new SecurityTokenDescriptor
         {
             Issuer = settings.Issuer,

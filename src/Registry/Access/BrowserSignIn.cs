@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -9,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
+using Registry.Users;
 
 namespace Registry.Access;
 
@@ -71,8 +73,12 @@ public static class BrowserSignIn
                     return;
                 }
 
-                var (resolved, refusal) = await Users.UserDirectory.ResolveAsync(
-                    context.HttpContext.RequestServices, context.Principal, context.HttpContext.RequestAborted);
+                var services = context.HttpContext.RequestServices;
+                var ct = context.HttpContext.RequestAborted;
+                var ended = await services.GetRequiredService<Sessions>().CheckAsync(context.Principal, ct);
+                var (resolved, refusal) = ended is null
+                    ? await Users.UserDirectory.ResolveAsync(services, context.Principal, ct)
+                    : (null, ended);
                 if (refusal is not null || Roles.Refusal(resolved!.Claims) is not null)
                 {
                     context.RejectPrincipal();
@@ -96,72 +102,139 @@ public static class BrowserSignIn
                 var cookie = context.Request.Cookies.ContainsKey(CookieName);
                 return context.Request.Headers.Authorization.Count == 0 && read && (page || cookie)
                     ? CookieAuthenticationDefaults.AuthenticationScheme
-                    : JwtBearerDefaults.AuthenticationScheme;
+                    : ExternalSignIn.BearerSchemeFor(context);
             });
     }
 
     public static void MapBrowserSignIn(this IEndpointRouteBuilder app, IHostEnvironment environment)
     {
-        app.MapGet(SignInPath, (HttpContext http) =>
-                Results.Content(SignInPage(environment.IsDevelopment(), http.Request.Query["returnUrl"], null), "text/html; charset=utf-8"))
+        var development = environment.IsDevelopment();
+        app.MapGet(SignInPath, (HttpContext http, IAntiforgery antiforgery) =>
+                SignInPages.SignIn(
+                    http, antiforgery, development, http.Request.Query["returnUrl"], SignInPages.Told(http.Request.Query["error"])))
             .AllowAnonymous().ExcludeFromDescription();
-        app.MapPost(SignInPath, async (HttpContext http, IOptionsMonitor<JwtBearerOptions> jwt, TokenIssuer issuer) =>
+        // Through the external issuer (authorization code with PKCE), when one is configured.
+        app.MapPost(ExternalSignIn.StartPath, async (HttpContext http, IAntiforgery antiforgery) =>
         {
-            var form = await http.Request.ReadFormAsync();
-            var token = form["token"].ToString().Trim();
-            if (environment.IsDevelopment() && form["demo"].ToString() is { Length: > 0 } demo)
+            if (!ExternalSignIn.Configured(http.RequestServices.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()))
             {
-                var parts = demo.Split(':');
-                token = issuer.Issue(
-                    parts[0], parts[1], parts.Length > 2 ? parts[2].Split(',', StringSplitOptions.RemoveEmptyEntries) : []);
+                return Results.NotFound();
             }
 
-            var validation = jwt.Get(JwtBearerDefaults.AuthenticationScheme).TokenValidationParameters;
-            var result = await new JsonWebTokenHandler { MapInboundClaims = false }.ValidateTokenAsync(token, validation);
-            if (!result.IsValid || Roles.Refusal(result.ClaimsIdentity.Claims) is not null)
+            if (!await SignInPages.ValidFormAsync(http, antiforgery))
             {
-                return Results.Content(
-                    SignInPage(
-                        environment.IsDevelopment(), form["returnUrl"], "That token is not valid (expired, or not from this registry)."),
-                    "text/html; charset=utf-8",
-                    statusCode: 401);
+                return SignInPages.SignIn(http, antiforgery, development, null, SignInPages.StaleForm, StatusCodes.Status400BadRequest);
             }
 
-            var identity = new ClaimsIdentity(
-                result.ClaimsIdentity.Claims, CookieAuthenticationDefaults.AuthenticationScheme, Claims.Subject, Claims.Role);
-            await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
-            var returnUrl = form["returnUrl"].ToString();
-            return Results.Redirect(
-                IsLocalPath(returnUrl) && returnUrl != "/" ? returnUrl : HomeOf(Caller.From(new ClaimsPrincipal(identity))));
+            var returnUrl = (await http.Request.ReadFormAsync())["returnUrl"].ToString();
+            return Results.Challenge(new AuthenticationProperties { RedirectUri = IsLocalPath(returnUrl) ? returnUrl : "/" },
+                [ExternalSignIn.Scheme]);
         }).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
-        app.MapGet(TokenPath, async (HttpContext http, TokenIssuer issuer, TimeProvider time) =>
+        app.MapPost(SignInPath, async (HttpContext http, IAntiforgery antiforgery, PasswordSignIn passwords, Sessions sessions,
+            IOptionsMonitor<JwtBearerOptions> jwt, TokenIssuer issuer) =>
+        {
+            if (!await SignInPages.ValidFormAsync(http, antiforgery))
+            {
+                return SignInPages.SignIn(http, antiforgery, development, null, SignInPages.StaleForm, StatusCodes.Status400BadRequest);
+            }
+
+            var form = await http.Request.ReadFormAsync();
+            var returnUrl = form["returnUrl"].ToString();
+            ClaimsPrincipal? person;
+            string how;
+            if (form.ContainsKey("token") || form.ContainsKey("demo"))
+            {
+                // Pasting a token (or a demo user) is a Development convenience: Production signs in people, not tokens.
+                person = development ? await FromTokenAsync(form, jwt, issuer) : null;
+                how = "token";
+            }
+            else
+            {
+                var account = await passwords.CheckAsync(form["username"], form["password"], form["code"], http.RequestAborted);
+                person = account is null ? null : new ClaimsPrincipal(new ClaimsIdentity([new Claim(Claims.Subject, account.Username)]));
+                how = "password";
+            }
+
+            var resolved = person is null
+                ? (null, PasswordSignIn.Refused)
+                : await Users.UserDirectory.ResolveAsync(http.RequestServices, person, http.RequestAborted);
+            if (resolved.Principal is not { } principal || Roles.Refusal(principal.Claims) is not null)
+            {
+                return SignInPages.SignIn(http, antiforgery, development, returnUrl, resolved.Refusal ?? PasswordSignIn.Refused,
+                    StatusCodes.Status401Unauthorized);
+            }
+
+            await StartAsync(http, sessions, principal, how, null);
+            return Results.Redirect(IsLocalPath(returnUrl) && returnUrl != "/" ? returnUrl : HomeOf(Caller.From(principal)));
+        }).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+        app.MapGet(TokenPath, async (HttpContext http, TokenIssuer issuer, Sessions sessions, TimeProvider time) =>
         {
             // Only the cookie is exchanged: a page's scripts need a bearer token for writes, and a
-            // bearer token has no need of this.
-            var session = await http.AuthenticateAsync(CookieAuthenticationDefaults.AuthenticationScheme);
-            if (!session.Succeeded || session.Principal.FindFirst(Claims.Subject) is null)
+            // bearer token has no need of this. The cookie's check (OnValidatePrincipal) refused an ended session.
+            var cookie = await http.AuthenticateAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            if (!cookie.Succeeded || cookie.Principal.FindFirst(Claims.Subject) is null
+                || await sessions.FindAsync(cookie.Principal, http.RequestAborted) is not { } session)
             {
                 return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Sign in first.");
             }
 
-            var caller = Caller.From(session.Principal);
+            var caller = Caller.From(cookie.Principal);
             var now = time.GetUtcNow();
-            var cookieEnds = session.Properties?.ExpiresUtc ?? now + PageTokenLifetime;
-            var lifetime = cookieEnds - now < PageTokenLifetime ? cookieEnds - now : PageTokenLifetime;
+            var lifetime = session.EndsAt - now < PageTokenLifetime ? session.EndsAt - now : PageTokenLifetime;
             if (lifetime <= TimeSpan.Zero)
             {
                 return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Your session has ended; sign in again.");
             }
 
             http.Response.Headers.CacheControl = "no-store";
-            return Results.Ok(new PageToken(issuer.Issue(caller.UserId, caller.Role, caller.Sites, lifetime), now + lifetime,
-                caller.UserId, caller.Role, caller.Sites.Order(StringComparer.Ordinal).ToList()));
+            return Results.Ok(new PageToken(issuer.Issue(caller.UserId, caller.Role, caller.Sites, lifetime, sessionId: session.Id),
+                now + lifetime, caller.UserId, caller.Role, caller.Sites.Order(StringComparer.Ordinal).ToList()));
         }).AllowAnonymous().ExcludeFromDescription();
-        app.MapPost("/signout", async (HttpContext http) =>
+        app.MapPost("/signout", async (HttpContext http, IAntiforgery antiforgery, Sessions sessions) =>
         {
+            if (!await SignInPages.ValidFormAsync(http, antiforgery))
+            {
+                return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: SignInPages.StaleForm);
+            }
+
+            var cookie = await http.AuthenticateAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            if (cookie.Succeeded)
+            {
+                await sessions.EndAsync(cookie.Principal, "signed out", http.RequestAborted);
+            }
+
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return Results.Redirect(SignInPath);
         }).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+        SignInPages.MapAccountSetup(app);
+    }
+
+    /// <summary>Starts a server-side session and the cookie naming it (the cookie ends with the session).</summary>
+    public static async Task StartAsync(
+        HttpContext http, Sessions sessions, ClaimsPrincipal principal, string how, DateTimeOffset? issuerEnds)
+    {
+        var session = await sessions.StartAsync(principal.FindFirstValue(Claims.Subject)!, how, issuerEnds, http.RequestAborted);
+        var identity = new ClaimsIdentity(
+            principal.Claims.Where(c => c.Type is Claims.Subject or Claims.Role or Claims.Sites)
+                .Append(new Claim(Sessions.Claim, session.Id.ToString())),
+            CookieAuthenticationDefaults.AuthenticationScheme, Claims.Subject, Claims.Role);
+        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity),
+            new AuthenticationProperties { ExpiresUtc = session.EndsAt, IsPersistent = false, AllowRefresh = false });
+    }
+
+    private static async Task<ClaimsPrincipal?> FromTokenAsync(
+        IFormCollection form, IOptionsMonitor<JwtBearerOptions> jwt, TokenIssuer issuer)
+    {
+        var token = form["token"].ToString().Trim();
+        if (form["demo"].ToString() is { Length: > 0 } demo)
+        {
+            var parts = demo.Split(':');
+            token = issuer.Issue(parts[0], parts[1], parts.Length > 2 ? parts[2].Split(',', StringSplitOptions.RemoveEmptyEntries) : []);
+        }
+
+        var validation = jwt.Get(JwtBearerDefaults.AuthenticationScheme).TokenValidationParameters;
+        var result = await new JsonWebTokenHandler { MapInboundClaims = false }.ValidateTokenAsync(token, validation);
+        return result.IsValid ? new ClaimsPrincipal(result.ClaimsIdentity) : null;
     }
 
     /// <summary>
@@ -172,42 +245,4 @@ public static class BrowserSignIn
         url.Length >= 1 && url[0] == '/'
         && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'))
         && !url.Any(c => char.IsControl(c) || char.IsWhiteSpace(c));
-
-    private static string SignInPage(bool development, string? returnUrl, string? error)
-    {
-        var encodedReturn = System.Net.WebUtility.HtmlEncode(returnUrl is { } url && IsLocalPath(url) ? url : "/");
-        var demo = development
-            ? """
-              <section aria-labelledby="demo-heading">
-                <h2 id="demo-heading">Demo users (Development only)</h2>
-                <form method="post" action="/signin">
-                  <input type="hidden" name="returnUrl" value="RETURN">
-                  <button name="demo" value="pv1:pv">Pharmacovigilance officer (pv1)</button>
-                  <button name="demo" value="monitor1:monitor">Monitor (monitor1)</button>
-                  <button name="demo" value="nurse1:site:S001,FR01">Study nurse, sites S001 and FR01 (nurse1)</button>
-                </form>
-              </section>
-              """.Replace("RETURN", encodedReturn, StringComparison.Ordinal)
-            : "";
-        var message = error is null ? "" : $"""<p role="alert" class="error">{System.Net.WebUtility.HtmlEncode(error)}</p>""";
-        return $$"""
-            <!doctype html>
-            <html lang="en">
-            <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>Sign in · Registry</title><link rel="stylesheet" href="/ui/registry.css"></head>
-            <body>
-            <main>
-              <h1>Sign in to the registry</h1>
-              {{message}}
-              <form method="post" action="/signin">
-                <input type="hidden" name="returnUrl" value="{{encodedReturn}}">
-                <label for="token">Your access token</label>
-                <textarea id="token" name="token" rows="4" required autocomplete="off"></textarea>
-                <button type="submit">Sign in</button>
-              </form>
-              {{demo}}
-            </main>
-            </body></html>
-            """;
-    }
 }

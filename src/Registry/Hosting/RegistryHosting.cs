@@ -129,6 +129,10 @@ public static class RegistryHosting
                 // an external identity provider is found by that issuer's subject, which names one user at most.
                 opts.Schema.For<Users.UserAccount>().UniqueIndex(x => x.ExternalKey!);
                 opts.Projections.Add(new Users.UserAccountProjection(), ProjectionLifecycle.Inline);
+                // Sign-in: built-in credentials (never events), page sessions, the built-in issuer's keys.
+                opts.Schema.For<Users.UserCredential>();
+                opts.Schema.For<Access.BrowserSession>();
+                opts.Schema.For<Access.IssuerKey>();
                 opts.Schema.For<SubjectCodeClaim>();
                 // The worklist pages a site's records by what is due first (real columns, so the page is found
                 // without reading the documents) and lists the SAEs of only the records that have one.

@@ -33,6 +33,7 @@ public static class RegistryPipeline
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         app.MapRegistryMetrics();
         app.MapBrowserSignIn(app.Environment);
+        app.MapBuiltInIssuer();
         app.MapPages();
         app.MapWolverineEndpoints(opts =>
         {

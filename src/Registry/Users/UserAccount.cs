@@ -61,6 +61,9 @@ public sealed class UserAccount
 
     public long Version { get; set; }
 
+    /// <summary>Whether the user has set a password and a second factor (the built-in issuer's sign-in).</summary>
+    public bool SignInReady { get; set; }
+
     public List<UserChange> History { get; set; } = [];
 
     /// <summary>The user's stream: a name-based id from the username, so a user is found by name without a query.</summary>
@@ -91,6 +94,8 @@ public sealed class UserAccountProjection : SingleStreamProjection<UserAccount, 
         IncludeType<UserLinked>();
         IncludeType<UserDeactivated>();
         IncludeType<UserReactivated>();
+        IncludeType<UserInvited>();
+        IncludeType<UserCredentialsSet>();
     }
 
     public override UserAccount? Evolve(UserAccount? snapshot, Guid id, IEvent e)
@@ -132,6 +137,14 @@ public sealed class UserAccountProjection : SingleStreamProjection<UserAccount, 
             case UserReactivated x when snapshot is not null:
                 snapshot.Active = true;
                 (change, reason) = ("reactivated", x.Reason);
+                break;
+            case UserInvited x when snapshot is not null:
+                snapshot.SignInReady = false;
+                (change, reason) = ("invited", x.Reason);
+                break;
+            case UserCredentialsSet when snapshot is not null:
+                snapshot.SignInReady = true;
+                (change, reason) = ("credentials-set", "set by the user with an invitation");
                 break;
             default:
                 return snapshot;

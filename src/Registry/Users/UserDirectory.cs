@@ -18,7 +18,7 @@ public static class UserDirectory
 
     /// <summary>The caller as the directory has it, or why the caller is refused.</summary>
     public static async Task<(ClaimsPrincipal? Principal, string? Refusal)> ResolveAsync(
-        IServiceProvider services, ClaimsPrincipal principal, CancellationToken ct)
+        IServiceProvider services, ClaimsPrincipal principal, CancellationToken ct, bool requireUser = false)
     {
         var subject = principal.FindFirstValue(Claims.Subject);
         if (subject is null)
@@ -30,19 +30,21 @@ public static class UserDirectory
         var account = await UserAccount.FindAsync(session, subject, ct);
         if (account is null)
         {
-            return (principal, null);
+            return requireUser ? (null, "This person is not a user of the registry.") : (principal, null);
         }
 
         return account.Active ? (WithAccess(principal, account), null) : (null, Deactivated);
     }
 
-    /// <summary>The principal with the directory's role and sites in place of the token's.</summary>
+    /// <summary>The principal with the directory's username, role and sites in place of the token's.</summary>
     public static ClaimsPrincipal WithAccess(ClaimsPrincipal principal, UserAccount account)
     {
         var source = principal.Identity as ClaimsIdentity;
+        // The directory's username is who acted (the token may spell it in another case).
         var identity = new ClaimsIdentity(
-            principal.Claims.Where(c => c.Type is not (Claims.Role or Claims.Sites)),
+            principal.Claims.Where(c => c.Type is not (Claims.Role or Claims.Sites or Claims.Subject)),
             source?.AuthenticationType ?? "registry", Claims.Subject, Claims.Role);
+        identity.AddClaim(new Claim(Claims.Subject, account.Username));
         identity.AddClaim(new Claim(Claims.Role, account.Role));
         foreach (var site in account.Sites)
         {

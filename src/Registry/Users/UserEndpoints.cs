@@ -24,11 +24,11 @@ public sealed record UserReason(string? Reason);
 
 /// <summary>A user as the admin sees it (no credential of any kind).</summary>
 public sealed record UserView(
-    string Username, string DisplayName, string Role, IReadOnlyList<string> Sites, bool Active, string? ExternalIssuer,
+    string Username, string DisplayName, string Role, IReadOnlyList<string> Sites, bool Active, bool SignInReady, string? ExternalIssuer,
     string? ExternalSubject, long Version, IReadOnlyList<UserChange> History)
 {
     public static UserView Of(UserAccount a) =>
-        new(a.Username, a.DisplayName, a.Role, a.Sites, a.Active, a.ExternalIssuer, a.ExternalSubject, a.Version, a.History);
+        new(a.Username, a.DisplayName, a.Role, a.Sites, a.Active, a.SignInReady, a.ExternalIssuer, a.ExternalSubject, a.Version, a.History);
 }
 
 /// <summary>
@@ -110,7 +110,7 @@ public static partial class UserEndpoints
 
                 var created = new UserCreated(username!, displayName!, role!, sites!, issuer, subject, reason!);
                 session.Events.StartStream<UserAccount>(stream, created);
-                var view = new UserView(username!, displayName!, role!, sites!, true, issuer, subject, 1,
+                var view = new UserView(username!, displayName!, role!, sites!, true, false, issuer, subject, 1,
                     [new UserChange("created", time.GetUtcNow(), Caller.From(http.User).UserId, reason!, role!, sites!, true)]);
                 return WriteOutcome.Accept(new WriteAnswer(StatusCodes.Status201Created, view, $"/api/users/{username}"));
             },

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -19,26 +20,40 @@ public static class Pages
     {
         app.MapGet("/", (System.Security.Claims.ClaimsPrincipal user) => Results.Redirect(BrowserSignIn.HomeOf(Caller.From(user))))
             .RequireAuthorization(Policies.AnyRole).ExcludeFromDescription();
-        app.MapGet("/dashboard", () => Asset("dashboard.html")).RequireAuthorization(Policies.Safety).ExcludeFromDescription();
+        app.MapGet("/dashboard", (HttpContext http, IAntiforgery antiforgery) => WithForms(Text("dashboard.html"), http, antiforgery))
+            .RequireAuthorization(Policies.Safety).ExcludeFromDescription();
 
         // Site data entry. The pages are shells: their data comes from the API with the caller's own
         // rights, so a patient of another site is the API's 404 on the page.
-        app.MapGet("/site", () => SitePage("Worklist", "worklist")).RequireAuthorization(Policies.SiteStaff).ExcludeFromDescription();
-        app.MapGet("/site/enrol", () => SitePage("Enrol a patient", "enrol")).RequireAuthorization(Policies.SiteStaff)
+        app.MapGet("/site", (HttpContext http, IAntiforgery antiforgery) =>
+                SitePage(http, antiforgery, "Worklist", "worklist"))
+            .RequireAuthorization(Policies.SiteStaff).ExcludeFromDescription();
+        app.MapGet("/site/enrol", (HttpContext http, IAntiforgery antiforgery) =>
+                SitePage(http, antiforgery, "Enrol a patient", "enrol"))
+            .RequireAuthorization(Policies.SiteStaff)
             .ExcludeFromDescription();
-        app.MapGet("/site/patients/{patientId:guid}", () => SitePage("Patient", "patient")).RequireAuthorization(Policies.ReadPatients)
+        app.MapGet("/site/patients/{patientId:guid}", (HttpContext http, IAntiforgery antiforgery) =>
+                SitePage(http, antiforgery, "Patient", "patient"))
+            .RequireAuthorization(Policies.ReadPatients)
             .ExcludeFromDescription();
-        app.MapGet("/site/patients/{patientId:guid}/visit", () => SitePage("New visit", "visit")).RequireAuthorization(Policies.SiteStaff)
+        app.MapGet("/site/patients/{patientId:guid}/visit", (HttpContext http, IAntiforgery antiforgery) =>
+                SitePage(http, antiforgery, "New visit", "visit"))
+            .RequireAuthorization(Policies.SiteStaff)
             .ExcludeFromDescription();
         app.MapGet("/ui/{file}", (string file) => Asset(file)).AllowAnonymous().ExcludeFromDescription();
     }
 
     /// <summary>A site page: the shared layout (head, header, navigation) around the page's own body, with its script.</summary>
-    private static IResult SitePage(string title, string name) =>
-        Results.Content(ComposedPages.GetOrAdd(name, _ => Text("SitePages.layout.html")
+    private static IResult SitePage(HttpContext http, IAntiforgery antiforgery, string title, string name) =>
+        WithForms(ComposedPages.GetOrAdd(name, _ => Text("SitePages.layout.html")
             .Replace("{{title}}", title, StringComparison.Ordinal)
             .Replace("{{script}}", name + ".js", StringComparison.Ordinal)
-            .Replace("{{body}}", Text($"SitePages.{name}.html"), StringComparison.Ordinal)), "text/html; charset=utf-8");
+            .Replace("{{body}}", Text($"SitePages.{name}.html"), StringComparison.Ordinal)), http, antiforgery);
+
+    /// <summary>A page with its forms' antiforgery field (the sign-out form): made for each answer.</summary>
+    private static IResult WithForms(string page, HttpContext http, IAntiforgery antiforgery) =>
+        Results.Content(
+            page.Replace("{{antiforgery}}", SignInPages.Field(http, antiforgery), StringComparison.Ordinal), "text/html; charset=utf-8");
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> ComposedPages = new();
 

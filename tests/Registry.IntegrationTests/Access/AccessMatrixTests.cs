@@ -102,6 +102,8 @@ public sealed class AccessMatrixTests(RegistryApp app) : ApiTest(app)
             _ => new JsonObject { ["externalIssuer"] = "https://idp.example.org", ["externalSubject"] = "abc", ["reason"] = "SSO" }, AdminOnly(200)),
         new("/api/users/{username}/deactivation", "POST", $"/api/users/{Member}/deactivation",
             _ => new JsonObject { ["reason"] = "left" }, AdminOnly(200)),
+        new("/api/users/{username}/invitation", "POST", $"/api/users/{Member}/invitation",
+            _ => new JsonObject { ["reason"] = "first sign-in" }, AdminOnly(201)),
         new("/api/users/{username}/reactivation", "POST", $"/api/users/{Gone}/reactivation",
             _ => new JsonObject { ["reason"] = "back" }, AdminOnly(200)),
     ];

@@ -87,7 +87,8 @@ public sealed class TokenTests(RegistryApp app) : ApiTest(app)
         await both.GetAsync($"/api/patients/{other}", 401);
         await both.GetAsync("/api/cohorts", 401);
         await new ApiClient(Host, Token(role: new[] { Roles.Site, Roles.Site }, sites: ["FR01"])).GetAsync("/api/worklist", 401);
-        var page = await App.Anonymous.SendAsync(HttpMethod.Post, "/signin", null, 401, s =>
+        // The sign-in form refuses it twice over: no antiforgery field, and no pasted tokens in Production.
+        var page = await App.Anonymous.SendAsync(HttpMethod.Post, "/signin", null, 400, s =>
             s.Body.WriteFormData(new Dictionary<string, string> { ["token"] = Token(role: new[] { Roles.Monitor, Roles.Site }) }));
         Assert.DoesNotContain("registry.session", page.Context.Response.Headers.SetCookie.ToString(), StringComparison.Ordinal);
     }

@@ -48,7 +48,7 @@ public sealed class DashboardTests(BrowserApp browser) : IClassFixture<BrowserAp
     [Fact]
     public async Task a_site_user_cannot_open_the_dashboard()
     {
-        var page = await browser.SignedInPageAsync("nurse2", Roles.Site, "FR01");
+        var page = await browser.SignedInPageAsync("nurse2", Roles.Site, "FR99");
 
         var response = await page.GotoAsync($"{browser.BaseUrl}/dashboard");
 

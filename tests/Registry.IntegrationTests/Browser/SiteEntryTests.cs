@@ -107,7 +107,8 @@ public sealed class SiteEntryTests(BrowserApp browser) : IClassFixture<BrowserAp
         await Assertions.Expect(timeline).ToContainTextAsync("Tregs 6.2 % of CD4");
         await Assertions.Expect(timeline).ToContainTextAsync("sledai-2k: 8");
         await Assertions.Expect(timeline).ToContainTextAsync("injection site erythema, grade 1");
-        await Assertions.Expect(timeline).ToContainTextAsync("nurse-A1");
+        // The directory's username, lower case (the registry's users compare without case).
+        await Assertions.Expect(timeline).ToContainTextAsync("nurse-a1");
         await Assertions.Expect(page.Locator("#summary")).ToContainTextAsync("on-treatment");
     }
 
@@ -409,11 +410,7 @@ public sealed class SiteEntryTests(BrowserApp browser) : IClassFixture<BrowserAp
         await SiteAsync("T1");
         using var handler = new HttpClientHandler { CookieContainer = new System.Net.CookieContainer(), AllowAutoRedirect = false };
         using var browserLike = new HttpClient(handler) { BaseAddress = new Uri(browser.BaseUrl) };
-        var signIn = await browserLike.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["token"] = browser.Tokens.Issue("nurse-T1", Roles.Site, ["T1"]),
-            ["returnUrl"] = "/",
-        }));
+        var signIn = await browser.SignInAsync(browserLike, "nurse-T1", Roles.Site, ["T1"], "/");
         Assert.Equal(System.Net.HttpStatusCode.Redirect, signIn.StatusCode);
         Assert.Equal("/site", signIn.Headers.Location!.OriginalString);
 
@@ -425,7 +422,7 @@ public sealed class SiteEntryTests(BrowserApp browser) : IClassFixture<BrowserAp
         Assert.Equal(System.Net.HttpStatusCode.OK, answer.StatusCode);
         Assert.Equal("no-store", answer.Headers.CacheControl!.ToString());
         var pageToken = JsonNode.Parse(await answer.Content.ReadAsStringAsync())!;
-        Assert.Equal("nurse-T1", pageToken["userId"]!.GetValue<string>());
+        Assert.Equal("nurse-t1", pageToken["userId"]!.GetValue<string>());
         Assert.Equal(["T1"], pageToken["sites"]!.AsArray().Select(x => x!.GetValue<string>()));
         var expiresAt = pageToken["expiresAt"]!.GetValue<DateTimeOffset>();
         Assert.InRange(expiresAt - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(14), TimeSpan.FromMinutes(15.5));
@@ -449,16 +446,12 @@ public sealed class SiteEntryTests(BrowserApp browser) : IClassFixture<BrowserAp
     [InlineData(" /site")]
     public async Task sign_in_never_redirects_off_the_registry(string returnUrl)
     {
-        using var handler = new HttpClientHandler { AllowAutoRedirect = false };
+        using var handler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new System.Net.CookieContainer() };
         using var client = new HttpClient(handler) { BaseAddress = new Uri(browser.BaseUrl) };
         var page = await client.GetStringAsync($"/signin?returnUrl={Uri.EscapeDataString(returnUrl)}");
         Assert.DoesNotContain("evil.example", page, StringComparison.Ordinal);
 
-        var signIn = await client.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["token"] = browser.Tokens.Issue("nurse-R", Roles.Site, ["R1"]),
-            ["returnUrl"] = returnUrl,
-        }));
+        var signIn = await browser.SignInAsync(client, "nurse-r", Roles.Site, ["R1"], returnUrl);
 
         Assert.Equal(System.Net.HttpStatusCode.Redirect, signIn.StatusCode);
         Assert.Equal("/site", signIn.Headers.Location!.OriginalString);

@@ -1,0 +1,189 @@
+using System.Security.Claims;
+using Marten;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using Microsoft.IdentityModel.Tokens;
+using Registry.Users;
+
+namespace Registry.Access;
+
+/// <summary>
+/// An external OpenID Connect issuer (<c>Auth:Oidc</c>): Keycloak, Entra ID, ADFS, another registry's built-in issuer.
+/// The pages sign in with the authorization code flow and PKCE; the API accepts that issuer's access tokens (keys from
+/// its discovery document and JWKS, refreshed as the issuer rotates them). The person is the directory's user linked
+/// to (issuer, subject): the issuer says who someone is, the registry what they may do.
+/// </summary>
+public sealed class OidcOptions
+{
+    public const string Section = "Auth:Oidc";
+
+    /// <summary>The issuer's address (its discovery document is under <c>/.well-known/openid-configuration</c>); none: off.</summary>
+    public string? Authority { get; set; }
+
+    public string ClientId { get; set; } = "registry";
+
+    /// <summary>For an issuer that requires a confidential client; PKCE is used either way.</summary>
+    public string? ClientSecret { get; set; }
+
+    /// <summary>What the sign-in page's button says, e.g. "Hôpital Saint-Louis".</summary>
+    public string DisplayName { get; set; } = "your organisation";
+
+    /// <summary>The audience of the issuer's access tokens meant for the registry's API (default: the client id).</summary>
+    public string? Audience { get; set; }
+
+    /// <summary>The claim naming the person at the issuer (<c>sub</c>; <c>oid</c> for Entra ID).</summary>
+    public string SubjectClaim { get; set; } = "sub";
+
+    /// <summary>Plain http to the issuer (local runs and tests only).</summary>
+    public bool AllowHttp { get; set; }
+}
+
+public static class ExternalSignIn
+{
+    public const string Scheme = "oidc";
+    public const string BearerScheme = "oidc-bearer";
+    public const string StartPath = "/signin/external";
+    public const string NotAUser = "not-a-user";
+
+    public static bool Configured(IConfiguration configuration) =>
+        !string.IsNullOrWhiteSpace(configuration[$"{OidcOptions.Section}:Authority"]);
+
+    public static void AddExternalSignIn(
+        this AuthenticationBuilder authentication, IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<OidcOptions>().Bind(configuration.GetSection(OidcOptions.Section));
+        var settings = configuration.GetSection(OidcOptions.Section).Get<OidcOptions>() ?? new OidcOptions();
+        if (!Configured(configuration))
+        {
+            return;
+        }
+
+        authentication.AddOpenIdConnect(Scheme, o =>
+        {
+            o.Authority = settings.Authority;
+            o.ClientId = settings.ClientId;
+            o.ClientSecret = settings.ClientSecret;
+            o.RequireHttpsMetadata = !settings.AllowHttp;
+            o.ResponseType = OpenIdConnectResponseType.Code;
+            // The code comes back on a top-level GET: the correlation and nonce cookies can then be SameSite=Lax.
+            o.ResponseMode = OpenIdConnectResponseMode.Query;
+            o.UsePkce = true;
+            o.MapInboundClaims = false;
+            o.GetClaimsFromUserInfoEndpoint = false;
+            o.SaveTokens = false;
+            o.PushedAuthorizationBehavior = PushedAuthorizationBehavior.Disable;
+            o.SignInScheme = CookieAuthenticationDefaults.AuthenticationScheme;
+            o.CorrelationCookie.SameSite = SameSiteMode.Lax;
+            o.NonceCookie.SameSite = SameSiteMode.Lax;
+            o.CorrelationCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            o.NonceCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            o.Events.OnTokenValidated = async context =>
+            {
+                var http = context.HttpContext;
+                var account = await LinkedAsync(http, context.Principal!, settings);
+                context.HandleResponse();
+                if (account is null)
+                {
+                    context.Response.Redirect($"{BrowserSignIn.SignInPath}?error={NotAUser}");
+                    return;
+                }
+
+                var person = new ClaimsPrincipal(new ClaimsIdentity([new Claim(Claims.Subject, account.Username)]));
+                var principal = UserDirectory.WithAccess(person, account);
+                await BrowserSignIn.StartAsync(http, http.RequestServices.GetRequiredService<Sessions>(), principal, "oidc", null);
+                var back = context.Properties?.RedirectUri;
+                context.Response.Redirect(back is not null && BrowserSignIn.IsLocalPath(back) && back != "/"
+                    ? back
+                    : BrowserSignIn.HomeOf(Caller.From(principal)));
+            };
+            o.Events.OnRemoteFailure = context =>
+            {
+                context.HandleResponse();
+                context.Response.Redirect($"{BrowserSignIn.SignInPath}?error=issuer");
+                return Task.CompletedTask;
+            };
+        });
+
+        authentication.AddJwtBearer(BearerScheme, o =>
+        {
+            o.Authority = settings.Authority;
+            o.Audience = settings.Audience ?? settings.ClientId;
+            o.RequireHttpsMetadata = !settings.AllowHttp;
+            o.MapInboundClaims = false;
+            o.IncludeErrorDetails = false;
+            o.Events = new JwtBearerEvents
+            {
+                OnTokenValidated = async context =>
+                {
+                    var account = await LinkedAsync(context.HttpContext, context.Principal!, settings);
+                    if (account is null)
+                    {
+                        context.Fail("This person is not a user of the registry (or has been deactivated).");
+                        return;
+                    }
+
+                    var identity = new ClaimsIdentity(
+                        [new Claim(Claims.Subject, account.Username)], BearerScheme, Claims.Subject, Claims.Role);
+                    context.Principal = UserDirectory.WithAccess(new ClaimsPrincipal(identity), account);
+                },
+            };
+        });
+    }
+
+    /// <summary>The active user linked to the issuer's person, or null.</summary>
+    private static async Task<UserAccount?> LinkedAsync(HttpContext http, ClaimsPrincipal person, OidcOptions settings)
+    {
+        var issuer = person.FindFirstValue("iss") ?? settings.Authority;
+        var subject = person.FindFirstValue(settings.SubjectClaim);
+        var key = UserAccount.KeyOf(issuer, subject);
+        if (key is null)
+        {
+            return null;
+        }
+
+        await using var session = http.RequestServices.GetRequiredService<IDocumentStore>().QuerySession();
+        var account = await session.Query<UserAccount>().Where(u => u.ExternalKey == key).FirstOrDefaultAsync(http.RequestAborted);
+        return account is { Active: true } ? account : null;
+    }
+
+    /// <summary>
+    /// Which scheme validates a bearer token: the registry's own (HMAC), its built-in issuer's, or the external issuer's.
+    /// </summary>
+    public static string BearerSchemeFor(HttpContext http)
+    {
+        var header = http.Request.Headers.Authorization.ToString();
+        var raw = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : "";
+        var auth = http.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value;
+        var oidc = http.RequestServices.GetRequiredService<IOptions<OidcOptions>>().Value;
+        try
+        {
+            var token = new JsonWebToken(raw);
+            if (token.Alg == SecurityAlgorithms.HmacSha256 || token.Issuer == auth.Issuer)
+            {
+                return JwtBearerDefaults.AuthenticationScheme;
+            }
+
+            if (oidc.Authority is { } authority && token.Issuer.TrimEnd('/') == authority.TrimEnd('/'))
+            {
+                return BearerScheme;
+            }
+
+            return http.RequestServices.GetRequiredService<IOptions<IssuerOptions>>().Value.Enabled
+                ? Issuer.BearerScheme
+                : JwtBearerDefaults.AuthenticationScheme;
+        }
+        catch (ArgumentException)
+        {
+            // Not a JWT (SecurityTokenMalformedException is one): the registry's scheme refuses it.
+            return JwtBearerDefaults.AuthenticationScheme;
+        }
+    }
+}

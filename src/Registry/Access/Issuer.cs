@@ -1,0 +1,286 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Marten;
+using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Abstractions;
+using OpenIddict.Server;
+using OpenIddict.Server.AspNetCore;
+using Registry.Users;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace Registry.Access;
+
+/// <summary>A relying party the built-in issuer serves (authorization code with PKCE; a public client).</summary>
+public sealed class IssuerClient
+{
+    public string ClientId { get; set; } = "";
+
+    public List<string> RedirectUris { get; set; } = [];
+
+    public List<string> PostLogoutRedirectUris { get; set; } = [];
+}
+
+/// <summary>The built-in OpenID Connect issuer's settings (<c>Auth:Issuer</c>).</summary>
+public sealed class IssuerOptions
+{
+    public const string Section = "Auth:Issuer";
+
+    /// <summary>Serve <c>/connect/*</c> and the discovery document (the embedded default).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Plain http allowed (local runs and tests); behind a TLS proxy the forwarded scheme is https.</summary>
+    public bool AllowHttp { get; set; }
+
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>The relying parties: other applications (or another registry) signing their users in here.</summary>
+    public List<IssuerClient> Clients { get; set; } = [];
+}
+
+/// <summary>One of the built-in issuer's RSA keys, generated on first use and kept protected by the Data Protection keys.</summary>
+public sealed class IssuerKey
+{
+    public string Id { get; set; } = "";
+
+    public string ProtectedPem { get; set; } = "";
+
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>The built-in issuer's signing and encryption keys, shared by every node through the database.</summary>
+public sealed class IssuerKeys(IDocumentStore store, IDataProtectionProvider protection, TimeProvider time)
+{
+    private readonly IDataProtector _protector = protection.CreateProtector("registry.issuer.keys.v1");
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, RsaSecurityKey> _loaded = new(StringComparer.Ordinal);
+
+    public RsaSecurityKey Signing => _loaded.GetOrAdd("signing-1", id => LoadAsync(id).GetAwaiter().GetResult());
+
+    public RsaSecurityKey Encryption => _loaded.GetOrAdd("encryption-1", id => LoadAsync(id).GetAwaiter().GetResult());
+
+    private async Task<RsaSecurityKey> LoadAsync(string id)
+    {
+        await using var session = store.LightweightSession();
+        var kept = await session.LoadAsync<IssuerKey>(id);
+        if (kept is null)
+        {
+            using var rsa = RSA.Create(3072);
+            kept = new IssuerKey { Id = id, ProtectedPem = _protector.Protect(rsa.ExportRSAPrivateKeyPem()), CreatedAt = time.GetUtcNow() };
+            session.Insert(kept);
+            try
+            {
+                await session.SaveChangesAsync();
+            }
+            catch (Exception e) when (e is JasperFx.DocumentAlreadyExistsException or JasperFx.ConcurrencyException)
+            {
+                // Another node made it first: take that one.
+                await using var again = store.QuerySession();
+                kept = await again.LoadAsync<IssuerKey>(id)
+                    ?? throw new InvalidOperationException($"The issuer key {id} could not be kept.", e);
+            }
+        }
+
+        var key = RSA.Create();
+        key.ImportFromPem(_protector.Unprotect(kept.ProtectedPem));
+        return new RsaSecurityKey(key) { KeyId = id };
+    }
+}
+
+public static class Issuer
+{
+    public const string Scope = "registry";
+
+    /// <summary>The API's scheme for the built-in issuer's own access tokens (RS256, audience <see cref="Scope"/>).</summary>
+    public const string BearerScheme = "issuer-bearer";
+
+    public static bool Enabled(IConfiguration configuration) =>
+        configuration.GetValue($"{IssuerOptions.Section}:Enabled", true);
+
+    /// <summary>The built-in issuer's access tokens: its own key, its audience, a directory user (no one else).</summary>
+    public sealed class ConfigureBearer(IServiceProvider services, TimeProvider time) : IConfigureNamedOptions<JwtBearerOptions>
+    {
+        public void Configure(string? name, JwtBearerOptions options)
+        {
+            if (name != BearerScheme)
+            {
+                return;
+            }
+
+            var keys = services.GetRequiredService<IssuerKeys>();
+            options.MapInboundClaims = false;
+            options.IncludeErrorDetails = false;
+            options.TokenValidationParameters = new TokenValidationParameters
+            {
+                IssuerSigningKeyResolver = (_, _, _, _) => [keys.Signing],
+                ValidateIssuer = false,
+                ValidAudience = Scope,
+                ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
+                RequireExpirationTime = true,
+                RequireSignedTokens = true,
+                NameClaimType = Claims.Subject,
+                RoleClaimType = Claims.Role,
+                LifetimeValidator = (notBefore, expires, _, _) =>
+                {
+                    var now = time.GetUtcNow().UtcDateTime;
+                    return expires is { } exp && now <= exp.AddSeconds(30) && (notBefore is not { } nbf || now >= nbf.AddSeconds(-30));
+                },
+            };
+            options.Events = new JwtBearerEvents
+            {
+                OnTokenValidated = async context =>
+                {
+                    var (resolved, refusal) = await UserDirectory.ResolveAsync(
+                        context.HttpContext.RequestServices, context.Principal!, context.HttpContext.RequestAborted, requireUser: true);
+                    if ((refusal ?? Roles.Refusal(resolved!.Claims)) is { } why)
+                    {
+                        context.Fail(why);
+                        return;
+                    }
+
+                    context.Principal = resolved;
+                },
+            };
+        }
+
+        public void Configure(JwtBearerOptions options) => Configure(Options.DefaultName, options);
+    }
+
+    public static void AddBuiltInIssuer(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(IssuerOptions.Section).Get<IssuerOptions>() ?? new IssuerOptions();
+        services.AddOptions<IssuerOptions>().Bind(configuration.GetSection(IssuerOptions.Section));
+        if (!options.Enabled)
+        {
+            return;
+        }
+
+        services.AddSingleton<IssuerKeys>();
+        services.AddOpenIddict().AddServer(o =>
+        {
+            o.EnableDegradedMode();
+            o.SetAuthorizationEndpointUris("connect/authorize")
+                .SetTokenEndpointUris("connect/token")
+                .SetEndSessionEndpointUris("connect/logout");
+            o.AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange();
+            o.RegisterScopes(Scopes.OpenId, Scopes.Profile, Scope);
+            o.DisableAccessTokenEncryption();
+            // Without a token store a code is not marked as used: it lives one minute.
+            o.SetAuthorizationCodeLifetime(TimeSpan.FromMinutes(1));
+            o.SetAccessTokenLifetime(options.AccessTokenLifetime);
+            o.SetIdentityTokenLifetime(TimeSpan.FromMinutes(5));
+            var aspNet = o.UseAspNetCore().EnableAuthorizationEndpointPassthrough().EnableEndSessionEndpointPassthrough();
+            if (options.AllowHttp)
+            {
+                aspNet.DisableTransportSecurityRequirement();
+            }
+
+            o.AddEventHandler<OpenIddictServerEvents.ValidateAuthorizationRequestContext>(b => b.UseInlineHandler(context =>
+            {
+                var client = Client(options.Clients, context.ClientId);
+                if (client is null)
+                {
+                    context.Reject(Errors.InvalidClient, "This client is not known to the registry's issuer.");
+                }
+                else if (context.RedirectUri is null || !client.RedirectUris.Contains(context.RedirectUri, StringComparer.Ordinal))
+                {
+                    context.Reject(Errors.InvalidRequest, "This redirect_uri is not registered for the client.");
+                }
+
+                return default;
+            }));
+            o.AddEventHandler<OpenIddictServerEvents.ValidateTokenRequestContext>(b => b.UseInlineHandler(context =>
+            {
+                if (!context.Request.IsAuthorizationCodeGrantType())
+                {
+                    context.Reject(Errors.UnsupportedGrantType, "Only the authorization code grant (with PKCE) is served.");
+                }
+                else if (Client(options.Clients, context.ClientId) is null)
+                {
+                    context.Reject(Errors.InvalidClient, "This client is not known to the registry's issuer.");
+                }
+
+                return default;
+            }));
+            o.AddEventHandler<OpenIddictServerEvents.ValidateEndSessionRequestContext>(b => b.UseInlineHandler(context =>
+            {
+                if (!string.IsNullOrEmpty(context.PostLogoutRedirectUri)
+                    && !options.Clients.Any(c => c.PostLogoutRedirectUris.Contains(context.PostLogoutRedirectUri)))
+                {
+                    context.Reject(Errors.InvalidRequest, "This post_logout_redirect_uri is not registered.");
+                }
+
+                return default;
+            }));
+        });
+        services.AddOptions<OpenIddictServerOptions>().Configure<IssuerKeys>((o, keys) =>
+        {
+            o.SigningCredentials.Add(new SigningCredentials(keys.Signing, SecurityAlgorithms.RsaSha256));
+            o.EncryptionCredentials.Add(
+                new EncryptingCredentials(keys.Encryption, SecurityAlgorithms.RsaOAEP, SecurityAlgorithms.Aes256CbcHmacSha512));
+        });
+    }
+
+    private static IssuerClient? Client(IEnumerable<IssuerClient> clients, string? clientId) =>
+        clientId is null ? null : clients.FirstOrDefault(c => c.ClientId == clientId);
+
+    public static void MapBuiltInIssuer(this IEndpointRouteBuilder app)
+    {
+        var options = app.ServiceProvider.GetRequiredService<IOptions<IssuerOptions>>().Value;
+        if (!options.Enabled)
+        {
+            return;
+        }
+
+        // The registry's own sign-in is the issuer's: a person signed in to the registry's pages gets a code at once;
+        // anyone else signs in first (password and second factor) and comes back here.
+        app.MapMethods("/connect/authorize", [HttpMethods.Get, HttpMethods.Post], async (HttpContext http) =>
+        {
+            var request = http.GetOpenIddictServerRequest()
+                ?? throw new InvalidOperationException("The OpenID Connect request cannot be read.");
+            var session = await http.AuthenticateAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            if (!session.Succeeded || session.Principal.FindFirstValue(Claims.Subject) is not { } username)
+            {
+                var back = http.Request.Path + QueryString.Create(http.Request.HasFormContentType
+                    ? http.Request.Form.Select(f => KeyValuePair.Create(f.Key, f.Value))
+                    : http.Request.Query.Select(q => KeyValuePair.Create(q.Key, q.Value)));
+                return Results.Redirect($"{BrowserSignIn.SignInPath}?returnUrl={Uri.EscapeDataString(back)}");
+            }
+
+            await using var read = http.RequestServices.GetRequiredService<IDocumentStore>().QuerySession();
+            var account = await UserAccount.FindAsync(read, username, http.RequestAborted);
+            var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, OpenIddictConstants.Claims.Name, null);
+            identity.AddClaim(OpenIddictConstants.Claims.Subject, username);
+            identity.AddClaim(OpenIddictConstants.Claims.Name, account?.DisplayName ?? username);
+            identity.AddClaim(OpenIddictConstants.Claims.PreferredUsername, username);
+            identity.SetScopes(request.GetScopes());
+            identity.SetResources(Scope);
+            identity.SetDestinations(c => c.Type is OpenIddictConstants.Claims.Name or OpenIddictConstants.Claims.PreferredUsername
+                ? [Destinations.AccessToken, Destinations.IdentityToken]
+                : [Destinations.AccessToken]);
+            return Results.SignIn(new ClaimsPrincipal(identity), null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        }).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+
+        app.MapMethods("/connect/logout", [HttpMethods.Get, HttpMethods.Post], async (HttpContext http, Sessions sessions) =>
+        {
+            var session = await http.AuthenticateAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            if (session.Succeeded)
+            {
+                await sessions.EndAsync(session.Principal, "signed out by a relying party", http.RequestAborted);
+            }
+
+            await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return Results.SignOut(new AuthenticationProperties { RedirectUri = BrowserSignIn.SignInPath },
+                [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+        }).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+    }
+}

@@ -1,0 +1,113 @@
+using System.Security.Claims;
+using Marten;
+using Marten.Patching;
+using Microsoft.Extensions.Options;
+using Registry.Users;
+
+namespace Registry.Access;
+
+/// <summary>
+/// A page session, kept server-side: the cookie and the page tokens minted from it name it (<c>sid</c>), so ending
+/// it here (sign-out, idle, its absolute end) refuses both on their next request, on every node.
+/// </summary>
+public sealed class BrowserSession
+{
+    public Guid Id { get; set; }
+
+    public string Username { get; set; } = "";
+
+    /// <summary>How the person signed in: <c>password</c> (the built-in issuer), <c>oidc</c> (an issuer), <c>token</c>.</summary>
+    public string How { get; set; } = "";
+
+    public DateTimeOffset StartedAt { get; set; }
+
+    public DateTimeOffset LastSeenAt { get; set; }
+
+    /// <summary>The absolute end: the sign-in plus the absolute lifetime, or the issuer's own end when sooner.</summary>
+    public DateTimeOffset EndsAt { get; set; }
+
+    public DateTimeOffset? EndedAt { get; set; }
+
+    public string? EndedBecause { get; set; }
+}
+
+public sealed class Sessions(IDocumentStore store, TimeProvider time, IOptions<SignInOptions> options)
+{
+    public const string Claim = "sid";
+
+    /// <summary>A request within this long of the last one does not write the session again.</summary>
+    private static readonly TimeSpan TouchEvery = TimeSpan.FromMinutes(1);
+
+    public async Task<BrowserSession> StartAsync(string username, string how, DateTimeOffset? issuerEnds, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var ends = now + options.Value.AbsoluteLifetime;
+        var session = new BrowserSession
+        {
+            Id = Guid.NewGuid(),
+            Username = username,
+            How = how,
+            StartedAt = now,
+            LastSeenAt = now,
+            EndsAt = issuerEnds is { } issuer && issuer < ends ? issuer : ends,
+        };
+        await using var write = store.LightweightSession();
+        write.Store(session);
+        await write.SaveChangesAsync(ct);
+        return session;
+    }
+
+    /// <summary>Why the principal's session is over, or null while it lives (and then it is marked as seen now).</summary>
+    public async Task<string?> CheckAsync(ClaimsPrincipal principal, CancellationToken ct)
+    {
+        if (!Guid.TryParse(principal.FindFirstValue(Claim), out var id))
+        {
+            return "This sign-in has no session: sign in again.";
+        }
+
+        await using var read = store.LightweightSession();
+        var session = await read.LoadAsync<BrowserSession>(id, ct);
+        var now = time.GetUtcNow();
+        var why = session switch
+        {
+            null => "This session is unknown: sign in again.",
+            { EndedAt: not null } => "You signed out: sign in again.",
+            _ when now >= session.EndsAt => "Your session reached its end: sign in again.",
+            _ when now - session.LastSeenAt >= options.Value.IdleTimeout => "Your session ended after a while without use: sign in again.",
+            _ when session.Username != principal.FindFirstValue(Claims.Subject) => "This session is someone else's.",
+            _ => null,
+        };
+        if (why is null && now - session!.LastSeenAt >= TouchEvery)
+        {
+            // Only the one field: a whole-document write could undo a sign-out made at the same moment.
+            read.Patch<BrowserSession>(id).Set(x => x.LastSeenAt, now);
+            await read.SaveChangesAsync(ct);
+        }
+
+        return why;
+    }
+
+    public async Task EndAsync(ClaimsPrincipal principal, string because, CancellationToken ct)
+    {
+        if (!Guid.TryParse(principal.FindFirstValue(Claim), out var id))
+        {
+            return;
+        }
+
+        await using var write = store.LightweightSession();
+        write.Patch<BrowserSession>(id).Set(x => x.EndedAt, time.GetUtcNow());
+        write.Patch<BrowserSession>(id).Set(x => x.EndedBecause, because);
+        await write.SaveChangesAsync(ct);
+    }
+
+    public async Task<BrowserSession?> FindAsync(ClaimsPrincipal principal, CancellationToken ct)
+    {
+        if (!Guid.TryParse(principal.FindFirstValue(Claim), out var id))
+        {
+            return null;
+        }
+
+        await using var read = store.QuerySession();
+        return await read.LoadAsync<BrowserSession>(id, ct);
+    }
+}

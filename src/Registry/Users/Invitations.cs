@@ -1,0 +1,84 @@
+using System.Security.Claims;
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using Registry.Access;
+using Registry.Infrastructure;
+using Wolverine.Http;
+
+namespace Registry.Users;
+
+/// <summary>An admin invited the user to set a password and a second factor (any earlier ones stop working).</summary>
+public sealed record UserInvited(string Username, DateTimeOffset ExpiresAt, string Reason);
+
+/// <summary>The user set a password and a second factor with an invitation.</summary>
+public sealed record UserCredentialsSet(string Username);
+
+/// <summary>An invitation: its code is shown once, to the admin who hands it over; the registry keeps only its hash.</summary>
+public sealed record Invitation(string Username, string Code, DateTimeOffset ExpiresAt, string SetupPath);
+
+public static class Invitations
+{
+    public const string SetupPath = "/account/setup";
+
+    /// <summary>
+    /// Stages a new invitation for the user in the session: the credentials are cleared (the old password and second
+    /// factor stop working at once) and the invitation's hash kept; the event says who invited whom, when and why.
+    /// </summary>
+    public static Invitation Stage(IDocumentSession session, UserAccount account, DateTimeOffset now, SignInOptions options, string reason)
+    {
+        var (code, hash) = Credentials.NewInvitation();
+        var expires = now + options.InvitationLifetime;
+        session.Store(new UserCredential
+        {
+            Id = account.Id,
+            Username = account.Username,
+            InvitationHash = hash,
+            InvitationExpiresAt = expires,
+        });
+        session.Events.Append(account.Id, new UserInvited(account.Username, expires, reason));
+        return new Invitation(account.Username, code, expires, SetupPath);
+    }
+
+    /// <summary>
+    /// <c>POST /api/users/{username}/invitation</c> (admin): a code with which the user sets a password and a second
+    /// factor on <c>/account/setup</c>; also how a forgotten password or a lost phone is replaced. Not idempotent by
+    /// design: a retry makes a new code (the answer, which holds the code, is never kept).
+    /// </summary>
+    [WolverinePost("/api/users/{username}/invitation", OperationId = "inviteUser")]
+    [EndpointSummary("Invite a user to set a password and a second factor.")]
+    [Authorize(Policy = Policies.Admin)]
+    public static async Task<IResult> Post(
+        string username, UserReason command, IDocumentSession session, TimeProvider time, IOptions<SignInOptions> options,
+        HttpContext http, CancellationToken ct)
+    {
+        var errors = new ValidationErrors();
+        var reason = errors.Required("reason", command.Reason, "Say why (it is kept with the invitation).");
+        if (reason is { Length: > UserEndpoints.MaxReason })
+        {
+            errors.Add("reason", $"A reason is at most {UserEndpoints.MaxReason} characters.");
+        }
+
+        if (await UserAccount.FindAsync(session, username, ct) is not { } account)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such user.");
+        }
+
+        if (errors.Any)
+        {
+            return Results.Problem(errors.ToProblem());
+        }
+
+        if (account.ExternalKey is not null)
+        {
+            return Results.Problem(ValidationErrors.Single("username",
+                $"{account.Username} signs in through an external identity provider: passwords are set there."));
+        }
+
+        var invitation = Stage(session, account, time.GetUtcNow(), options.Value, reason!);
+        await session.SaveChangesAsync(ct);
+        http.Response.Headers.CacheControl = "no-store";
+        return Results.Json(invitation, RegistryJson.Options, statusCode: StatusCodes.Status201Created);
+    }
+}
