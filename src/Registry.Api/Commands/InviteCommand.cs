@@ -2,7 +2,7 @@ using JasperFx.CommandLine;
 using Marten;
 using Microsoft.Extensions.Options;
 using Registry.Access;
-using Registry.Users;
+using Registry.Identity;
 
 namespace Registry.Api.Commands;
 

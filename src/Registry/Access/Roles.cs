@@ -39,6 +39,9 @@ public static class Claims
     public const string Subject = "sub";
     public const string Role = "role";
     public const string Sites = "sites";
+
+    /// <summary>The page session a cookie or a page token belongs to (server-side sessions).</summary>
+    public const string Session = "sid";
 }
 
 /// <summary>

@@ -12,6 +12,7 @@ using Microsoft.Extensions.Hosting;
 using Registry.Access;
 using Registry.Catalogue;
 using Registry.Cohorts;
+using Registry.Identity;
 using Registry.Infrastructure;
 using Registry.Patients;
 using Registry.Patients.Enrolling;
@@ -127,12 +128,12 @@ public static class RegistryHosting
                 opts.Schema.For<Site>();
                 // The user directory: a user is loaded by id (named after the username); a person signed in through
                 // an external identity provider is found by that issuer's subject, which names one user at most.
-                opts.Schema.For<Users.UserAccount>().UniqueIndex(x => x.ExternalKey!);
-                opts.Projections.Add(new Users.UserAccountProjection(), ProjectionLifecycle.Inline);
+                opts.Schema.For<Identity.UserAccount>().UniqueIndex(x => x.ExternalKey!);
+                opts.Projections.Add(new Identity.UserAccountProjection(), ProjectionLifecycle.Inline);
                 // Sign-in: built-in credentials (never events), page sessions, the built-in issuer's keys.
-                opts.Schema.For<Users.UserCredential>();
-                opts.Schema.For<Access.BrowserSession>();
-                opts.Schema.For<Access.IssuerKey>();
+                opts.Schema.For<Identity.UserCredential>();
+                opts.Schema.For<Identity.BrowserSession>();
+                opts.Schema.For<Identity.IssuerKey>();
                 opts.Schema.For<SubjectCodeClaim>();
                 // The worklist pages a site's records by what is due first (real columns, so the page is found
                 // without reading the documents) and lists the SAEs of only the records that have one.

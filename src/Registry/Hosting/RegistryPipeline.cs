@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Registry.Access;
+using Registry.Identity;
 using Registry.Infrastructure;
 using Registry.Patients;
 using Registry.Web;

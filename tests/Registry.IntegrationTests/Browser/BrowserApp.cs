@@ -41,17 +41,7 @@ public sealed class BrowserApp : IAsyncLifetime
         var connectionString = _server.ConnectionStringFor(_database);
         await SchemaMigrations.ApplyAsync(connectionString);
 
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ApplicationName = "Registry.Api" });
-        builder.Configuration["ConnectionStrings:Registry"] = connectionString;
-        builder.Configuration["Auth:SigningKey"] = RegistryApp.SigningKey;
-        builder.Configuration["Exports:PseudonymSecret"] = TestSecrets.PseudonymSecret;
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.AddRegistry(typeof(Registry.Api.Commands.MigrateCommand).Assembly);
-        _app = builder.Build();
-        _app.UseRegistry();
-        await _app.StartAsync();
-        BaseUrl = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        (_app, BaseUrl) = await StartHostAsync(connectionString, "http://127.0.0.1:0", new Dictionary<string, string?>());
 
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -60,6 +50,76 @@ public sealed class BrowserApp : IAsyncLifetime
             Headless = true,
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         });
+    }
+
+    /// <summary>A registry host on a loopback address, in Production, with the test secrets and these extra settings.</summary>
+    public static async Task<(WebApplication App, string BaseUrl)> StartHostAsync(
+        string connectionString, string url, IDictionary<string, string?> settings)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ApplicationName = "Registry.Api" });
+        builder.Configuration["ConnectionStrings:Registry"] = connectionString;
+        builder.Configuration["Auth:SigningKey"] = RegistryApp.SigningKey;
+        builder.Configuration["Exports:PseudonymSecret"] = TestSecrets.PseudonymSecret;
+        builder.Configuration["Auth:Issuer:AllowHttp"] = "true";
+        foreach (var (key, value) in settings)
+        {
+            builder.Configuration[key] = value;
+        }
+
+        builder.Logging.ClearProviders();
+        if (Environment.GetEnvironmentVariable("REGISTRY_TEST_LOGS") == "1")
+        {
+            builder.Logging.AddConsole();
+        }
+
+        builder.WebHost.UseUrls(url);
+        builder.AddRegistry(typeof(Registry.Api.Commands.MigrateCommand).Assembly);
+        var app = builder.Build();
+        app.UseRegistry();
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return (app, url.EndsWith(":0", StringComparison.Ordinal) ? address : url);
+    }
+
+    /// <summary>
+    /// A user in <paramref name="app"/>'s directory (created, or given this role and these sites), with a password and
+    /// a second factor set directly in its store; the TOTP secret.
+    /// </summary>
+    public static async Task<byte[]> SeedUserAsync(
+        WebApplication app, HttpClient admin, string userId, string role, string[] sites, byte[] secret, object? external = null)
+    {
+        foreach (var site in sites)
+        {
+            var registered = await admin.PostAsJsonAsync("/api/sites", new { siteId = site, name = $"Site {site}", country = "FR", timeZone = "UTC" });
+            Assert.True(registered.IsSuccessStatusCode || registered.StatusCode == System.Net.HttpStatusCode.Conflict);
+        }
+
+        var created = await admin.PostAsJsonAsync("/api/users", new { username = userId, displayName = userId, role, sites, reason = "browser test" });
+        if (created.StatusCode == System.Net.HttpStatusCode.Conflict)
+        {
+            (await admin.PostAsJsonAsync($"/api/users/{userId}/access", new { role, sites, reason = "browser test" })).EnsureSuccessStatusCode();
+        }
+        else
+        {
+            created.EnsureSuccessStatusCode();
+        }
+
+        if (external is not null)
+        {
+            (await admin.PostAsJsonAsync($"/api/users/{userId}/link", external)).EnsureSuccessStatusCode();
+            return secret;
+        }
+
+        await using var session = app.Services.GetRequiredService<Marten.IDocumentStore>().LightweightSession();
+        session.Store(new Registry.Identity.UserCredential
+        {
+            Id = Registry.Identity.UserAccount.StreamFor(userId),
+            Username = Registry.Identity.UserAccount.Normalize(userId),
+            PasswordHash = Registry.Identity.Credentials.HashPassword(Password),
+            ProtectedTotpSecret = app.Services.GetRequiredService<Registry.Identity.Credentials>().Protect(secret),
+        });
+        await session.SaveChangesAsync();
+        return secret;
     }
 
     public HttpClient Api(string userId, string role, params string[] sites)
@@ -113,37 +173,9 @@ public sealed class BrowserApp : IAsyncLifetime
     /// </summary>
     public async Task<byte[]> UserAsync(string userId, string role, string[] sites)
     {
-        using (var admin = Api("browser-admin", Roles.Admin))
-        {
-            foreach (var site in sites)
-            {
-                var registered = await admin.PostAsJsonAsync("/api/sites", new { siteId = site, name = $"Site {site}", country = "FR", timeZone = "UTC" });
-                Assert.True(registered.IsSuccessStatusCode || registered.StatusCode == System.Net.HttpStatusCode.Conflict);
-            }
-
-            var user = new { username = userId, displayName = userId, role, sites, reason = "browser test" };
-            var created = await admin.PostAsJsonAsync("/api/users", user);
-            if (created.StatusCode == System.Net.HttpStatusCode.Conflict)
-            {
-                (await admin.PostAsJsonAsync($"/api/users/{userId}/access", new { role, sites, reason = "browser test" })).EnsureSuccessStatusCode();
-            }
-            else
-            {
-                created.EnsureSuccessStatusCode();
-            }
-        }
-
-        var secret = _secrets.GetOrAdd(Registry.Users.UserAccount.Normalize(userId), _ => Registry.Users.Credentials.NewTotpSecret());
-        await using var session = _app.Services.GetRequiredService<Marten.IDocumentStore>().LightweightSession();
-        session.Store(new Registry.Users.UserCredential
-        {
-            Id = Registry.Users.UserAccount.StreamFor(userId),
-            Username = Registry.Users.UserAccount.Normalize(userId),
-            PasswordHash = Registry.Users.Credentials.HashPassword(Password),
-            ProtectedTotpSecret = _app.Services.GetRequiredService<Registry.Users.Credentials>().Protect(secret),
-        });
-        await session.SaveChangesAsync();
-        return secret;
+        using var admin = Api("browser-admin", Roles.Admin);
+        var secret = _secrets.GetOrAdd(Registry.Identity.UserAccount.Normalize(userId), _ => Registry.Identity.Credentials.NewTotpSecret());
+        return await SeedUserAsync(_app, admin, userId, role, sites, secret);
     }
 
     public async Task DisposeAsync()

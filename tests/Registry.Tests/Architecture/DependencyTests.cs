@@ -21,6 +21,7 @@ public sealed class DependencyTests
         ["Access"] = ["Infrastructure"],
         ["Writing"] = ["Infrastructure", "Access"],
         ["Sites"] = ["Infrastructure", "Access", "Writing"],
+        ["Identity"] = ["Infrastructure", "Access", "Writing", "Sites"],
         ["Patients"] = ["Infrastructure", "Catalogue", "Access", "Writing", "Sites"],
         ["Cohorts"] = ["Infrastructure", "Catalogue", "Access", "Sites", "Patients"],
         ["Worklist"] = ["Infrastructure", "Catalogue", "Access", "Sites", "Patients", "Cohorts"],
@@ -28,8 +29,8 @@ public sealed class DependencyTests
         ["Exports"] = ["Infrastructure", "Catalogue", "Access", "Writing", "Sites", "Patients", "Cohorts", "Safety"],
         ["Reference"] = ["Infrastructure", "Catalogue", "Access", "Patients"],
         ["Demo"] = ["Infrastructure", "Catalogue", "Access", "Sites", "Patients"],
-        ["Web"] = ["Infrastructure", "Access"],
-        ["Hosting"] = ["Infrastructure", "Catalogue", "Access", "Writing", "Sites", "Patients", "Cohorts", "Worklist", "Safety", "Exports", "Reference", "Demo", "Web"],
+        ["Web"] = ["Infrastructure", "Access", "Identity"],
+        ["Hosting"] = ["Infrastructure", "Catalogue", "Access", "Writing", "Sites", "Patients", "Cohorts", "Worklist", "Safety", "Exports", "Reference", "Demo", "Web", "Identity"],
     };
 
     private static string SliceOf(string? ns) => ns is null || !ns.StartsWith("Registry.", StringComparison.Ordinal)

@@ -29,11 +29,11 @@ namespace Internal.Generated.WolverineHandlers
             var messageContext = new Wolverine.Runtime.MessageContext(_wolverineRuntime);
             // Building the Marten session
             await using var documentSession = _outboxedSessionFactory.OpenSession(messageContext);
-            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Users.UserEndpoints").SetTag("http.route", "/api/users").SetTag("http.request.method", "GET");
+            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Identity.UserEndpoints").SetTag("http.route", "/api/users").SetTag("http.request.method", "GET");
             Registry.Access.RecordedBy.Before(documentSession, httpContext.User);
             
             // The actual HTTP request handler execution
-            var result = await Registry.Users.UserEndpoints.List(((Marten.IQuerySession)documentSession), httpContext.RequestAborted).ConfigureAwait(false);
+            var result = await Registry.Identity.UserEndpoints.List(((Marten.IQuerySession)documentSession), httpContext.RequestAborted).ConfigureAwait(false);
 
             await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }

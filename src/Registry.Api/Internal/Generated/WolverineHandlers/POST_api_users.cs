@@ -31,14 +31,14 @@ namespace Internal.Generated.WolverineHandlers
             var messageContext = new Wolverine.Runtime.MessageContext(_wolverineRuntime);
             // Building the Marten session
             await using var documentSession = _outboxedSessionFactory.OpenSession(messageContext);
-            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Users.UserEndpoints").SetTag("http.route", "/api/users").SetTag("http.request.method", "POST");
+            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Identity.UserEndpoints").SetTag("http.route", "/api/users").SetTag("http.request.method", "POST");
             Registry.Access.RecordedBy.Before(documentSession, httpContext.User);
             // Reading the request body via JSON deserialization
-            var (command, jsonContinue) = await ReadJsonAsync<Registry.Users.CreateUser>(httpContext);
+            var (command, jsonContinue) = await ReadJsonAsync<Registry.Identity.CreateUser>(httpContext);
             if (jsonContinue == Wolverine.HandlerContinuation.Stop) return;
             
             // The actual HTTP request handler execution
-            var result = await Registry.Users.UserEndpoints.Create(command, documentSession, httpContext, _timeProvider).ConfigureAwait(false);
+            var result = await Registry.Identity.UserEndpoints.Create(command, documentSession, httpContext, _timeProvider).ConfigureAwait(false);
 
             await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }

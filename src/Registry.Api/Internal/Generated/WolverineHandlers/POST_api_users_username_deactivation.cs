@@ -31,7 +31,7 @@ namespace Internal.Generated.WolverineHandlers
             var messageContext = new Wolverine.Runtime.MessageContext(_wolverineRuntime);
             // Building the Marten session
             await using var documentSession = _outboxedSessionFactory.OpenSession(messageContext);
-            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Users.UserEndpoints").SetTag("http.route", "/api/users/{username}/deactivation").SetTag("http.request.method", "POST");
+            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Identity.UserEndpoints").SetTag("http.route", "/api/users/{username}/deactivation").SetTag("http.request.method", "POST");
             Registry.Access.RecordedBy.Before(documentSession, httpContext.User);
             var username = (string?)httpContext.GetRouteValue("username");
             if(username == null)
@@ -41,11 +41,11 @@ namespace Internal.Generated.WolverineHandlers
             }
 
             // Reading the request body via JSON deserialization
-            var (command, jsonContinue) = await ReadJsonAsync<Registry.Users.UserReason>(httpContext);
+            var (command, jsonContinue) = await ReadJsonAsync<Registry.Identity.UserReason>(httpContext);
             if (jsonContinue == Wolverine.HandlerContinuation.Stop) return;
             
             // The actual HTTP request handler execution
-            var result = await Registry.Users.UserEndpoints.Deactivate(username, command, documentSession, httpContext, _timeProvider).ConfigureAwait(false);
+            var result = await Registry.Identity.UserEndpoints.Deactivate(username, command, documentSession, httpContext, _timeProvider).ConfigureAwait(false);
 
             await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }

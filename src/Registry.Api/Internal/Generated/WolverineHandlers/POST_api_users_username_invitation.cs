@@ -15,12 +15,12 @@ namespace Internal.Generated.WolverineHandlers
     public sealed class POST_api_users_username_invitation : Wolverine.Http.HttpHandler
     {
         private readonly Wolverine.Http.WolverineHttpOptions _wolverineHttpOptions;
-        private readonly Microsoft.Extensions.Options.IOptions<Registry.Users.SignInOptions> _optionsOfSignInOptions;
+        private readonly Microsoft.Extensions.Options.IOptions<Registry.Identity.SignInOptions> _optionsOfSignInOptions;
         private readonly System.TimeProvider _timeProvider;
         private readonly Wolverine.Marten.Publishing.OutboxedSessionFactory _outboxedSessionFactory;
         private readonly Wolverine.Runtime.IWolverineRuntime _wolverineRuntime;
 
-        public POST_api_users_username_invitation(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Microsoft.Extensions.Options.IOptions<Registry.Users.SignInOptions> optionsOfSignInOptions, System.TimeProvider timeProvider, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
+        public POST_api_users_username_invitation(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Microsoft.Extensions.Options.IOptions<Registry.Identity.SignInOptions> optionsOfSignInOptions, System.TimeProvider timeProvider, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
         {
             _wolverineHttpOptions = wolverineHttpOptions;
             _optionsOfSignInOptions = optionsOfSignInOptions;
@@ -34,7 +34,7 @@ namespace Internal.Generated.WolverineHandlers
             var messageContext = new Wolverine.Runtime.MessageContext(_wolverineRuntime);
             // Building the Marten session
             await using var documentSession = _outboxedSessionFactory.OpenSession(messageContext);
-            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Users.Invitations").SetTag("http.route", "/api/users/{username}/invitation").SetTag("http.request.method", "POST");
+            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Registry.Identity.Invitations").SetTag("http.route", "/api/users/{username}/invitation").SetTag("http.request.method", "POST");
             Registry.Access.RecordedBy.Before(documentSession, httpContext.User);
             var username = (string?)httpContext.GetRouteValue("username");
             if(username == null)
@@ -44,11 +44,11 @@ namespace Internal.Generated.WolverineHandlers
             }
 
             // Reading the request body via JSON deserialization
-            var (command, jsonContinue) = await ReadJsonAsync<Registry.Users.UserReason>(httpContext);
+            var (command, jsonContinue) = await ReadJsonAsync<Registry.Identity.UserReason>(httpContext);
             if (jsonContinue == Wolverine.HandlerContinuation.Stop) return;
             
             // The actual HTTP request handler execution
-            var result = await Registry.Users.Invitations.Post(username, command, documentSession, _timeProvider, _optionsOfSignInOptions, httpContext, httpContext.RequestAborted).ConfigureAwait(false);
+            var result = await Registry.Identity.Invitations.Post(username, command, documentSession, _timeProvider, _optionsOfSignInOptions, httpContext, httpContext.RequestAborted).ConfigureAwait(false);
 
             await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }

@@ -16,10 +16,11 @@ using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
-using Registry.Users;
+using Registry.Access;
 using static OpenIddict.Abstractions.OpenIddictConstants;
+using Claims = Registry.Access.Claims;
 
-namespace Registry.Access;
+namespace Registry.Identity;
 
 /// <summary>A relying party the built-in issuer serves (authorization code with PKCE; a public client).</summary>
 public sealed class IssuerClient

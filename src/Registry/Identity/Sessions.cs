@@ -2,9 +2,9 @@ using System.Security.Claims;
 using Marten;
 using Marten.Patching;
 using Microsoft.Extensions.Options;
-using Registry.Users;
+using Registry.Access;
 
-namespace Registry.Access;
+namespace Registry.Identity;
 
 /// <summary>
 /// A page session, kept server-side: the cookie and the page tokens minted from it name it (<c>sid</c>), so ending
@@ -33,7 +33,7 @@ public sealed class BrowserSession
 
 public sealed class Sessions(IDocumentStore store, TimeProvider time, IOptions<SignInOptions> options)
 {
-    public const string Claim = "sid";
+    public const string Claim = Claims.Session;
 
     /// <summary>A request within this long of the last one does not write the session again.</summary>
     private static readonly TimeSpan TouchEvery = TimeSpan.FromMinutes(1);

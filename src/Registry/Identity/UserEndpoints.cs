@@ -11,7 +11,7 @@ using Registry.Sites;
 using Registry.Writing;
 using Wolverine.Http;
 
-namespace Registry.Users;
+namespace Registry.Identity;
 
 public sealed record CreateUser(
     string? Username, string? DisplayName, string? Role, string[]? Sites, string? ExternalIssuer, string? ExternalSubject, string? Reason);

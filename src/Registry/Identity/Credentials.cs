@@ -5,8 +5,9 @@ using Marten.Patching;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using OtpNet;
+using Registry.Access;
 
-namespace Registry.Users;
+namespace Registry.Identity;
 
 /// <summary>Sign-in settings (<c>Auth:SignIn</c>): invitations, lockout, sessions.</summary>
 public sealed class SignInOptions

@@ -7,7 +7,7 @@ using Registry.Access;
 using Registry.Infrastructure;
 using Wolverine.Http;
 
-namespace Registry.Users;
+namespace Registry.Identity;
 
 /// <summary>An admin invited the user to set a password and a second factor (any earlier ones stop working).</summary>
 public sealed record UserInvited(string Username, DateTimeOffset ExpiresAt, string Reason);

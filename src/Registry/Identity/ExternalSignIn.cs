@@ -11,9 +11,9 @@ using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
-using Registry.Users;
+using Registry.Access;
 
-namespace Registry.Access;
+namespace Registry.Identity;
 
 /// <summary>
 /// An external OpenID Connect issuer (<c>Auth:Oidc</c>): Keycloak, Entra ID, ADFS, another registry's built-in issuer.
@@ -100,9 +100,20 @@ public static class ExternalSignIn
                 var principal = UserDirectory.WithAccess(person, account);
                 await BrowserSignIn.StartAsync(http, http.RequestServices.GetRequiredService<Sessions>(), principal, "oidc", null);
                 var back = context.Properties?.RedirectUri;
-                context.Response.Redirect(back is not null && BrowserSignIn.IsLocalPath(back) && back != "/"
+                var target = back is not null && BrowserSignIn.IsLocalPath(back) && back != "/"
                     ? back
-                    : BrowserSignIn.HomeOf(Caller.From(principal)));
+                    : BrowserSignIn.HomeOf(Caller.From(principal));
+                // Not a redirect: this answer ends a navigation that began at the issuer (another site), so the
+                // browser would not send the session's SameSite=Strict cookie along a redirect; a page of the
+                // registry's own that moves on starts a same-site navigation that does.
+                var encoded = System.Net.WebUtility.HtmlEncode(target);
+                context.Response.ContentType = "text/html; charset=utf-8";
+                await context.Response.WriteAsync($$"""
+                    <!doctype html><html lang="en"><head><meta charset="utf-8">
+                    <meta http-equiv="refresh" content="0;url={{encoded}}"><title>Signed in · Registry</title>
+                    <link rel="stylesheet" href="/ui/registry.css"></head>
+                    <body><main><p>You are signed in. <a href="{{encoded}}">Continue</a>.</p></main></body></html>
+                    """);
             };
             o.Events.OnRemoteFailure = context =>
             {

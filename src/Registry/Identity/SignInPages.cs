@@ -9,9 +9,9 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Registry.Users;
+using Registry.Access;
 
-namespace Registry.Access;
+namespace Registry.Identity;
 
 /// <summary>
 /// The sign-in and account set-up pages, rendered on the server (no script; every form carries an antiforgery

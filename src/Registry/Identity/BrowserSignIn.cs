@@ -10,9 +10,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
-using Registry.Users;
+using Registry.Access;
 
-namespace Registry.Access;
+namespace Registry.Identity;
 
 /// <summary>A short-lived bearer token for a signed-in page's own API calls, with who it is for.</summary>
 public sealed record PageToken(string Token, DateTimeOffset ExpiresAt, string UserId, string Role, IReadOnlyList<string> Sites);
@@ -77,7 +77,7 @@ public static class BrowserSignIn
                 var ct = context.HttpContext.RequestAborted;
                 var ended = await services.GetRequiredService<Sessions>().CheckAsync(context.Principal, ct);
                 var (resolved, refusal) = ended is null
-                    ? await Users.UserDirectory.ResolveAsync(services, context.Principal, ct)
+                    ? await UserDirectory.ResolveAsync(services, context.Principal, ct)
                     : (null, ended);
                 if (refusal is not null || Roles.Refusal(resolved!.Claims) is not null)
                 {
@@ -157,7 +157,7 @@ public static class BrowserSignIn
 
             var resolved = person is null
                 ? (null, PasswordSignIn.Refused)
-                : await Users.UserDirectory.ResolveAsync(http.RequestServices, person, http.RequestAborted);
+                : await UserDirectory.ResolveAsync(http.RequestServices, person, http.RequestAborted);
             if (resolved.Principal is not { } principal || Roles.Refusal(principal.Claims) is not null)
             {
                 return SignInPages.SignIn(http, antiforgery, development, returnUrl, resolved.Refusal ?? PasswordSignIn.Refused,

@@ -3,7 +3,7 @@ using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Registry.Access;
 
-namespace Registry.Users;
+namespace Registry.Identity;
 
 /// <summary>
 /// The registry decides what a person may do: on every request (API token or page session) the caller is looked up

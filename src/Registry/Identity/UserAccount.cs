@@ -3,8 +3,9 @@ using System.Text;
 using JasperFx.Events;
 using Marten;
 using Marten.Events.Aggregation;
+using Registry.Access;
 
-namespace Registry.Users;
+namespace Registry.Identity;
 
 /// <summary>An admin created a user: who may sign in, with which role and sites (one role per person).</summary>
 public sealed record UserCreated(
