@@ -37,6 +37,9 @@ if [ "$demo" = 1 ]; then
 fi
 url="http://127.0.0.1:$port"
 echo "Registry: $url  (API description: $url/openapi/v1.json; stop with Ctrl+C)"
+echo "The first admin signs in with a password and an authenticator app: in another shell,"
+echo "  ops/invite.sh --user admin --role admin --name 'Registry admin'"
+echo "prints an invitation code for $url/account/setup (the admin then invites everyone else)."
 echo "A token for the API (roles: site, monitor, pv, researcher, admin):"
 echo "  ops/token.sh --role admin --user admin1"
 echo "  ops/token.sh --role site --sites FR01 --user nurse1"

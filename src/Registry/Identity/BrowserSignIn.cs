@@ -35,8 +35,13 @@ public static class BrowserSignIn
     /// <summary>How long a token handed to a page's scripts lives (never beyond the cookie).</summary>
     public static readonly TimeSpan PageTokenLifetime = TimeSpan.FromMinutes(15);
 
-    /// <summary>Where a user lands after signing in: site staff on their worklist, the others on the safety dashboard.</summary>
-    public static string HomeOf(Caller caller) => caller.Role == Roles.Site ? "/site" : "/dashboard";
+    /// <summary>Where a user lands after signing in: site staff on their worklist, admins on the users, others on the safety dashboard.</summary>
+    public static string HomeOf(Caller caller) => caller.Role switch
+    {
+        Roles.Site => "/site",
+        Roles.Admin => "/admin/users",
+        _ => "/dashboard",
+    };
 
     public static void AddBrowserSignIn(this AuthenticationBuilder authentication)
     {

@@ -41,6 +41,10 @@ public static class Pages
                 SitePage(http, antiforgery, "New visit", "visit"))
             .RequireAuthorization(Policies.SiteStaff)
             .ExcludeFromDescription();
+        app.MapGet("/admin/users", (HttpContext http, IAntiforgery antiforgery) =>
+                SitePage(http, antiforgery, "Users", "users"))
+            .RequireAuthorization(Policies.Admin)
+            .ExcludeFromDescription();
         app.MapGet("/ui/{file}", (string file) => Asset(file)).AllowAnonymous().ExcludeFromDescription();
     }
 

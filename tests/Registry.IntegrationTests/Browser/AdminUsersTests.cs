@@ -1,0 +1,46 @@
+using Microsoft.Playwright;
+using Registry.Access;
+
+namespace Registry.IntegrationTests.Browser;
+
+/// <summary>The admin's user pages in Chromium: add a nurse, invite her, deactivate her; her open page is refused at once.</summary>
+public sealed class AdminUsersTests(BrowserApp browser) : IClassFixture<BrowserApp>
+{
+    [Fact]
+    public async Task an_admin_adds_invites_and_deactivates_a_user_and_the_user_s_open_page_is_refused_on_the_next_request()
+    {
+        await browser.UserAsync("nurse-u1", Roles.Site, ["U1"]);
+        var admin = await browser.SignedInPageAsync("admin-u", Roles.Admin, [], "/");
+        await Assertions.Expect(admin).ToHaveURLAsync($"{browser.BaseUrl}/admin/users");
+        await Assertions.Expect(admin.GetByRole(AriaRole.Heading, new() { Name = "Users", Level = 1 })).ToBeVisibleAsync();
+
+        // A bad request: every problem beside its field, nothing added.
+        await admin.GetByLabel("Username").FillAsync("x");
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Add the user" }).ClickAsync();
+        await Assertions.Expect(admin.Locator(".error-summary")).ToContainTextAsync("username");
+
+        await admin.GetByLabel("Username").FillAsync("a.martin");
+        await admin.GetByLabel("Name", new() { Exact = true }).FillAsync("Anne Martin");
+        await admin.GetByLabel("Role").SelectOptionAsync("site");
+        await admin.GetByLabel("Sites (site staff; comma separated)").FillAsync("U1");
+        await admin.GetByLabel("Reason").FillAsync("new study nurse at U1");
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Add the user" }).ClickAsync();
+        var row = admin.Locator("#users tbody tr").Filter(new() { HasText = "a.martin" });
+        await Assertions.Expect(row).ToContainTextAsync("invited, not set up");
+
+        await admin.GetByLabel("Reason").FillAsync("first sign-in");
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Invite a.martin" }).ClickAsync();
+        await Assertions.Expect(admin.Locator("#invitation-code")).Not.ToBeEmptyAsync();
+
+        // The nurse already signed in elsewhere; the admin deactivates her.
+        var nurse = await browser.SignedInPageAsync("nurse-u1", Roles.Site, ["U1"], "/site");
+        await Assertions.Expect(nurse).ToHaveURLAsync($"{browser.BaseUrl}/site");
+        await admin.ReloadAsync();
+        await admin.GetByLabel("Reason").FillAsync("left the study");
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Deactivate nurse-u1" }).ClickAsync();
+        await Assertions.Expect(admin.Locator("#users tbody tr").Filter(new() { HasText = "nurse-u1" })).ToContainTextAsync("deactivated");
+
+        await nurse.ReloadAsync();
+        await Assertions.Expect(nurse).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/signin"));
+    }
+}
