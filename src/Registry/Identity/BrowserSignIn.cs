@@ -35,7 +35,7 @@ public static class BrowserSignIn
     /// <summary>How long a token handed to a page's scripts lives (never beyond the cookie).</summary>
     public static readonly TimeSpan PageTokenLifetime = TimeSpan.FromMinutes(15);
 
-    /// <summary>Where a user lands after signing in: site staff on their worklist, admins on the users, others on the safety dashboard.</summary>
+    /// <summary>Where a user lands after signing in: site staff on the worklist, admins on users, others on the dashboard.</summary>
     public static string HomeOf(Caller caller) => caller.Role switch
     {
         Roles.Site => "/site",
