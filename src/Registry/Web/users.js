@@ -36,7 +36,8 @@ async function load() {
         u.active
           ? h("button", { type: "button", class: "quiet", onclick: () => act(u, "deactivation", "deactivate") },
             `Deactivate ${u.username}`)
-          : h("button", { type: "button", class: "quiet", onclick: () => act(u, "reactivation", "reactivate") }, `Reactivate ${u.username}`),
+          : h("button", { type: "button", class: "quiet", onclick: () => act(u, "reactivation", "reactivate") },
+            `Reactivate ${u.username}`),
         u.externalIssuer ? null
           : h("button", { type: "button", class: "quiet", onclick: () => invite(u) }, `Invite ${u.username}`)));
   });
