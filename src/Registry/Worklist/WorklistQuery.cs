@@ -46,18 +46,18 @@ public static class WorklistQuery
         ["entries", "history", "adverseEvents", "followUps", "voidedFollowUps", "aeHistory", "serious"];
 
     /// <summary>
-    /// The records of the sites' patients with a serious adverse event, with only what the SAE list reads: the kept
+    /// The records of the sites' patients with a serious adverse event, with only what the SAE list reads: the
+    /// <c>worklist_rows</c> (migration 0017: the record without its timeline, kept by a trigger) with the kept
     /// <see cref="PatientRecord.Serious"/> summaries, or, for a record written before they were kept, its adverse
     /// events with their follow-ups and states over time (still without its entries and versions).
     /// </summary>
     public static async Task<List<PatientRecord>> SeriousAsync(IQuerySession session, string[] sites, CancellationToken ct)
     {
         var command = new NpgsqlCommand($"""
-            select case when d.data ? 'serious'
-                        then jsonb_build_object('id', d.id, 'subjectCode', d.subject_code, 'siteId', d.data -> 'siteId',
-                                                'serious', d.data -> 'serious')
+            select case when w.worklist ? 'serious' then w.worklist
                         else d.data - array['entries', 'history'] end::text
             from {RegistrySchema.Name}.mt_doc_patientrecord d
+            left join {RegistrySchema.Name}.worklist_rows w on w.id = d.id
             where d.data ->> 'siteId' = any(@sites) and d.has_serious_events
             """);
         command.Parameters.Add(new NpgsqlParameter("sites", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = sites });
@@ -106,8 +106,10 @@ public static class WorklistQuery
                 where {where}
                 order by {Key}
                 limit @take)
-            select (d.data - array['{string.Join("','", Heavy)}'])::text, d.data ? 'pending'
+            select coalesce(w.worklist - 'serious', d.data - array['{string.Join("','", Heavy)}'])::text,
+                   coalesce(w.worklist ? 'pending', d.data ? 'pending')
             from page join {RegistrySchema.Name}.mt_doc_patientrecord d on d.id = page.id
+            left join {RegistrySchema.Name}.worklist_rows w on w.id = page.id
             order by page.due, page.subject_code, page.id
             """;
         var serializer = session.DocumentStore.Options.Serializer();
