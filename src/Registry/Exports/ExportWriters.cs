@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using CsvHelper;
 using Parquet;
 using Parquet.Schema;
+using Registry.Infrastructure;
 using Registry.Patients;
 using Table = Registry.Patients.Table;
 
@@ -161,7 +162,8 @@ public static class ExportWriters
 
         public ValueTask AddAsync(object?[] row, CancellationToken ct)
         {
-            _csv.WriteRecord(row.Select(ExportTables.Format).ToArray());
+            // Text columns only are neutralised (CsvText): numbers and dates go out as they are.
+            _csv.WriteRecord(row.Select(v => v is string text ? CsvText.Neutralise(text) : ExportTables.Format(v)).ToArray());
             Rows++;
             return ValueTask.CompletedTask;
         }

@@ -40,7 +40,8 @@ public static class GetLineListingEndpoint
             foreach (var r in rows)
             {
                 csv.WriteRecord([
-                    r.SubjectCode, r.SiteId, r.DiseaseCode, r.AdverseEventId.ToString(), r.Term, r.MeddraPtCode ?? "",
+                    Text(r.SubjectCode), Text(r.SiteId), Text(r.DiseaseCode), r.AdverseEventId.ToString(), Text(r.Term),
+                    Text(r.MeddraPtCode ?? ""),
                     Num(r.Grade), Num(r.WorstGrade), string.Join('|', r.SeriousCriteria.Select(c => Kebab.Name(c))),
                     r.Causality is { } c ? Kebab.Name(c) : "", r.Expected?.ToString().ToLowerInvariant() ?? "",
                     r.Outcome is { } o ? Kebab.Name(o) : "", Date(r.OnsetOn), Date(r.AwareOn),
@@ -54,6 +55,7 @@ public static class GetLineListingEndpoint
         return Results.Text(text.ToString(), "text/csv", Encoding.UTF8);
 
         static string Num(int value) => value.ToString(CultureInfo.InvariantCulture);
+        static string Text(string value) => CsvText.Neutralise(value);
         static string Date(DateOnly? value) => value?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "";
         static string Bool(bool value) => value ? "true" : "false";
     }

@@ -21,10 +21,15 @@ public sealed class SaeApiTests(RegistryApp app) : ApiTest(app)
         _patientId = await Nurse.EnrolAsync(Requests.Enrolment());
     }
 
-    private async Task<Guid> RecordSaeAsync(bool expected = false, string awareOn = "2026-11-28")
+    private async Task<Guid> RecordSaeAsync(bool expected = false, string awareOn = "2026-11-28", string? term = null)
     {
         var aeId = Guid.NewGuid();
         var sae = Requests.AdverseEvent(aeId, "2026-11-27", awareOn);
+        if (term is not null)
+        {
+            sae["term"] = term;
+        }
+
         sae["seriousCriteria"] = new JsonArray("hospitalisation");
         sae["grade"] = 3;
         sae["expected"] = expected;
@@ -84,6 +89,21 @@ public sealed class SaeApiTests(RegistryApp app) : ApiTest(app)
         Assert.Equal("closed", (await ClockAsync(aeId))["status"]!.GetValue<string>());
         Assert.Empty(await Pv.GetJsonArrayAsync("/api/safety/sae-clocks?status=open"));
         await Pv.PostAsync($"/api/safety/sae/{aeId}/submissions", new JsonObject { ["submittedOn"] = "2026-11-29", ["authority"] = "ANSM", ["reference"] = "X" }, 409);
+    }
+
+    [Fact]
+    public async Task a_term_a_spreadsheet_would_run_as_a_formula_goes_out_as_text_in_the_csv_line_listing()
+    {
+        await RecordSaeAsync(term: "=HYPERLINK(\"http://evil.example\",\"click\")");
+        await RecordSaeAsync(term: "-2+3");
+        await App.WaitForProjectionsAsync();
+
+        var csv = await (await Pv.GetAsync("/api/safety/line-listing?format=csv")).ReadAsTextAsync();
+        Assert.Contains("'=HYPERLINK(", csv, StringComparison.Ordinal);
+        Assert.Contains(",'-2+3,", csv, StringComparison.Ordinal);
+        Assert.DoesNotContain(",=HYPERLINK", csv, StringComparison.Ordinal);
+        // Numbers stay numbers: the grades are not touched.
+        Assert.Contains(",3,3,hospitalisation,", csv, StringComparison.Ordinal);
     }
 
     [Fact]
