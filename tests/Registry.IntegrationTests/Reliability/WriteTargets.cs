@@ -9,7 +9,8 @@ using Registry.IntegrationTests.Infrastructure;
 namespace Registry.IntegrationTests.Reliability;
 
 /// <summary>One write endpoint made ready to call: who may call it, its URL, and a body it accepts.</summary>
-public sealed record WriteTarget(string Route, string Role, string[] Sites, string Url, Func<JsonObject> ValidBody);
+/// <summary>A write to try; <see cref="Idempotent"/> false for the one write whose answer is never kept (it holds a secret).</summary>
+public sealed record WriteTarget(string Route, string Role, string[] Sites, string Url, Func<JsonObject> ValidBody, bool Idempotent = true);
 
 /// <summary>
 /// Every POST endpoint of the API with a caller allowed to use it and a patient, an adverse event and a
@@ -47,11 +48,41 @@ public sealed class WriteTargets
             ["visitDate"] = "2026-11-20",
             ["adverseEvents"] = new JsonArray(Requests.AdverseEvent(adverseEvent), seriousReport),
         }, 201);
+        foreach (var username in new[] { Member, Gone })
+        {
+            await app.Admin.PostAsync("/api/users", User(username), 201);
+        }
+
+        await app.Admin.PostAsync($"/api/users/{Gone}/deactivation", new JsonObject { ["reason"] = "left" }, 200);
         return new WriteTargets(patient, adverseEvent, serious);
     }
 
+    /// <summary>A user of the directory to change, and one already deactivated.</summary>
+    public const string Member = "writes.nurse";
+    public const string Gone = "writes.gone";
+
+    private static JsonObject User(string username) => new()
+    {
+        ["username"] = username,
+        ["displayName"] = "Writes Nurse",
+        ["role"] = Roles.Site,
+        ["sites"] = new JsonArray("FR01"),
+        ["reason"] = "joins",
+    };
+
     public IReadOnlyList<WriteTarget> All =>
     [
+        new("/api/users", Roles.Admin, [], "/api/users", () => User("u." + Guid.NewGuid().ToString("N")[..16])),
+        new("/api/users/{username}/access", Roles.Admin, [], $"/api/users/{Member}/access",
+            () => new JsonObject { ["role"] = Roles.Site, ["sites"] = new JsonArray("FR01"), ["reason"] = "same sites" }),
+        new("/api/users/{username}/link", Roles.Admin, [], $"/api/users/{Member}/link",
+            () => new JsonObject { ["externalIssuer"] = "https://idp.example.org", ["externalSubject"] = "w1", ["reason"] = "SSO" }),
+        new("/api/users/{username}/deactivation", Roles.Admin, [], $"/api/users/{Member}/deactivation",
+            () => new JsonObject { ["reason"] = "left" }),
+        new("/api/users/{username}/reactivation", Roles.Admin, [], $"/api/users/{Gone}/reactivation",
+            () => new JsonObject { ["reason"] = "back" }),
+        new("/api/users/{username}/invitation", Roles.Admin, [], $"/api/users/{Gone}/invitation",
+            () => new JsonObject { ["reason"] = "first sign-in" }, Idempotent: false),
         new("/api/sites", Roles.Admin, [], "/api/sites", () => Requests.Site("IT01")),
         new("/api/patients", Roles.Site, ["FR01"], "/api/patients", () => Requests.Enrolment("FR01", "FR01-0100")),
         new("/api/patients/{patientId}/visits", Roles.Site, ["FR01"], $"/api/patients/{Patient}/visits", () => new JsonObject
