@@ -24,6 +24,7 @@ public static class Authentication
         services.AddSingleton<TokenIssuer>();
         services.AddOptions<SignInOptions>().Bind(configuration.GetSection(SignInOptions.Section));
         services.AddSingleton<Sessions>();
+        services.AddSingleton<ICallerRecheck, CallerRecheck>();
         services.AddSingleton<Credentials>();
         services.AddSingleton<PasswordSignIn>();
         services.AddAntiforgery(o =>
@@ -78,6 +79,12 @@ public static class Authentication
     {
         public void Configure(string? name, JwtBearerOptions options)
         {
+            // The registry's own tokens only: the issuers' schemes are configured by their own classes.
+            if (name != JwtBearerDefaults.AuthenticationScheme)
+            {
+                return;
+            }
+
             var settings = auth.Value;
             options.MapInboundClaims = false;
             options.IncludeErrorDetails = false;

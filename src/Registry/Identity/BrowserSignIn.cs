@@ -86,6 +86,8 @@ public static class BrowserSignIn
                     : (null, ended);
                 if (refusal is not null || Roles.Refusal(resolved!.Claims) is not null)
                 {
+                    // Refused (deactivated, ended): the session ends here too, whatever the browser does with its cookie.
+                    await services.GetRequiredService<Sessions>().EndAsync(context.Principal, refusal ?? "refused", ct);
                     context.RejectPrincipal();
                     await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
                     return;
@@ -234,6 +236,11 @@ public static class BrowserSignIn
         if (form["demo"].ToString() is { Length: > 0 } demo)
         {
             var parts = demo.Split(':');
+            if (parts.Length < 2)
+            {
+                return null;
+            }
+
             token = issuer.Issue(parts[0], parts[1], parts.Length > 2 ? parts[2].Split(',', StringSplitOptions.RemoveEmptyEntries) : []);
         }
 

@@ -177,25 +177,18 @@ public sealed class PasswordSignIn(
             ? Credentials.MatchTotp(credentials.Unprotect(credential!.ProtectedTotpSecret!), code, now, credential.LastTotpStep)
             : null;
 
-        if (step is { } matched && account is { Active: true })
+        // Both updates are single statements on the credential's row, so requests in flight at once cannot get
+        // round the lockout: a success counts only while the account is not locked, and failures add up atomically.
+        var table = $"{Infrastructure.RegistrySchema.Name}.mt_doc_usercredential";
+        const string NotLocked = "(data ->> 'lockedUntil' is null or (data ->> 'lockedUntil')::timestamptz <= @now)";
+        if (step is { } matched && account is { Active: true, ExternalKey: null })
         {
-            var command = new Npgsql.NpgsqlCommand($"""
-                update {Infrastructure.RegistrySchema.Name}.mt_doc_usercredential
+            var taken = await RowsAsync(session, $"""
+                update {table}
                 set data = data || jsonb_build_object('lastTotpStep', @step, 'failures', 0, 'lockedUntil', null)
-                where id = @id and coalesce((data ->> 'lastTotpStep')::bigint, 0) < @step
+                where id = @id and coalesce((data ->> 'lastTotpStep')::bigint, 0) < @step and {NotLocked}
                 returning id
-                """);
-            command.Parameters.AddWithValue("id", credential!.Id);
-            command.Parameters.AddWithValue("step", matched);
-            var taken = 0;
-            await using (var reader = await session.ExecuteReaderAsync(command, ct))
-            {
-                while (await reader.ReadAsync(ct))
-                {
-                    taken++;
-                }
-            }
-
+                """, ("id", credential!.Id), ("step", matched), ("now", now), ("attempts", 0), ("until", now), ct);
             if (taken == 1)
             {
                 return account;
@@ -204,17 +197,37 @@ public sealed class PasswordSignIn(
 
         if (credential is not null && usable)
         {
-            var failures = credential.Failures + 1;
-            var locks = failures >= options.Value.LockoutAttempts;
-            session.Patch<UserCredential>(credential.Id).Set(x => x.Failures, locks ? 0 : failures);
-            if (locks)
-            {
-                session.Patch<UserCredential>(credential.Id).Set(x => x.LockedUntil, now + options.Value.LockoutDuration);
-            }
-
-            await session.SaveChangesAsync(ct);
+            await RowsAsync(session, $"""
+                update {table}
+                set data = data || case when coalesce((data ->> 'failures')::int, 0) + 1 >= @attempts
+                    then jsonb_build_object('failures', 0, 'lockedUntil', to_jsonb(@until::timestamptz))
+                    else jsonb_build_object('failures', coalesce((data ->> 'failures')::int, 0) + 1) end
+                where id = @id and {NotLocked}
+                returning id
+                """, ("id", credential.Id), ("step", 0L), ("now", now), ("attempts", options.Value.LockoutAttempts),
+                ("until", now + options.Value.LockoutDuration), ct);
         }
 
         return null;
+    }
+
+    private static async Task<int> RowsAsync(
+        IDocumentSession session, string sql, (string, Guid) id, (string, long) step, (string, DateTimeOffset) now,
+        (string, int) attempts, (string, DateTimeOffset) until, CancellationToken ct)
+    {
+        var command = new Npgsql.NpgsqlCommand(sql);
+        command.Parameters.AddWithValue(id.Item1, id.Item2);
+        command.Parameters.AddWithValue(step.Item1, step.Item2);
+        command.Parameters.AddWithValue(now.Item1, now.Item2);
+        command.Parameters.AddWithValue(attempts.Item1, attempts.Item2);
+        command.Parameters.AddWithValue(until.Item1, until.Item2);
+        var rows = 0;
+        await using var reader = await session.ExecuteReaderAsync(command, ct);
+        while (await reader.ReadAsync(ct))
+        {
+            rows++;
+        }
+
+        return rows;
     }
 }

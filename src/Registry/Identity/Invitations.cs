@@ -38,6 +38,8 @@ public static class Invitations
             InvitationExpiresAt = expires,
         });
         session.Events.Append(account.Id, new UserInvited(account.Username, expires, reason));
+        // The old password and second factor stop working at once, and so does every session they opened.
+        Sessions.EndAllOf(session, account.Username, now, "re-invited");
         return new Invitation(account.Username, code, expires, SetupPath);
     }
 

@@ -125,6 +125,8 @@ public static class Issuer
                 IssuerSigningKeyResolver = (_, _, _, _) => [keys.Signing],
                 ValidateIssuer = false,
                 ValidAudience = Scope,
+                // Access tokens only: an identity token (typ JWT) for a client named like the audience is not one.
+                ValidTypes = ["at+jwt"],
                 ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
                 RequireExpirationTime = true,
                 RequireSignedTokens = true,
@@ -264,7 +266,13 @@ public static class Issuer
             identity.AddClaim(OpenIddictConstants.Claims.Name, account?.DisplayName ?? username);
             identity.AddClaim(OpenIddictConstants.Claims.PreferredUsername, username);
             identity.SetScopes(request.GetScopes());
-            identity.SetResources(Scope);
+            // An access token for the registry's API only when the client asked for it (the registry scope): a client
+            // that uses the registry to sign its users in gets nothing that opens the API.
+            if (request.HasScope(Scope))
+            {
+                identity.SetResources(Scope);
+            }
+
             identity.SetDestinations(c => c.Type is OpenIddictConstants.Claims.Name or OpenIddictConstants.Claims.PreferredUsername
                 ? [Destinations.AccessToken, Destinations.IdentityToken]
                 : [Destinations.AccessToken]);

@@ -100,6 +100,14 @@ public sealed class Sessions(IDocumentStore store, TimeProvider time, IOptions<S
         await write.SaveChangesAsync(ct);
     }
 
+    /// <summary>Stages the end of every open session of the user (deactivated, re-invited, linked elsewhere).</summary>
+    public static void EndAllOf(IDocumentSession session, string username, DateTimeOffset now, string because)
+    {
+        session.Patch<BrowserSession>(x => x.Username == username && x.EndedAt == null).Set(x => x.EndedAt, now);
+        session.Patch<BrowserSession>(x => x.Username == username && x.EndedBecause == null)
+            .Set(x => x.EndedBecause, because);
+    }
+
     public async Task<BrowserSession?> FindAsync(ClaimsPrincipal principal, CancellationToken ct)
     {
         if (!Guid.TryParse(principal.FindFirstValue(Claim), out var id))

@@ -210,6 +210,18 @@ public static partial class UserEndpoints
                 }
 
                 stream.AppendOne(change);
+                // A deactivated user, or one who now signs in elsewhere, keeps no session: every one of them ends
+                // (a kept cookie would otherwise work again after a reactivation). Linking also drops the built-in
+                // password and second factor: the identity provider decides who this is now.
+                if (change is UserDeactivated or UserLinked)
+                {
+                    Sessions.EndAllOf(session, account.Username, time.GetUtcNow(), change is UserDeactivated ? "deactivated" : "linked");
+                }
+
+                if (change is UserLinked { ExternalIssuer: not null })
+                {
+                    session.Delete<UserCredential>(account.Id);
+                }
                 // The answer is the user after the change, folded on a copy: the store folds the aggregate itself.
                 var copy = System.Text.Json.JsonSerializer.Deserialize<UserAccount>(System.Text.Json.JsonSerializer.Serialize(account))!;
                 var after = new UserAccountProjection().Evolve(copy, account.Id, new JasperFx.Events.Event<object>(change)

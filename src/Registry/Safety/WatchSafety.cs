@@ -16,15 +16,20 @@ public static class WatchSafetyEndpoint
     [WolverineGet("/api/safety/live", OperationId = "getSafetyLive")]
     [EndpointSummary("Follow new and changed serious adverse events as they happen.")]
     [Authorize(Policy = Policies.Safety)]
-    public static IResult Get(SafetyFeed feed) => new LiveSaeStream(feed);
+    public static IResult Get(SafetyFeed feed, ICallerRecheck recheck, TimeProvider time) => new LiveSaeStream(feed, recheck, time);
+
+    /// <summary>How often an open stream checks its caller again (session, token, directory, role).</summary>
+    public static readonly TimeSpan RecheckEvery = TimeSpan.FromSeconds(15);
 
     /// <summary>
     /// Every new or changed SAE, as it reaches the projections, as server-sent events (<c>sae</c>); the SSE id is the
     /// event sequence of the change, so a client that reconnects with Last-Event-ID gets what it missed. A
     /// <c>progress</c> event says the figures moved (their new sequence), so the page refreshes its at-a-glance
     /// figures too. The node's one <see cref="SafetyFeed"/> does the reading; a comment every 15 s keeps proxies open.
+    /// The caller is checked again every <see cref="RecheckEvery"/>: a signed-out session, an expired token, a
+    /// deactivated user or a role that no longer sees safety data ends the stream.
     /// </summary>
-    private sealed class LiveSaeStream(SafetyFeed feed) : IResult
+    private sealed class LiveSaeStream(SafetyFeed feed, ICallerRecheck recheck, TimeProvider time) : IResult
     {
         public async Task ExecuteAsync(HttpContext http)
         {
@@ -44,10 +49,22 @@ public static class WatchSafetyEndpoint
             var snapshot = feed.Current;
             var seen = 0L;
             var shown = -1L;
+            var checkedAt = time.GetUtcNow();
             try
             {
                 while (true)
                 {
+                    if (time.GetUtcNow() - checkedAt >= RecheckEvery)
+                    {
+                        if (!await recheck.StillAllowedAsync(http.User, Policies.Safety, ct))
+                        {
+                            await http.Response.WriteAsync("event: ended\ndata: {\"reason\":\"sign in again\"}\n\n", ct);
+                            return;
+                        }
+
+                        checkedAt = time.GetUtcNow();
+                    }
+
                     if (snapshot is null || snapshot.Version <= seen)
                     {
                         using var quiet = CancellationTokenSource.CreateLinkedTokenSource(ct);

@@ -147,6 +147,11 @@
     source.addEventListener("progress", () => {
       pending ??= setTimeout(() => { pending = null; loadFigures().catch(() => {}); }, 2000);
     });
+    // The registry ended the stream: the session ended, or the account no longer sees safety data.
+    source.addEventListener("ended", () => {
+      source.close();
+      location.href = "/signin?returnUrl=" + encodeURIComponent("/dashboard");
+    });
     source.onerror = () => { $("status").textContent = "Live updates interrupted; reconnecting…"; };
     source.onopen = () => { $("status").textContent = "Live: new and changed SAEs appear here without reloading."; };
   }
