@@ -224,6 +224,42 @@ public sealed partial class SignInTests(RegistryApp app) : ApiTest(app)
     }
 
     [Fact]
+    public async Task a_kept_cookie_does_not_come_back_when_the_user_is_reactivated_or_re_invited()
+    {
+        var secret = await SetUpAsync("kept.cookie");
+        using var browser = new Browser(App);
+        await SignInAsync(browser, "kept.cookie", Password, Code(secret));
+        await PageTokenAsync(browser);
+
+        await App.Admin.PostAsync("/api/users/kept.cookie/deactivation", new JsonObject { ["reason"] = "on leave" }, 200);
+        await App.Admin.PostAsync("/api/users/kept.cookie/reactivation", new JsonObject { ["reason"] = "back" }, 200);
+        await PageTokenAsync(browser, HttpStatusCode.Unauthorized);
+
+        App.Clock.Advance(TimeSpan.FromSeconds(30));
+        using var again = new Browser(App);
+        await SignInAsync(again, "kept.cookie", Password, Code(secret));
+        await PageTokenAsync(again);
+        await App.Admin.PostAsync("/api/users/kept.cookie/invitation", new JsonObject { ["reason"] = "lost phone" }, 201);
+        await PageTokenAsync(again, HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task thirty_two_guesses_at_once_do_not_get_round_the_lockout()
+    {
+        var secret = await SetUpAsync("many.guesses");
+        var guesses = Enumerable.Range(0, 32).Select(async i =>
+        {
+            using var browser = new Browser(App);
+            return (await SignInAsync(browser, "many.guesses", Password, ((int.Parse(Code(secret)) + 1 + i) % 1_000_000).ToString("D6"))).StatusCode;
+        });
+        Assert.All(await Task.WhenAll(guesses), status => Assert.Equal(HttpStatusCode.Unauthorized, status));
+
+        // The account is locked: the right code is refused too.
+        using var late = new Browser(App);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await SignInAsync(late, "many.guesses", Password, Code(secret))).StatusCode);
+    }
+
+    [Fact]
     public async Task forms_without_their_antiforgery_field_and_pasted_tokens_in_production_are_refused()
     {
         var secret = await SetUpAsync("f.orm");

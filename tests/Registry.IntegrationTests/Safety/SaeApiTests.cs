@@ -159,6 +159,39 @@ public sealed class SaeApiTests(RegistryApp app) : ApiTest(app)
         Assert.True(after > id, $"the acknowledgement's id {after} is not after the report's {id}");
     }
 
+    [Fact]
+    public async Task the_live_stream_of_a_user_deactivated_meanwhile_ends()
+    {
+        await App.Admin.PostAsync("/api/users", new JsonObject
+        {
+            ["username"] = "pv.leaving",
+            ["displayName"] = "PV",
+            ["role"] = Roles.Pv,
+            ["sites"] = new JsonArray(),
+            ["reason"] = "joins",
+        }, 201);
+        using var client = Host.Server.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", App.Tokens.Issue("pv.leaving", Roles.Pv, []));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var response = await client.GetAsync("/api/safety/live", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(timeout.Token));
+        await RecordSaeAsync();
+        await NextSaeAsync(reader, timeout.Token);
+
+        await App.Admin.PostAsync("/api/users/pv.leaving/deactivation", new JsonObject { ["reason"] = "left" }, 200);
+        App.Clock.Advance(TimeSpan.FromSeconds(16));
+        await RecordSaeAsync();
+
+        string? line;
+        var ended = false;
+        while ((line = await reader.ReadLineAsync(timeout.Token)) is not null)
+        {
+            ended |= line == "event: ended";
+        }
+
+        Assert.True(ended, "the stream did not say it ended");
+    }
+
     /// <summary>The stream's next <c>sae</c> event (it also sends <c>progress</c> events when the figures moved).</summary>
     private static async Task<(long Id, JsonNode Clock)> NextSaeAsync(StreamReader reader, CancellationToken ct)
     {
