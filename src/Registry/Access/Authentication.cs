@@ -24,6 +24,13 @@ public sealed class AuthOptions
 
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>A token's lifetime judged by the registry's clock (the tests move it), with some skew either side.</summary>
+    public static LifetimeValidator Lifetime(TimeProvider time, TimeSpan skew) => (notBefore, expires, _, _) =>
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        return expires is { } exp && now <= exp + skew && (notBefore is not { } nbf || now >= nbf - skew);
+    };
+
     public SymmetricSecurityKey Key()
     {
         if (string.IsNullOrEmpty(SigningKey) || Encoding.UTF8.GetByteCount(SigningKey) < 32)

@@ -125,12 +125,7 @@ public static class Authentication
                 RequireSignedTokens = true,
                 NameClaimType = Claims.Subject,
                 RoleClaimType = Claims.Role,
-                LifetimeValidator = (notBefore, expires, _, _) =>
-                {
-                    var now = time.GetUtcNow().UtcDateTime;
-                    return expires is { } exp && now <= exp + settings.ClockSkew
-                        && (notBefore is not { } nbf || now >= nbf - settings.ClockSkew);
-                },
+                LifetimeValidator = AuthOptions.Lifetime(time, settings.ClockSkew),
             };
         }
 

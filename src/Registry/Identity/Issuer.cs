@@ -132,11 +132,7 @@ public static class Issuer
                 RequireSignedTokens = true,
                 NameClaimType = Claims.Subject,
                 RoleClaimType = Claims.Role,
-                LifetimeValidator = (notBefore, expires, _, _) =>
-                {
-                    var now = time.GetUtcNow().UtcDateTime;
-                    return expires is { } exp && now <= exp.AddSeconds(30) && (notBefore is not { } nbf || now >= nbf.AddSeconds(-30));
-                },
+                LifetimeValidator = AuthOptions.Lifetime(time, TimeSpan.FromSeconds(30)),
             };
             options.Events = new JwtBearerEvents
             {
