@@ -32,10 +32,13 @@ public sealed class IssuerClient
     public List<string> PostLogoutRedirectUris { get; set; } = [];
 }
 
-/// <summary>The built-in OpenID Connect issuer's settings (<c>Auth:Issuer</c>).</summary>
+/// <summary>
+/// The built-in OpenID Connect issuer's settings (<c>Auth:BuiltInIssuer</c>; <c>Auth:Issuer</c> is the issuer name of
+/// the registry's own tokens).
+/// </summary>
 public sealed class IssuerOptions
 {
-    public const string Section = "Auth:Issuer";
+    public const string Section = "Auth:BuiltInIssuer";
 
     /// <summary>Serve <c>/connect/*</c> and the discovery document (the embedded default).</summary>
     public bool Enabled { get; set; } = true;

@@ -60,7 +60,7 @@ public sealed class BrowserApp : IAsyncLifetime
         builder.Configuration["ConnectionStrings:Registry"] = connectionString;
         builder.Configuration["Auth:SigningKey"] = RegistryApp.SigningKey;
         builder.Configuration["Exports:PseudonymSecret"] = TestSecrets.PseudonymSecret;
-        builder.Configuration["Auth:Issuer:AllowHttp"] = "true";
+        builder.Configuration["Auth:BuiltInIssuer:AllowHttp"] = "true";
         foreach (var (key, value) in settings)
         {
             builder.Configuration[key] = value;

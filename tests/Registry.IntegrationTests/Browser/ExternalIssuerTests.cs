@@ -49,8 +49,8 @@ public sealed class ExternalIssuerTests : IAsyncLifetime
 
         (_idp, _) = await BrowserApp.StartHostAsync(_server.ConnectionStringFor(_idpDatabase), _idpUrl, new Dictionary<string, string?>
         {
-            ["Auth:Issuer:Clients:0:ClientId"] = ClientId,
-            ["Auth:Issuer:Clients:0:RedirectUris:0"] = $"{_rpUrl}/signin-oidc",
+            ["Auth:BuiltInIssuer:Clients:0:ClientId"] = ClientId,
+            ["Auth:BuiltInIssuer:Clients:0:RedirectUris:0"] = $"{_rpUrl}/signin-oidc",
         });
         (_rp, _) = await BrowserApp.StartHostAsync(_server.ConnectionStringFor(_rpDatabase), _rpUrl, new Dictionary<string, string?>
         {
