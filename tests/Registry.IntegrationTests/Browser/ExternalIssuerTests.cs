@@ -129,6 +129,77 @@ public sealed class ExternalIssuerTests : IAsyncLifetime
         Assert.Equal(401, status);
     }
 
+    /// <summary>
+    /// An access token from the hospital's issuer, as an API client would get one: sign in there, the authorization
+    /// code with PKCE, the token endpoint.
+    /// </summary>
+    private async Task<string> AccessTokenAsync(string username, byte[] secret, string scope)
+    {
+        // A code works once: the person's credentials are set again (a fresh one-time step) for each sign-in.
+        using (var idpAdmin = Admin(_idp, _idpUrl))
+        {
+            await BrowserApp.SeedUserAsync(_idp, idpAdmin, username, Roles.Monitor, [], secret);
+        }
+
+        using var handler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() };
+        using var idp = new HttpClient(handler) { BaseAddress = new Uri(_idpUrl) };
+        var page = await idp.GetStringAsync("/signin");
+        var antiforgery = System.Text.RegularExpressions.Regex.Match(page, "name=\"__antiforgery\" value=\"([^\"]+)\"").Groups[1].Value;
+        var signIn = await idp.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__antiforgery"] = WebUtility.HtmlDecode(antiforgery),
+            ["username"] = username,
+            ["password"] = BrowserApp.Password,
+            ["code"] = new OtpNet.Totp(secret).ComputeTotp(),
+            ["returnUrl"] = "/",
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
+
+        var verifier = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var challenge = Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(verifier)))
+            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var redirect = $"{_rpUrl}/signin-oidc";
+        var authorize = await idp.GetAsync($"/connect/authorize?client_id={ClientId}&redirect_uri={Uri.EscapeDataString(redirect)}"
+            + $"&response_type=code&scope={Uri.EscapeDataString(scope)}&code_challenge={challenge}&code_challenge_method=S256&state=s1");
+        Assert.Equal(HttpStatusCode.Redirect, authorize.StatusCode);
+        var code = System.Web.HttpUtility.ParseQueryString(authorize.Headers.Location!.Query)["code"]!;
+        var token = await idp.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "authorization_code",
+            ["code"] = code,
+            ["redirect_uri"] = redirect,
+            ["client_id"] = ClientId,
+            ["code_verifier"] = verifier,
+        }));
+        var answer = await token.Content.ReadAsStringAsync();
+        Assert.True(token.IsSuccessStatusCode, answer);
+        return System.Text.Json.Nodes.JsonNode.Parse(answer)!["access_token"]!.GetValue<string>();
+    }
+
+    [Fact]
+    public async Task the_api_takes_the_hospital_issuer_s_access_tokens_for_linked_users_and_only_with_the_registry_scope()
+    {
+        using var idpAdmin = Admin(_idp, _idpUrl);
+        var secret = await BrowserApp.SeedUserAsync(_idp, idpAdmin, "api.person", Roles.Monitor, [], Registry.Identity.Credentials.NewTotpSecret());
+        using var rpAdmin = Admin(_rp, _rpUrl);
+        await BrowserApp.SeedUserAsync(_rp, rpAdmin, "api.pv", Roles.Pv, [], [],
+            new { externalIssuer = _idpUrl, externalSubject = "api.person", reason = "hospital SSO" });
+
+        async Task<HttpStatusCode> CallAsync(string token)
+        {
+            using var client = new HttpClient { BaseAddress = new Uri(_rpUrl) };
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            return (await client.GetAsync("/api/safety/sae-clocks")).StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.OK, await CallAsync(await AccessTokenAsync("api.person", secret, "openid registry")));
+        // Signed in for identity only (no registry scope): the token opens nothing.
+        Assert.Equal(HttpStatusCode.Unauthorized, await CallAsync(await AccessTokenAsync("api.person", secret, "openid")));
+
+        (await rpAdmin.PostAsJsonAsync("/api/users/api.pv/deactivation", new { reason = "left" })).EnsureSuccessStatusCode();
+        Assert.Equal(HttpStatusCode.Unauthorized, await CallAsync(await AccessTokenAsync("api.person", secret, "openid registry")));
+    }
+
     public async Task DisposeAsync()
     {
         await _browser.DisposeAsync();
