@@ -102,11 +102,13 @@ public static partial class RequestExportEndpoint
         // "As of time T" is resolved to a sequence once, here, and recorded: timestamps are not in commit order.
         var asOfSequence = request.AsOf?.Sequence
             ?? (request.AsOf?.At is { } at ? Math.Min(committed, await SequenceAtAsync(session, at, ct)) : committed);
+        var caller = Caller.From(user);
+        // A scope is the requester's own: the pseudonyms are keyed by the researcher and the scope's name, so two
+        // researchers who pick the same name still get unlinkable datasets (the same researcher and name: the same).
         var definition = new ExportDefinition(
             new CohortDefinition(
                 cohort.DiseaseCodes ?? [], cohort.SiteIds ?? [], cohort.EnrolledFrom, cohort.EnrolledTo, cohort.TherapyLine),
-            asOfSequence, request.AsOf?.At, format, dates, scope, request.IncludeFreeText == true);
-        var caller = Caller.From(user);
+            asOfSequence, request.AsOf?.At, format, dates, $"{caller.UserId}:{scope}", request.IncludeFreeText == true);
         var record = new ExportRecord { Id = Guid.CreateVersion7(), RequestedBy = caller.UserId, Definition = definition };
         session.Store(record);
         session.Record(caller, time, AuditActions.Export, exportId: record.Id,

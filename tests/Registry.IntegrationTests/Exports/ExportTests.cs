@@ -174,6 +174,28 @@ public sealed class ExportTests(RegistryApp app) : ApiTest(app)
     }
 
     [Fact]
+    public async Task two_researchers_choosing_the_same_scope_cannot_link_their_datasets()
+    {
+        var mine = await FileAsync(await ExportAsync(Request(scope: "shared-name")), "dm.csv");
+        var other = App.AsUser("researcher2", Roles.Researcher);
+        Guid exportId = default;
+        await Host.ExecuteAndWaitAsync(async () =>
+        {
+            var accepted = await other.PostAsync("/api/exports", Request(scope: "shared-name"), 202);
+            exportId = JsonNode.Parse(await accepted.ReadAsTextAsync())!["exportId"]!.GetValue<Guid>();
+        }, 60_000);
+        var status = await other.GetJsonAsync($"/api/exports/{exportId}");
+        Assert.Equal("researcher2:shared-name", status["manifest"]!["pseudonymScope"]!.GetValue<string>());
+        var theirs = await (await other.GetAsync($"/api/exports/{exportId}/files/dm.csv")).ReadAsTextAsync();
+
+        var mineKeys = mine.Split('\n').Skip(1).Where(l => l.Length > 0).Select(l => l.Split(',')[0]).ToHashSet();
+        var theirKeys = theirs.Split('\n').Skip(1).Where(l => l.Length > 0).Select(l => l.Split(',')[0]).ToHashSet();
+        Assert.NotEmpty(mineKeys);
+        Assert.Equal(mineKeys.Count, theirKeys.Count);
+        Assert.Empty(mineKeys.Intersect(theirKeys));
+    }
+
+    [Fact]
     public async Task parquet_files_are_read_back_by_an_independent_reader_with_the_manifests_row_counts()
     {
         var status = await ExportAsync(Request(format: "parquet"));
