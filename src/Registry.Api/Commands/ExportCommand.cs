@@ -2,6 +2,7 @@ using System.Text.Json;
 using JasperFx.CommandLine;
 using Marten;
 using Microsoft.Extensions.Options;
+using Registry.Access;
 using Registry.Cohorts;
 using Registry.Exports;
 using Registry.Infrastructure;
@@ -69,6 +70,15 @@ public sealed class ExportCommand : JasperFxAsyncCommand<ExportInput>
         string[] List(string text) => text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var definition = new ExportDefinition(new CohortDefinition(List(input.DiseasesFlag), List(input.SitesFlag), null, null, null),
             asOf, null, input.FormatFlag, input.DatesFlag, input.ScopeFlag, input.FreeTextFlag);
+        // The operator's export is audited as any other: who (the operator at the command line), what, as of when.
+        await using (var audit = store.LightweightSession())
+        {
+            audit.Record(new Caller("operator:cli", "operator", new HashSet<string>()), host.Services.GetRequiredService<TimeProvider>(),
+                AuditActions.Export,
+                detail: $"command line, to {Path.GetFullPath(input.OutFlag)}; {RequestExportEndpoint.AuditDetail(definition)}");
+            await audit.SaveChangesAsync();
+        }
+
         var secret = options.Secret();
         var folder = Path.GetFullPath(input.OutFlag);
         var total = (await session.Query<Registry.Patients.PatientRecord>().CountAsync()) is var n and > 0 ? n : 1;

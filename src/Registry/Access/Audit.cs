@@ -47,6 +47,11 @@ public static class AuditActions
     public const string ListPatients = "list-patients";
     public const string Export = "export";
     public const string Download = "download";
+    public const string LineListing = "line-listing";
+    public const string SaeClocks = "sae-clocks";
+
+    /// <summary>A live safety stream: one entry when it opens, one when it closes (with what it sent).</summary>
+    public const string LiveStream = "live-stream";
 }
 
 public static class AuditLog

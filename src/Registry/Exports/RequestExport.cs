@@ -111,13 +111,17 @@ public static partial class RequestExportEndpoint
             asOfSequence, request.AsOf?.At, format, dates, $"{caller.UserId}:{scope}", request.IncludeFreeText == true);
         var record = new ExportRecord { Id = Guid.CreateVersion7(), RequestedBy = caller.UserId, Definition = definition };
         session.Store(record);
-        session.Record(caller, time, AuditActions.Export, exportId: record.Id,
-            detail: $"{format}; dates {dates}; as of {asOfSequence}; diseases {string.Join(",", definition.Cohort.DiseaseCodes)}; "
-                + $"free text {definition.IncludeFreeText}");
+        session.Record(caller, time, AuditActions.Export, exportId: record.Id, detail: AuditDetail(definition));
         await bus.PublishAsync(new RunExport(record.Id));
         var answer = new ExportAccepted(record.Id);
         return WriteOutcome.Accept(new WriteAnswer(StatusCodes.Status202Accepted, answer, answer.Url));
     }
+
+    /// <summary>What the audit keeps of an export's request, from the API or the command line.</summary>
+    public static string AuditDetail(ExportDefinition definition) =>
+        $"{definition.Format}; dates {definition.Dates}; as of {definition.AsOfSequence}; "
+        + $"diseases {string.Join(",", definition.Cohort.DiseaseCodes)}; sites {string.Join(",", definition.Cohort.SiteIds)}; "
+        + $"free text {definition.IncludeFreeText}";
 
     private static async Task<long> SequenceAtAsync(IQuerySession session, DateTimeOffset at, CancellationToken ct)
     {

@@ -86,6 +86,9 @@ public static class RegistryHosting
         services.AddRegistryDataProtection();
         services.AddRegistryTelemetry(configuration);
         services.AddHostedService<MetricsPoll>();
+        services.AddOptions<AuditOptions>().Bind(configuration.GetSection(AuditOptions.Section));
+        services.AddSingleton<AuditChain>();
+        services.AddHostedService<AuditSealer>();
         services.AddExceptionHandler<ProblemExceptionHandler>();
 
         // Development creates what it needs; Production only uses the schema built from migrations/

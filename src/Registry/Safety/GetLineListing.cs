@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Claims;
 using System.Text;
 using CsvHelper;
 using Marten;
@@ -17,7 +18,8 @@ public static class GetLineListingEndpoint
     [EndpointSummary("Get the line listing of serious adverse events.")]
     [Authorize(Policy = Policies.Safety)]
     public static async Task<IResult> Get(
-        IQuerySession session, SaeClockQuery clocks, Freshness freshness, HttpResponse response, string? format, CancellationToken ct)
+        IDocumentSession session, SaeClockQuery clocks, Freshness freshness, HttpResponse response, ClaimsPrincipal user,
+        TimeProvider time, string? format, CancellationToken ct)
     {
         if (format is not (null or "" or "json" or "csv"))
         {
@@ -26,6 +28,8 @@ public static class GetLineListingEndpoint
 
         Freshness.Describe(response, await freshness.FactsAsync(session, ct));
         var rows = LineListingRows(await clocks.LoadAsync(session, ct));
+        session.Record(Caller.From(user), time, AuditActions.LineListing, detail: $"{rows.Count} SAE(s); format={format ?? "json"}");
+        await session.SaveChangesAsync(ct);
         if (format != "csv")
         {
             return Results.Ok(rows);

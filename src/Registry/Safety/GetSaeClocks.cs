@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
@@ -16,8 +17,8 @@ public static class GetSaeClocksEndpoint
     [EndpointSummary("List the serious adverse events' reporting clocks.")]
     [Authorize(Policy = Policies.Safety)]
     public static async Task<IResult> Get(
-        IQuerySession session, SaeClockQuery clocks, Freshness freshness, HttpResponse response,
-        string? status, string? diseaseCode, string? siteId, CancellationToken ct)
+        IDocumentSession session, SaeClockQuery clocks, Freshness freshness, HttpResponse response, ClaimsPrincipal user,
+        TimeProvider time, string? status, string? diseaseCode, string? siteId, CancellationToken ct)
     {
         if (status is not (null or "" or "open" or "overdue" or "all"))
         {
@@ -35,6 +36,9 @@ public static class GetSaeClocksEndpoint
                 _ => SaeClocks.Open(c),
             })
             .ToList();
+        session.Record(Caller.From(user), time, AuditActions.SaeClocks,
+            detail: $"{answer.Count} SAE(s); status={status ?? "open"}; diseaseCode={diseaseCode ?? "*"}; siteId={siteId ?? "*"}");
+        await session.SaveChangesAsync(ct);
         return Results.Ok(answer);
     }
 }

@@ -3,6 +3,8 @@ using System.Text.Json;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Npgsql;
 using Registry.Access;
 using Registry.Cohorts;
 using Registry.Infrastructure;
@@ -16,7 +18,9 @@ public static class WatchSafetyEndpoint
     [WolverineGet("/api/safety/live", OperationId = "getSafetyLive")]
     [EndpointSummary("Follow new and changed serious adverse events as they happen.")]
     [Authorize(Policy = Policies.Safety)]
-    public static IResult Get(SafetyFeed feed, ICallerRecheck recheck, TimeProvider time) => new LiveSaeStream(feed, recheck, time);
+    public static IResult Get(
+        SafetyFeed feed, ICallerRecheck recheck, TimeProvider time, IDocumentStore store, ILogger<SafetyFeed> logger) =>
+        new LiveSaeStream(feed, recheck, time, store, logger);
 
     /// <summary>How often an open stream checks its caller again (session, token, directory, role).</summary>
     public static readonly TimeSpan RecheckEvery = TimeSpan.FromSeconds(15);
@@ -27,13 +31,49 @@ public static class WatchSafetyEndpoint
     /// <c>progress</c> event says the figures moved (their new sequence), so the page refreshes its at-a-glance
     /// figures too. The node's one <see cref="SafetyFeed"/> does the reading; a comment every 15 s keeps proxies open.
     /// The caller is checked again every <see cref="RecheckEvery"/>: a signed-out session, an expired token, a
-    /// deactivated user or a role that no longer sees safety data ends the stream.
+    /// deactivated user or a role that no longer sees safety data ends the stream. The audit keeps one entry when the
+    /// stream opens (before anything is sent: no audit, no stream) and one when it closes, with how long it ran and how
+    /// many SAE changes it sent.
     /// </summary>
-    private sealed class LiveSaeStream(SafetyFeed feed, ICallerRecheck recheck, TimeProvider time) : IResult
+    private sealed class LiveSaeStream(SafetyFeed feed, ICallerRecheck recheck, TimeProvider time, IDocumentStore store, ILogger logger)
+        : IResult
     {
         public async Task ExecuteAsync(HttpContext http)
         {
             var ct = http.RequestAborted;
+            var caller = Caller.From(http.User);
+            var opened = time.GetUtcNow();
+            await using (var audit = store.LightweightSession())
+            {
+                audit.Record(caller, time, AuditActions.LiveStream, detail: "opened");
+                await audit.SaveChangesAsync(ct);
+            }
+
+            var changes = 0;
+            try
+            {
+                await StreamAsync(http, () => changes++, ct);
+            }
+            finally
+            {
+                try
+                {
+                    await using var audit = store.LightweightSession();
+                    var seconds = (long)(time.GetUtcNow() - opened).TotalSeconds;
+                    audit.Record(caller, time, AuditActions.LiveStream, detail: $"closed after {seconds} s; {changes} SAE change(s) sent");
+                    await audit.SaveChangesAsync(CancellationToken.None);
+                }
+                catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+                {
+                    // The opening is on record; the database gone at the close loses only the count.
+                    logger.LogWarning(
+                        e, "The live safety stream of {UserId} closed; its closing audit entry could not be written", caller.UserId);
+                }
+            }
+        }
+
+        private async Task StreamAsync(HttpContext http, Action sentOne, CancellationToken ct)
+        {
             http.Response.StatusCode = StatusCodes.Status200OK;
             http.Response.ContentType = "text/event-stream";
             http.Response.Headers.CacheControl = "no-cache";
@@ -106,6 +146,7 @@ public static class WatchSafetyEndpoint
                         var id = clock.ChangeSequence.ToString(CultureInfo.InvariantCulture);
                         await http.Response.WriteAsync($"id: {id}\nevent: sae\ndata: {data}\n\n", ct);
                         sent = clock.ChangeSequence;
+                        sentOne();
                     }
 
                     if (snapshot.FactsSequence != shown)

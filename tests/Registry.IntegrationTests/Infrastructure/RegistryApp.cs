@@ -66,6 +66,14 @@ public sealed class RegistryApp : IAsyncLifetime
     {
         // Pauses the async daemon, removes every document and event, and starts the daemon again.
         await Host.ResetAllMartenDataAsync();
+        // The audit's chain lives beside Marten's tables (migration 0018): it starts again with the audit.
+        await using (var connection = new Npgsql.NpgsqlConnection(Database.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var truncate = new Npgsql.NpgsqlCommand("truncate registry.audit_chain, registry.audit_pending", connection);
+            await truncate.ExecuteNonQueryAsync();
+        }
+
         Clock.Set(Now);
     }
 

@@ -18,14 +18,16 @@ namespace Internal.Generated.WolverineHandlers
         private readonly Wolverine.Http.WolverineHttpOptions _wolverineHttpOptions;
         private readonly Registry.Cohorts.Freshness _freshness;
         private readonly Registry.Safety.SaeClockQuery _saeClockQuery;
+        private readonly System.TimeProvider _timeProvider;
         private readonly Wolverine.Marten.Publishing.OutboxedSessionFactory _outboxedSessionFactory;
         private readonly Wolverine.Runtime.IWolverineRuntime _wolverineRuntime;
 
-        public GET_api_safety_line_listing(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Registry.Cohorts.Freshness freshness, Registry.Safety.SaeClockQuery saeClockQuery, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
+        public GET_api_safety_line_listing(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Registry.Cohorts.Freshness freshness, Registry.Safety.SaeClockQuery saeClockQuery, System.TimeProvider timeProvider, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
         {
             _wolverineHttpOptions = wolverineHttpOptions;
             _freshness = freshness;
             _saeClockQuery = saeClockQuery;
+            _timeProvider = timeProvider;
             _outboxedSessionFactory = outboxedSessionFactory;
             _wolverineRuntime = wolverineRuntime;
         }
@@ -40,7 +42,7 @@ namespace Internal.Generated.WolverineHandlers
             var format = httpContext.Request.Query["format"];
             
             // The actual HTTP request handler execution
-            var result = await Registry.Safety.GetLineListingEndpoint.Get(((Marten.IQuerySession)documentSession), _saeClockQuery, _freshness, httpContext.Response, format, httpContext.RequestAborted).ConfigureAwait(false);
+            var result = await Registry.Safety.GetLineListingEndpoint.Get(documentSession, _saeClockQuery, _freshness, httpContext.Response, httpContext.User, _timeProvider, format, httpContext.RequestAborted).ConfigureAwait(false);
 
             await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }

@@ -18,14 +18,16 @@ namespace Internal.Generated.WolverineHandlers
         private readonly Wolverine.Http.WolverineHttpOptions _wolverineHttpOptions;
         private readonly Registry.Cohorts.Freshness _freshness;
         private readonly Registry.Safety.SaeClockQuery _saeClockQuery;
+        private readonly System.TimeProvider _timeProvider;
         private readonly Wolverine.Marten.Publishing.OutboxedSessionFactory _outboxedSessionFactory;
         private readonly Wolverine.Runtime.IWolverineRuntime _wolverineRuntime;
 
-        public GET_api_safety_sae_clocks(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Registry.Cohorts.Freshness freshness, Registry.Safety.SaeClockQuery saeClockQuery, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
+        public GET_api_safety_sae_clocks(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Registry.Cohorts.Freshness freshness, Registry.Safety.SaeClockQuery saeClockQuery, System.TimeProvider timeProvider, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
         {
             _wolverineHttpOptions = wolverineHttpOptions;
             _freshness = freshness;
             _saeClockQuery = saeClockQuery;
+            _timeProvider = timeProvider;
             _outboxedSessionFactory = outboxedSessionFactory;
             _wolverineRuntime = wolverineRuntime;
         }
@@ -42,7 +44,7 @@ namespace Internal.Generated.WolverineHandlers
             var siteId = httpContext.Request.Query["siteId"];
             
             // The actual HTTP request handler execution
-            var result = await Registry.Safety.GetSaeClocksEndpoint.Get(((Marten.IQuerySession)documentSession), _saeClockQuery, _freshness, httpContext.Response, status, diseaseCode, siteId, httpContext.RequestAborted).ConfigureAwait(false);
+            var result = await Registry.Safety.GetSaeClocksEndpoint.Get(documentSession, _saeClockQuery, _freshness, httpContext.Response, httpContext.User, _timeProvider, status, diseaseCode, siteId, httpContext.RequestAborted).ConfigureAwait(false);
 
             await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }
