@@ -107,9 +107,9 @@ public sealed class CohortFigures(Response response, DiseaseCatalogue catalogue)
         return new TregFigures(
             targetDay,
             evaluable,
-            Statistics.Round(rows?.Median, 4),
-            Statistics.Round(rows?.Q1, 4),
-            Statistics.Round(rows?.Q3, 4),
+            Statistics.Round(Options.Summary(evaluable, rows?.Median), 4),
+            Statistics.Round(Options.Summary(evaluable, rows?.Q1), 4),
+            Statistics.Round(Options.Summary(evaluable, rows?.Q3), 4),
             responders,
             enough ? Statistics.Round((double)responders / evaluable, 4) : null,
             ci is { } interval ? [Statistics.Round(interval.Low, 4), Statistics.Round(interval.High, 4)] : null,
@@ -124,7 +124,7 @@ public sealed class CohortFigures(Response response, DiseaseCatalogue catalogue)
             instrument,
             Options.ClinicalTargetDay,
             evaluable,
-            rows?.MeanChange is { } mean ? Statistics.Round(mean, 4) : null,
+            rows?.MeanChange is { } mean && Options.Summary(rows.WithValue, 0) is not null ? Statistics.Round(mean, 4) : null,
             responders,
             rows?.WithValue ?? 0,
             evaluable >= Options.MinEvaluableForRates ? Statistics.Round((double)responders / evaluable, 4) : null);
@@ -146,9 +146,9 @@ public sealed class CohortFigures(Response response, DiseaseCatalogue catalogue)
         return new TregTconvFigures(
             Options.PrimaryTargetDay,
             baseline?.WithValue ?? 0,
-            Statistics.Round(baseline?.Median, 4),
+            Statistics.Round(Options.Summary(baseline?.WithValue ?? 0, baseline?.Median), 4),
             change?.WithValue ?? 0,
-            Statistics.Round(change?.Median, 4));
+            Statistics.Round(Options.Summary(change?.WithValue ?? 0, change?.Median), 4));
     }
 
     public CohortSummary Summarise(string diseaseCode, IReadOnlyList<PatientFacts> patients, AsOf asOf, bool detail)
@@ -177,9 +177,9 @@ public sealed class CohortFigures(Response response, DiseaseCatalogue catalogue)
         return new TregFigures(
             targetDay,
             outcomes.Count,
-            Statistics.Round(Statistics.Median(foldChanges), 4),
-            Statistics.Round(Statistics.Quantile(foldChanges, 0.25), 4),
-            Statistics.Round(Statistics.Quantile(foldChanges, 0.75), 4),
+            Statistics.Round(Options.Summary(outcomes.Count, Statistics.Median(foldChanges)), 4),
+            Statistics.Round(Options.Summary(outcomes.Count, Statistics.Quantile(foldChanges, 0.25)), 4),
+            Statistics.Round(Options.Summary(outcomes.Count, Statistics.Quantile(foldChanges, 0.75)), 4),
             responders,
             enough ? Statistics.Round((double)responders / outcomes.Count, 4) : null,
             ci is { } interval ? [Statistics.Round(interval.Low, 4), Statistics.Round(interval.High, 4)] : null,
@@ -196,7 +196,7 @@ public sealed class CohortFigures(Response response, DiseaseCatalogue catalogue)
             instrument.Code,
             targetDay,
             evaluable,
-            changes.Count == 0 ? null : Statistics.Round(changes.Average(), 4),
+            changes.Count == 0 || Options.Summary(changes.Count, 0) is null ? null : Statistics.Round(changes.Average(), 4),
             responders,
             changes.Count,
             evaluable >= Options.MinEvaluableForRates ? Statistics.Round((double)responders / evaluable, 4) : null);
@@ -240,8 +240,8 @@ public sealed class CohortFigures(Response response, DiseaseCatalogue catalogue)
         return new TregTconvFigures(
             targetDay,
             baselines.Count,
-            Statistics.Round(Statistics.Median(baselines), 4),
+            Statistics.Round(Options.Summary(baselines.Count, Statistics.Median(baselines)), 4),
             changes.Count,
-            Statistics.Round(Statistics.Median(changes), 4));
+            Statistics.Round(Options.Summary(changes.Count, Statistics.Median(changes)), 4));
     }
 }

@@ -28,6 +28,16 @@ public sealed class ResponseOptions
 
     public int MinEvaluableForRates { get; set; } = 5;
 
+    /// <summary>
+    /// Below this many values a median, quartile or mean is not shown (null), as a rate is not below
+    /// <see cref="MinEvaluableForRates"/>: with two or three patients a median is nearly a patient's own value.
+    /// The count beside it (evaluable, with a change) is always shown.
+    /// </summary>
+    public int MinEvaluableForSummaries { get; set; } = 5;
+
+    /// <summary>A median, quartile or mean of <paramref name="values"/> values, or null below the minimum.</summary>
+    public double? Summary(int values, double? summary) => values >= MinEvaluableForSummaries ? summary : null;
+
     public int HalfWidth(int targetDay) =>
         WindowHalfWidths.TryGetValue(targetDay, out var fixedWidth)
             ? fixedWidth

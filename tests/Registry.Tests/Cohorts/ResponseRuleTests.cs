@@ -13,6 +13,9 @@ public sealed class ResponseRuleTests
 {
     private static readonly DateOnly FirstDose = new(2026, 3, 9);
     private static readonly Response Rules = new(new ResponseOptions());
+
+    /// <summary>Medians, quartiles and means shown from one value: the arithmetic checked on a handful of patients.</summary>
+    private static readonly Response Arithmetic = new(new ResponseOptions { MinEvaluableForSummaries = 1 });
     private static readonly AsOf AsOf = new(42, new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero));
 
     private static readonly Instrument Sledai = new("sledai-2k", "SLEDAI-2K", 0, 105, true, "points", true, "fall >= 4 (SRI-4 core)", null,
@@ -628,7 +631,7 @@ public sealed class ResponseRuleTests
     }
 
     [Fact]
-    public void treg_figures_of_four_evaluable_patients_show_quartiles_but_no_rates()
+    public void treg_figures_of_four_evaluable_patients_show_no_rates_and_with_summaries_allowed_their_quartiles()
     {
         // Fold changes 1.2, 1.5, 1.8, 2.0 (type 7): q1 → h = 0.75 → 1.2 + 0.75 · 0.3 = 1.425;
         // median → h = 1.5 → 1.65; q3 → h = 2.25 → 1.8 + 0.25 · 0.2 = 1.85. Responders: 1.5, 1.8, 2.0.
@@ -638,7 +641,7 @@ public sealed class ResponseRuleTests
         patients.Add(notEvaluable);
         patients.Add(Patient(treated: false));
 
-        var figures = new CohortFigures(Rules, Catalogue).Treg(patients, 8, 5);
+        var figures = new CohortFigures(Arithmetic, Catalogue).Treg(patients, 8, 5);
 
         Assert.Equal(8, figures.TargetDay);
         Assert.Equal(4, figures.Evaluable);
@@ -649,6 +652,26 @@ public sealed class ResponseRuleTests
         Assert.Null(figures.ResponderRate);
         Assert.Null(figures.ResponderRateCi95);
         Assert.Null(figures.ResponderRateTreated);
+    }
+
+    [Fact]
+    public void below_five_values_no_median_quartile_or_mean_is_shown_but_the_counts_are()
+    {
+        var four = new List<PatientFacts> { WithFoldChange(2.0m), WithFoldChange(1.2m), WithFoldChange(1.8m), WithFoldChange(1.5m) };
+        var treg = new CohortFigures(Rules, Catalogue).Treg(four, 8, 4);
+        Assert.Equal(4, treg.Evaluable);
+        Assert.Equal(3, treg.Responders);
+        Assert.Null(treg.MedianFoldChange);
+        Assert.Null(treg.Q1);
+        Assert.Null(treg.Q3);
+
+        var fifth = four.Append(WithFoldChange(2.5m)).ToList();
+        Assert.Equal(1.8, new CohortFigures(Rules, Catalogue).Treg(fifth, 8, 5).MedianFoldChange);
+
+        var scores = new[] { 6m, 6m, 7m }.Select(t => WithScores(Sledai, 10m, t)).ToList();
+        var clinical = new CohortFigures(Rules, Catalogue).Clinical(scores, Sledai, 85);
+        Assert.Equal(3, clinical.WithChange);
+        Assert.Null(clinical.MeanChange);
     }
 
     [Fact]
@@ -693,7 +716,7 @@ public sealed class ResponseRuleTests
             Patient("psoriasis", treated: false),
         };
 
-        var figures = new CohortFigures(Rules, Catalogue).Clinical(patients, Pasi, 85);
+        var figures = new CohortFigures(Arithmetic, Catalogue).Clinical(patients, Pasi, 85);
 
         Assert.Equal("pasi", figures.Instrument);
         Assert.Equal(85, figures.TargetDay);
@@ -721,8 +744,9 @@ public sealed class ResponseRuleTests
         var four = cohort.Clinical(patients.Take(4).ToList(), Sledai, 85);
         Assert.Equal(4, four.Evaluable);
         Assert.Equal(2, four.Responders);
-        Assert.Equal(-3.25, four.MeanChange);     // −13 / 4
+        Assert.Null(four.MeanChange);             // −13 / 4, not shown below five values
         Assert.Null(four.ResponderRate);
+        Assert.Equal(-3.25, new CohortFigures(Arithmetic, Catalogue).Clinical(patients.Take(4).ToList(), Sledai, 85).MeanChange);
     }
 
     [Fact]
@@ -860,7 +884,7 @@ public sealed class ResponseRuleTests
         With(0m, 10m, 8m, 20m);
         With(null, null, 8m, 20m);
 
-        var ratio = new CohortFigures(Rules, Catalogue).Summarise("sle", patients, AsOf, detail: true).TregTconv;
+        var ratio = new CohortFigures(Arithmetic, Catalogue).Summarise("sle", patients, AsOf, detail: true).TregTconv;
 
         Assert.NotNull(ratio);
         Assert.Equal(8, ratio.TargetDay);

@@ -119,11 +119,11 @@ public sealed class ResponseTests
     public void cohort_figures_report_rates_and_intervals_only_from_five_evaluable_patients()
     {
         var figures = new CohortFigures(Response, Catalogue);
-        // Fold changes 2.0, 1.2, 1.8, 1.5: median (1.5 + 1.8) / 2 = 1.65; 3 responders of 4 evaluable.
+        // Fold changes 2.0, 1.2, 1.8, 1.5: 3 responders of 4 evaluable; no rate, and no median (1.65) below five values.
         var four = new[] { 2.0m, 1.2m, 1.8m, 1.5m }.Select(fc => WithTreg(WithTreg(Patient(), 1, 4m), 8, 4m * fc)).ToList();
         var small = figures.Treg(four, 8, treated: 4);
         Assert.Equal(4, small.Evaluable);
-        Assert.Equal(1.65, small.MedianFoldChange);
+        Assert.Null(small.MedianFoldChange);
         Assert.Equal(3, small.Responders);
         Assert.Null(small.ResponderRate);
         Assert.Null(small.ResponderRateCi95);
