@@ -33,7 +33,7 @@ public sealed class ExportInput : NetCoreInput
     [Description("The pseudonym scope")]
     public string ScopeFlag { get; set; } = "registry";
 
-    [Description("Include free text (verbatim terms, drug names, reasons)")]
+    [Description("Include free text (verbatim terms, reasons, products, drug names, units); the operator decides")]
     public bool FreeTextFlag { get; set; }
 }
 

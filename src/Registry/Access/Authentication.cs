@@ -48,7 +48,7 @@ public sealed class TokenIssuer(IOptions<AuthOptions> auth, TimeProvider time)
 {
     public string Issue(
         string userId, string role, IEnumerable<string> sites, TimeSpan? lifetime = null, DateTimeOffset? notBefore = null,
-        Guid? sessionId = null)
+        Guid? sessionId = null, bool freeText = false)
     {
         var settings = auth.Value;
         var now = time.GetUtcNow();
@@ -61,6 +61,11 @@ public sealed class TokenIssuer(IOptions<AuthOptions> auth, TimeProvider time)
         if (sessionId is { } sid)
         {
             claims[Claims.Session] = sid.ToString();
+        }
+
+        if (freeText)
+        {
+            claims[Claims.FreeText] = "true"; // kept only for a name the directory does not hold (the operator's)
         }
 
         var descriptor = new SecurityTokenDescriptor

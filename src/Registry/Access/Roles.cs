@@ -42,6 +42,12 @@ public static class Claims
 
     /// <summary>The page session a cookie or a page token belongs to (server-side sessions).</summary>
     public const string Session = "sid";
+
+    /// <summary>
+    /// <c>true</c> for a researcher an admin allowed free text in exports. Set from the user directory on every
+    /// request (a token's own claim is dropped for a directory user).
+    /// </summary>
+    public const string FreeText = "free_text";
 }
 
 /// <summary>

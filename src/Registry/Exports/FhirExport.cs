@@ -73,7 +73,14 @@ public static class FhirExport
             {
                 Id = Id("ex"),
                 Status = MedicationAdministration.MedicationAdministrationStatusCodes.Completed,
-                Medication = new CodeableConcept { Text = d.Product },
+                // The product as the site typed it is free text; without it, the class every product here belongs to.
+                Medication = export.IncludeFreeText
+                    ? new CodeableConcept { Text = d.Product }
+                    : new CodeableConcept
+                    {
+                        Coding = [new Coding("http://www.whocc.no/atc", "L03AC", "Interleukins")],
+                        Text = "interleukin-2",
+                    },
                 Subject = subject,
                 Effective = When(d.GivenOn),
                 Dosage = new MedicationAdministration.DosageComponent

@@ -46,6 +46,12 @@ public static partial class RequestExportEndpoint
         RequestExport request, IDocumentSession session, IMessageBus bus, ClaimsPrincipal user, DiseaseCatalogue catalogue,
         TimeProvider time, CancellationToken ct)
     {
+        // Free text (verbatim terms, reasons, products, drug names, units) only for a researcher an admin allowed it.
+        if (request.IncludeFreeText == true && !user.HasClaim(Claims.FreeText, "true"))
+        {
+            return WriteOutcome.Reject(FreeTextNotAllowed);
+        }
+
         var errors = new ValidationErrors();
         var cohort = request.Cohort ?? new CohortRequest(null, null, null, null, null);
         foreach (var (code, i) in (cohort.DiseaseCodes ?? []).Select((c, i) => (c, i)).Where(x => catalogue.FindDisease(x.c) is null))
@@ -116,6 +122,14 @@ public static partial class RequestExportEndpoint
         var answer = new ExportAccepted(record.Id);
         return WriteOutcome.Accept(new WriteAnswer(StatusCodes.Status202Accepted, answer, answer.Url));
     }
+
+    public static readonly ProblemDetails FreeTextNotAllowed = new()
+    {
+        Status = StatusCodes.Status403Forbidden,
+        Title = "You may not export free text.",
+        Detail = "includeFreeText: an admin has not allowed you free text in exports (verbatim terms, reasons, products, "
+            + "drug names, units). Ask without it, or ask an admin.",
+    };
 
     /// <summary>What the audit keeps of an export's request, from the API or the command line.</summary>
     public static string AuditDetail(ExportDefinition definition) =>

@@ -116,7 +116,7 @@ public static class RunExportHandler
                 ? "dates shifted so that study day 1 (the first dose; the enrolment if never dosed) is 2000-01-01; "
                 : "dates as study days from the first dose (from enrolment if never dosed); ") +
         "ages over 89 given as 90; " +
-        (d.IncludeFreeText ? "free text (verbatim terms, drug names, reasons) INCLUDED as requested." : "no free text.");
+        (d.IncludeFreeText ? "free text (verbatim terms, reasons, products, drug names, units) INCLUDED as requested." : "no free text.");
 
     private static async IAsyncEnumerable<(PatientEnrolled Patient, string Key, PatientState State)> EachPatientAsync(
         ExportBuilder builder, ExportDefinition definition, Action? onPatient, [EnumeratorCancellation] CancellationToken ct)

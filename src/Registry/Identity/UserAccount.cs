@@ -23,6 +23,12 @@ public sealed record UserAccessChanged(string Username, string Role, IReadOnlyLi
 /// <summary>An admin linked the user to a person of an external identity provider (its issuer and that person's subject).</summary>
 public sealed record UserLinked(string Username, string? ExternalIssuer, string? ExternalSubject, string Reason);
 
+/// <summary>
+/// An admin allowed a researcher free text in exports (verbatim terms, reasons, products, drug names, units), or
+/// withdrew it. A change of role away from researcher withdraws it too.
+/// </summary>
+public sealed record UserFreeTextChanged(string Username, bool Allowed, string Reason);
+
 /// <summary>An admin took the user's access away: refused from the next request on.</summary>
 public sealed record UserDeactivated(string Username, string Reason);
 
@@ -31,7 +37,8 @@ public sealed record UserReactivated(string Username, string Reason);
 
 /// <summary>One change of a user, as the directory's history shows it.</summary>
 public sealed record UserChange(
-    string Change, DateTimeOffset At, string? By, string Reason, string Role, IReadOnlyList<string> Sites, bool Active);
+    string Change, DateTimeOffset At, string? By, string Reason, string Role, IReadOnlyList<string> Sites, bool Active,
+    bool FreeText = false);
 
 /// <summary>
 /// A user of the registry, folded from the user's own stream (every grant and withdrawal is an event: who granted
@@ -51,6 +58,9 @@ public sealed class UserAccount
     public List<string> Sites { get; set; } = [];
 
     public bool Active { get; set; }
+
+    /// <summary>A researcher an admin allowed free text in exports.</summary>
+    public bool FreeText { get; set; }
 
     /// <summary>The external identity provider's issuer and the person's subject there, when the user signs in through one.</summary>
     public string? ExternalIssuer { get; set; }
@@ -92,6 +102,7 @@ public sealed class UserAccountProjection : SingleStreamProjection<UserAccount, 
     {
         IncludeType<UserCreated>();
         IncludeType<UserAccessChanged>();
+        IncludeType<UserFreeTextChanged>();
         IncludeType<UserLinked>();
         IncludeType<UserDeactivated>();
         IncludeType<UserReactivated>();
@@ -123,7 +134,12 @@ public sealed class UserAccountProjection : SingleStreamProjection<UserAccount, 
             case UserAccessChanged x when snapshot is not null:
                 snapshot.Role = x.Role;
                 snapshot.Sites = [.. x.Sites];
+                snapshot.FreeText &= x.Role == Roles.Researcher;
                 (change, reason) = ("access-changed", x.Reason);
+                break;
+            case UserFreeTextChanged x when snapshot is not null:
+                snapshot.FreeText = x.Allowed;
+                (change, reason) = (x.Allowed ? "free-text-allowed" : "free-text-withdrawn", x.Reason);
                 break;
             case UserLinked x when snapshot is not null:
                 snapshot.ExternalIssuer = x.ExternalIssuer;
@@ -152,7 +168,9 @@ public sealed class UserAccountProjection : SingleStreamProjection<UserAccount, 
         }
 
         snapshot.Version++;
-        snapshot.History.Add(new UserChange(change, e.Timestamp, e.UserName, reason, snapshot.Role, [.. snapshot.Sites], snapshot.Active));
+        snapshot.History.Add(
+            new UserChange(
+                change, e.Timestamp, e.UserName, reason, snapshot.Role, [.. snapshot.Sites], snapshot.Active, snapshot.FreeText));
         return snapshot;
     }
 }

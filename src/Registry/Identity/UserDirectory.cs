@@ -42,13 +42,18 @@ public static class UserDirectory
         var source = principal.Identity as ClaimsIdentity;
         // The directory's username is who acted (the token may spell it in another case).
         var identity = new ClaimsIdentity(
-            principal.Claims.Where(c => c.Type is not (Claims.Role or Claims.Sites or Claims.Subject)),
+            principal.Claims.Where(c => c.Type is not (Claims.Role or Claims.Sites or Claims.Subject or Claims.FreeText)),
             source?.AuthenticationType ?? "registry", Claims.Subject, Claims.Role);
         identity.AddClaim(new Claim(Claims.Subject, account.Username));
         identity.AddClaim(new Claim(Claims.Role, account.Role));
         foreach (var site in account.Sites)
         {
             identity.AddClaim(new Claim(Claims.Sites, site));
+        }
+
+        if (account.FreeText && account.Role == Roles.Researcher)
+        {
+            identity.AddClaim(new Claim(Claims.FreeText, "true"));
         }
 
         return new ClaimsPrincipal(identity);

@@ -22,13 +22,16 @@ public sealed record LinkUser(string? ExternalIssuer, string? ExternalSubject, s
 
 public sealed record UserReason(string? Reason);
 
+public sealed record ChangeUserFreeText(bool? Allowed, string? Reason);
+
 /// <summary>A user as the admin sees it (no credential of any kind).</summary>
 public sealed record UserView(
     string Username, string DisplayName, string Role, IReadOnlyList<string> Sites, bool Active, bool SignInReady, string? ExternalIssuer,
-    string? ExternalSubject, long Version, IReadOnlyList<UserChange> History)
+    string? ExternalSubject, long Version, IReadOnlyList<UserChange> History, bool FreeText)
 {
-    public static UserView Of(UserAccount a) =>
-        new(a.Username, a.DisplayName, a.Role, a.Sites, a.Active, a.SignInReady, a.ExternalIssuer, a.ExternalSubject, a.Version, a.History);
+    public static UserView Of(UserAccount a) => new(
+        a.Username, a.DisplayName, a.Role, a.Sites, a.Active, a.SignInReady, a.ExternalIssuer, a.ExternalSubject, a.Version, a.History,
+        a.FreeText);
 }
 
 /// <summary>
@@ -111,7 +114,7 @@ public static partial class UserEndpoints
                 var created = new UserCreated(username!, displayName!, role!, sites!, issuer, subject, reason!);
                 session.Events.StartStream<UserAccount>(stream, created);
                 var view = new UserView(username!, displayName!, role!, sites!, true, false, issuer, subject, 1,
-                    [new UserChange("created", time.GetUtcNow(), Caller.From(http.User).UserId, reason!, role!, sites!, true)]);
+                    [new UserChange("created", time.GetUtcNow(), Caller.From(http.User).UserId, reason!, role!, sites!, true)], false);
                 return WriteOutcome.Accept(new WriteAnswer(StatusCodes.Status201Created, view, $"/api/users/{username}"));
             },
             (_, _) => Task.FromResult<ProblemDetails?>(Taken(UserAccount.Normalize(command.Username ?? ""))));
@@ -142,6 +145,30 @@ public static partial class UserEndpoints
             var (issuer, subject) = External(errors, command.ExternalIssuer, command.ExternalSubject);
             var reason = Reason(errors, command.Reason);
             return Task.FromResult<object?>(errors.Any ? null : new UserLinked(account.Username, issuer, subject, reason!));
+        });
+
+    [WolverinePost("/api/users/{username}/free-text", OperationId = "changeUserFreeText")]
+    [EndpointSummary("Allow a researcher free text in exports, or withdraw it.")]
+    [Authorize(Policy = Policies.Admin)]
+    public static Task<IResult> ChangeFreeText(
+        string username, ChangeUserFreeText command, IDocumentSession session, HttpContext http, TimeProvider time) =>
+        ChangeAsync(username, command, session, http, time, (account, errors, _) =>
+        {
+            var reason = Reason(errors, command.Reason);
+            if (command.Allowed is not { } allowed)
+            {
+                errors.Add("allowed", "Say whether free text is allowed: true or false.");
+            }
+            else if (allowed && account.Role != Roles.Researcher)
+            {
+                errors.Add("allowed", $"Only researchers ask for exports: {account.Username} is a {account.Role}.");
+            }
+            else if (allowed == account.FreeText)
+            {
+                errors.Add("allowed", $"{account.Username} {(allowed ? "already has" : "has no")} free text.");
+            }
+
+            return Task.FromResult<object?>(errors.Any ? null : new UserFreeTextChanged(account.Username, command.Allowed!.Value, reason!));
         });
 
     [WolverinePost("/api/users/{username}/deactivation", OperationId = "deactivateUser")]

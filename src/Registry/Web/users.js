@@ -1,4 +1,4 @@
-// The admin's user directory: list, add, change role and sites, deactivate, reactivate, invite.
+// The admin's user directory: list, add, change role and sites, deactivate, reactivate, invite, free text.
 import { $, h, status, formatInstant } from "./dom.js";
 import { api, initHeader } from "./api.js";
 import { clearErrors, showProblem, problemOf } from "./forms.js";
@@ -26,7 +26,7 @@ async function load() {
     return h("tr", null,
       h("th", { scope: "row" }, u.username),
       h("td", null, u.displayName),
-      h("td", null, u.role),
+      h("td", null, u.role === "researcher" && u.freeText ? "researcher (free text allowed)" : u.role),
       h("td", null, u.sites.join(", ") || "–"),
       h("td", null, [u.active ? "active" : "deactivated", u.externalIssuer ? " · signs in at its identity provider"
         : u.signInReady ? " · password and app set" : " · invited, not set up"].join("")),
@@ -39,7 +39,10 @@ async function load() {
           : h("button", { type: "button", class: "quiet", onclick: () => act(u, "reactivation", "reactivate") },
             `Reactivate ${u.username}`),
         u.externalIssuer ? null
-          : h("button", { type: "button", class: "quiet", onclick: () => invite(u) }, `Invite ${u.username}`)));
+          : h("button", { type: "button", class: "quiet", onclick: () => invite(u) }, `Invite ${u.username}`),
+        u.role !== "researcher" ? null
+          : h("button", { type: "button", class: "quiet", onclick: () => freeText(u, !u.freeText) },
+            u.freeText ? `Withdraw free text from ${u.username}` : `Allow ${u.username} free text in exports`)));
   });
   $("#users tbody").replaceChildren(...rows);
 }
@@ -64,6 +67,16 @@ async function act(user, action, verb) {
   const result = await api("POST", `/api/users/${encodeURIComponent(user.username)}/${action}`, { reason });
   if (!result.ok) { showProblem(form, problemOf(result)); return; }
   status(`${user.username}: ${verb}d.`);
+  await load();
+}
+
+async function freeText(user, allowed) {
+  clearErrors(form);
+  const reason = reasonFor(allowed ? `allow ${user.username} free text` : `withdraw free text from ${user.username}`);
+  if (!reason) return;
+  const result = await api("POST", `/api/users/${encodeURIComponent(user.username)}/free-text`, { allowed, reason });
+  if (!result.ok) { showProblem(form, problemOf(result)); return; }
+  status(`${user.username}: free text ${allowed ? "allowed" : "withdrawn"}.`);
   await load();
 }
 

@@ -106,11 +106,17 @@ public sealed class AccessMatrixTests(RegistryApp app) : ApiTest(app)
             _ => new JsonObject { ["reason"] = "first sign-in" }, AdminOnly(201)),
         new("/api/users/{username}/reactivation", "POST", $"/api/users/{Gone}/reactivation",
             _ => new JsonObject { ["reason"] = "back" }, AdminOnly(200)),
+        new("/api/users/{username}/free-text", "POST", $"/api/users/{Reader}/free-text",
+            _ => new JsonObject { ["allowed"] = true, ["reason"] = "ethics approval" }, AdminOnly(200)),
+        // Free text in an export: a researcher no admin allowed it is refused, as is every other role.
+        new("/api/exports", "POST", "/api/exports", _ => new JsonObject { ["format"] = "csv", ["includeFreeText"] = true },
+            [401, 403, 403, 403, 403, 403]),
     ];
 
     /// <summary>A user of the directory every case finds (a nurse of FR01), and one already deactivated.</summary>
     private const string Member = "matrix.nurse";
     private const string Gone = "matrix.gone";
+    private const string Reader = "matrix.reader";
 
     private static int[] AdminOnly(int status) => [401, 403, 403, 403, 403, status];
 
@@ -150,6 +156,10 @@ public sealed class AccessMatrixTests(RegistryApp app) : ApiTest(app)
         await App.Admin.PostAsync("/api/users", NewUser(Member), 201);
         await App.Admin.PostAsync("/api/users", NewUser(Gone), 201);
         await App.Admin.PostAsync($"/api/users/{Gone}/deactivation", new JsonObject { ["reason"] = "left" }, 200);
+        var reader = NewUser(Reader);
+        reader["role"] = Roles.Researcher;
+        reader["sites"] = new JsonArray();
+        await App.Admin.PostAsync("/api/users", reader, 201);
 
         var client = caller == None ? App.Anonymous : caller == Roles.Site ? App.As(Roles.Site, "FR01") : App.As(caller);
         var url = row.Url.Replace("{own}", own.ToString()).Replace("{other}", other.ToString())

@@ -43,4 +43,26 @@ public sealed class AdminUsersTests(BrowserApp browser) : IClassFixture<BrowserA
         await nurse.ReloadAsync();
         await Assertions.Expect(nurse).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/signin"));
     }
+
+    [Fact]
+    public async Task an_admin_allows_a_researcher_free_text_with_a_reason_and_withdraws_it()
+    {
+        await browser.UserAsync("researcher-u2", Roles.Researcher, []);
+        var admin = await browser.SignedInPageAsync("admin-u2", Roles.Admin, [], "/admin/users");
+        var row = admin.Locator("#users tbody tr").Filter(new() { HasText = "researcher-u2" });
+
+        // No reason, no change: the problem is beside the field.
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Allow researcher-u2 free text in exports" }).ClickAsync();
+        await Assertions.Expect(admin.Locator(".error-summary")).ToContainTextAsync("Reason: Say why");
+
+        await admin.GetByLabel("Reason").FillAsync("ethics approval 2026-114");
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Allow researcher-u2 free text in exports" }).ClickAsync();
+        await Assertions.Expect(row).ToContainTextAsync("researcher (free text allowed)");
+        await Assertions.Expect(row).ToContainTextAsync("free-text-allowed by admin-u2");
+
+        await admin.GetByLabel("Reason").FillAsync("study closed");
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Withdraw free text from researcher-u2" }).ClickAsync();
+        await Assertions.Expect(row).ToContainTextAsync("free-text-withdrawn");
+        await Assertions.Expect(row).Not.ToContainTextAsync("free text allowed");
+    }
 }

@@ -41,15 +41,16 @@ public sealed class ExportTests(RegistryApp app) : ApiTest(app)
         await App.WaitForProjectionsAsync();
     }
 
-    private async Task<JsonObject> ExportAsync(JsonObject request)
+    private async Task<JsonObject> ExportAsync(JsonObject request, ApiClient? researcher = null)
     {
+        researcher ??= Researcher;
         Guid exportId = default;
         await Host.ExecuteAndWaitAsync(async () =>
         {
-            var accepted = await Researcher.PostAsync("/api/exports", request, 202);
+            var accepted = await researcher.PostAsync("/api/exports", request, 202);
             exportId = JsonNode.Parse(await accepted.ReadAsTextAsync())!["exportId"]!.GetValue<Guid>();
         }, 60_000);
-        var status = await Researcher.GetJsonAsync($"/api/exports/{exportId}");
+        var status = await researcher.GetJsonAsync($"/api/exports/{exportId}");
         Assert.Equal("done", status["status"]!.GetValue<string>());
         return status;
     }
@@ -64,8 +65,8 @@ public sealed class ExportTests(RegistryApp app) : ApiTest(app)
         ["includeFreeText"] = freeText,
     };
 
-    private async Task<string> FileAsync(JsonObject status, string name) =>
-        await (await Researcher.GetAsync($"/api/exports/{status["exportId"]}/files/{name}")).ReadAsTextAsync();
+    private async Task<string> FileAsync(JsonObject status, string name, ApiClient? researcher = null) =>
+        await (await (researcher ?? Researcher).GetAsync($"/api/exports/{status["exportId"]}/files/{name}")).ReadAsTextAsync();
 
     [Fact]
     public async Task the_same_request_at_the_same_point_gives_byte_identical_files_and_later_entries_stay_out()
@@ -139,6 +140,8 @@ public sealed class ExportTests(RegistryApp app) : ApiTest(app)
             Assert.DoesNotContain(_patientId.ToString("N"), text, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain("itchy", text);
             Assert.DoesNotContain("Smith", text);
+            Assert.DoesNotContain("aldesleukin", text); // the product as typed
+            Assert.DoesNotContain("mg/day", text);      // a unit as typed
         }
 
         var dm = (await FileAsync(status, "dm.csv")).Trim().Split('\n');
@@ -153,13 +156,67 @@ public sealed class ExportTests(RegistryApp app) : ApiTest(app)
     }
 
     [Fact]
-    public async Task free_text_only_when_asked_and_the_manifest_says_so()
+    public async Task free_text_only_for_a_researcher_an_admin_allowed_it_when_asked_and_the_manifest_says_so()
     {
-        var status = await ExportAsync(Request(freeText: true));
+        await App.Admin.PostAsync("/api/users", new JsonObject
+        {
+            ["username"] = "r.allowed",
+            ["displayName"] = "R",
+            ["role"] = Roles.Researcher,
+            ["sites"] = new JsonArray(),
+            ["reason"] = "joins",
+        }, 201);
+        var researcher = App.AsUser("r.allowed", Roles.Researcher);
 
-        Assert.Contains("itchy red patch on left arm", await FileAsync(status, "ae.csv"));
+        // Not allowed yet: 403 naming the field, and nothing is written (no export, no audit entry).
+        var refused = await researcher.PostAsync("/api/exports", Request(freeText: true), 403);
+        Assert.Contains("includeFreeText", await refused.ReadAsTextAsync());
+        // A token that claims free text is not believed for a directory user: the directory decides.
+        var claiming = new ApiClient(Host, App.Tokens.Issue("r.allowed", Roles.Researcher, [], freeText: true));
+        await claiming.PostAsync("/api/exports", Request(freeText: true), 403);
+        Assert.Empty(await App.Admin.GetJsonArrayAsync("/api/audit?userId=r.allowed"));
+
+        var allowed = await App.Admin.PostAsync("/api/users/r.allowed/free-text", new JsonObject { ["allowed"] = true, ["reason"] = "ethics approval 2026-114" }, 200);
+        var user = JsonNode.Parse(await allowed.ReadAsTextAsync())!;
+        Assert.True(user["freeText"]!.GetValue<bool>());
+        Assert.Equal("free-text-allowed", user["history"]!.AsArray()[^1]!["change"]!.GetValue<string>());
+        var status = await ExportAsync(Request(freeText: true), researcher);
+
+        Assert.Contains("itchy red patch on left arm", await FileAsync(status, "ae.csv", researcher));
+        Assert.Contains("aldesleukin", await FileAsync(status, "ex.csv", researcher));
+        var cm = await FileAsync(status, "cm.csv", researcher);
+        Assert.StartsWith("usubjid,cmclass,cmdose,cmstdy,cmendy,cmtrt,cmdosu", cm);
+        Assert.Contains("Dr Smith's prednisone,mg/day", cm);
         Assert.Contains("INCLUDED", status["manifest"]!["deIdentification"]!.GetValue<string>());
         Assert.True(status["manifest"]!["includeFreeText"]!.GetValue<bool>());
+        // Without asking, the same researcher gets none.
+        Assert.DoesNotContain("aldesleukin", await FileAsync(await ExportAsync(Request(), researcher), "ex.csv", researcher));
+
+        // Withdrawn: refused again on the next request; a role change away from researcher would withdraw it too.
+        await App.Admin.PostAsync("/api/users/r.allowed/free-text", new JsonObject { ["allowed"] = false, ["reason"] = "study closed" }, 200);
+        await researcher.PostAsync("/api/exports", Request(freeText: true), 403);
+        await App.Admin.PostAsync("/api/users/r.allowed/free-text", new JsonObject { ["allowed"] = false, ["reason"] = "again" }, 400);
+    }
+
+    [Fact]
+    public async Task free_text_is_for_researchers_only_and_leaves_with_the_role()
+    {
+        await App.Admin.PostAsync("/api/users", new JsonObject
+        {
+            ["username"] = "m.one",
+            ["displayName"] = "M",
+            ["role"] = Roles.Monitor,
+            ["sites"] = new JsonArray(),
+            ["reason"] = "joins",
+        }, 201);
+        var refused = await App.Admin.PostAsync("/api/users/m.one/free-text", new JsonObject { ["allowed"] = true, ["reason"] = "why not" }, 400);
+        Assert.Contains("Only researchers", await refused.ReadAsTextAsync());
+        await App.Admin.PostAsync("/api/users/m.one/free-text", new JsonObject { ["reason"] = "no value" }, 400);
+
+        await App.Admin.PostAsync("/api/users/m.one/access", new JsonObject { ["role"] = Roles.Researcher, ["sites"] = new JsonArray(), ["reason"] = "moves" }, 200);
+        await App.Admin.PostAsync("/api/users/m.one/free-text", new JsonObject { ["allowed"] = true, ["reason"] = "approved" }, 200);
+        var moved = await App.Admin.PostAsync("/api/users/m.one/access", new JsonObject { ["role"] = Roles.Monitor, ["sites"] = new JsonArray(), ["reason"] = "back" }, 200);
+        Assert.False(JsonNode.Parse(await moved.ReadAsTextAsync())!["freeText"]!.GetValue<bool>());
     }
 
     [Fact]

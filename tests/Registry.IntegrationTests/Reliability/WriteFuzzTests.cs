@@ -25,7 +25,7 @@ public sealed class WriteFuzzTests(RegistryApp app) : ApiTest(app)
         "/api/patients/{patientId}/voids", "/api/patients/{patientId}/withdrawal", "/api/patients/{patientId}/completion",
         "/api/safety/sae/{adverseEventId}/acknowledgement", "/api/safety/sae/{adverseEventId}/submissions", "/api/exports",
         "/api/users", "/api/users/{username}/access", "/api/users/{username}/link", "/api/users/{username}/deactivation",
-        "/api/users/{username}/reactivation", "/api/users/{username}/invitation",
+        "/api/users/{username}/reactivation", "/api/users/{username}/invitation", "/api/users/{username}/free-text",
     ];
 
     private const long BodiesPerRound = 1_000;

@@ -54,12 +54,17 @@ public sealed class WriteTargets
         }
 
         await app.Admin.PostAsync($"/api/users/{Gone}/deactivation", new JsonObject { ["reason"] = "left" }, 200);
+        var reader = User(Reader);
+        reader["role"] = Roles.Researcher;
+        reader["sites"] = new JsonArray();
+        await app.Admin.PostAsync("/api/users", reader, 201);
         return new WriteTargets(patient, adverseEvent, serious);
     }
 
     /// <summary>A user of the directory to change, and one already deactivated.</summary>
     public const string Member = "writes.nurse";
     public const string Gone = "writes.gone";
+    public const string Reader = "writes.reader";
 
     private static JsonObject User(string username) => new()
     {
@@ -81,6 +86,8 @@ public sealed class WriteTargets
             () => new JsonObject { ["reason"] = "left" }),
         new("/api/users/{username}/reactivation", Roles.Admin, [], $"/api/users/{Gone}/reactivation",
             () => new JsonObject { ["reason"] = "back" }),
+        new("/api/users/{username}/free-text", Roles.Admin, [], $"/api/users/{Reader}/free-text",
+            () => new JsonObject { ["allowed"] = true, ["reason"] = "ethics approval" }),
         new("/api/users/{username}/invitation", Roles.Admin, [], $"/api/users/{Gone}/invitation",
             () => new JsonObject { ["reason"] = "first sign-in" }, Idempotent: false),
         new("/api/sites", Roles.Admin, [], "/api/sites", () => Requests.Site("IT01")),

@@ -71,15 +71,16 @@ public sealed class ConmedEntry : VisitEntryKindModule<ConmedRequest, ConmedData
         ExportShape.Usubjid,
         new("cmclass", ColumnType.Text, null, "corticosteroid, csdmard, bdmard, jak-inhibitor or other"),
         new("cmdose", ColumnType.Number, null, "Dose"),
-        new("cmdosu", ColumnType.Text, null, "Dose unit"),
         shape.Day("cmst", "the start"),
         shape.Day("cmen", "the stop"),
-        .. shape.Text(new Column("cmtrt", ColumnType.Text, null, "Drug name as the site wrote it (free text)", FreeText: true)),
+        .. shape.Text(
+            new Column("cmtrt", ColumnType.Text, null, "Drug name as the site wrote it (free text)", FreeText: true),
+            new Column("cmdosu", ColumnType.Text, null, "Dose unit as the site wrote it (free text)", FreeText: true)),
     ]);
 
     public override IEnumerable<object?[]> ExportRows(ExportPatient p) =>
         from m in Entries(p.State).OrderBy(x => x.Values.StartedOn).ThenBy(x => x.Id)
         select p.Shape.WithText(
-            [p.Key, Kebab.Name(m.Values.DrugClass), m.Values.Dose, m.Values.Unit, p.Day(m.Values.StartedOn), p.Day(m.Values.StoppedOn)],
-            m.Values.Drug);
+            [p.Key, Kebab.Name(m.Values.DrugClass), m.Values.Dose, p.Day(m.Values.StartedOn), p.Day(m.Values.StoppedOn)],
+            m.Values.Drug, m.Values.Unit);
 }

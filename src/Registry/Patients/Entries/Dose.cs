@@ -124,16 +124,15 @@ public sealed class DoseEntry : VisitEntryKindModule<DoseRequest, DoseData, Dose
         new("exdosu", ColumnType.Text, null, "Dose unit (IU)"),
         new("exroute", ColumnType.Text, null, "Route"),
         new("phase", ColumnType.Text, null, "induction or maintenance"),
-        new("exprod", ColumnType.Text, null, "Product"),
         new("exunusual", ColumnType.Text, null, "Y when outside 0.1–6 MIU and confirmed as intended"),
+        .. shape.Text(new Column("exprod", ColumnType.Text, null, "Product as the site wrote it (free text)", FreeText: true)),
     ]);
 
     public override IEnumerable<object?[]> ExportRows(ExportPatient p) =>
         from d in Given(p.State)
-        select new object?[]
-        {
-            p.Key, p.Day(d.GivenOn), d.DoseIu, "IU", Kebab.Name(d.Route), Kebab.Name(d.Phase), d.Product, d.ConfirmUnusualDose ? "Y" : "N",
-        };
+        select p.Shape.WithText(
+            [p.Key, p.Day(d.GivenOn), d.DoseIu, "IU", Kebab.Name(d.Route), Kebab.Name(d.Phase), d.ConfirmUnusualDose ? "Y" : "N"],
+            d.Product);
 
     /// <summary>The doses given, in the order given (date, then entry id): the first is study day 1.</summary>
     public IEnumerable<DoseData> Given(PatientState state) =>
