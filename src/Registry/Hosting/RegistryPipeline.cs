@@ -16,8 +16,8 @@ public static class RegistryPipeline
     public static WebApplication UseRegistry(this WebApplication app)
     {
         // Behind a proxy (nginx, a load balancer on this machine or in ForwardedHeaders:KnownNetworks), the scheme the
-        // client used: the cookie is Secure and HSTS is sent when that was HTTPS. The client address is not taken
-        // from the proxy's headers.
+        // client used (the cookie is Secure and HSTS is sent when that was HTTPS) and the client's address (the
+        // sign-in limit counts per address). Headers from anyone else are ignored.
         app.UseForwardedHeaders();
         app.UseMiddleware<SecurityHeaders>();
         if (!app.Environment.IsDevelopment())
@@ -27,6 +27,7 @@ public static class RegistryPipeline
 
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseMiddleware<JsonBodyCheck>();

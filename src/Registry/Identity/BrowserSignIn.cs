@@ -136,7 +136,7 @@ public static class BrowserSignIn
             var returnUrl = (await http.Request.ReadFormAsync())["returnUrl"].ToString();
             return Results.Challenge(new AuthenticationProperties { RedirectUri = IsLocalPath(returnUrl) ? returnUrl : "/" },
                 [ExternalSignIn.Scheme]);
-        }).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+        }).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription().RequireRateLimiting(SignInRateLimit.Policy);
         app.MapPost(SignInPath, async (HttpContext http, IAntiforgery antiforgery, PasswordSignIn passwords, Sessions sessions,
             IOptionsMonitor<JwtBearerOptions> jwt, TokenIssuer issuer) =>
         {
@@ -173,7 +173,7 @@ public static class BrowserSignIn
 
             await StartAsync(http, sessions, principal, how, null);
             return Results.Redirect(IsLocalPath(returnUrl) && returnUrl != "/" ? returnUrl : HomeOf(Caller.From(principal)));
-        }).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+        }).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription().RequireRateLimiting(SignInRateLimit.Policy);
         app.MapGet(TokenPath, async (HttpContext http, TokenIssuer issuer, Sessions sessions, TimeProvider time) =>
         {
             // Only the cookie is exchanged: a page's scripts need a bearer token for writes, and a

@@ -27,6 +27,9 @@ public sealed class SignInOptions
 
     /// <summary>A page session ends this long after sign-in, whatever happens (and never after the issuer's own end).</summary>
     public TimeSpan AbsoluteLifetime { get; set; } = TimeSpan.FromHours(8);
+
+    /// <summary>Sign-in and set-up attempts one client address may make in any minute (<see cref="SignInRateLimit"/>).</summary>
+    public int AttemptsPerMinute { get; set; } = 30;
 }
 
 /// <summary>

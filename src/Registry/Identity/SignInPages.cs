@@ -168,7 +168,7 @@ public static class SignInPages
             var enrolment = new Enrolment(username, hash, Credentials.HashPassword(password), Convert.ToBase64String(secret));
             var carried = Protector(protection).Protect(JsonSerializer.Serialize(enrolment), TimeSpan.FromMinutes(15));
             return SecondFactorPage(http, antiforgery, username, secret, carried, null);
-        }).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+        }).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription().RequireRateLimiting(SignInRateLimit.Policy);
 
         app.MapPost(SecondFactorPath, async (HttpContext http, IAntiforgery antiforgery, IDocumentStore store,
             IDataProtectionProvider protection, Credentials credentials, TimeProvider time) =>
@@ -230,7 +230,7 @@ public static class SignInPages
                 <p>Sign in with your username, your new password and a code from your authenticator app.</p>
                 <p><a href="/signin">Sign in</a></p>
                 """);
-        }).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+        }).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription().RequireRateLimiting(SignInRateLimit.Policy);
     }
 
     private static IResult SetupPage(HttpContext http, IAntiforgery antiforgery, string? username, string? error, int status = 200) =>
@@ -281,6 +281,14 @@ public static class SignInPages
     private static string Error(string? error) => error is null ? "" : $"""<p role="alert" class="error">{Enc(error)}</p>""";
 
     private static string Enc(string text) => WebUtility.HtmlEncode(text);
+
+    /// <summary>The answer to a sign-in or set-up attempt beyond the limit for the client's address.</summary>
+    public static IResult TooManyAttempts(int seconds) =>
+        Page("Too many attempts", StatusCodes.Status429TooManyRequests, $"""
+            <h1>Too many attempts</h1>
+            <p role="alert">Too many sign-in attempts came from your network. Wait {seconds} seconds, then try again.</p>
+            <p><a href="/signin">Sign in</a></p>
+            """);
 
     private static IResult Page(string title, int status, string body)
     {

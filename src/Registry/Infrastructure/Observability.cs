@@ -59,7 +59,8 @@ public static class Observability
 
     public static bool MayScrape(HttpContext http) =>
         http.Connection.RemoteIpAddress is { } ip && IPAddress.IsLoopback(ip)
-        && !http.Request.Headers.ContainsKey("X-Forwarded-For") && !http.Request.Headers.ContainsKey("Forwarded");
+        && !http.Request.Headers.ContainsKey("X-Forwarded-For") && !http.Request.Headers.ContainsKey("Forwarded")
+        && !http.Request.Headers.ContainsKey("X-Original-For"); // what the forwarded-headers step leaves of a proxy's X-Forwarded-For
 
     private static Task Refuse(HttpContext http)
     {

@@ -33,9 +33,12 @@ public sealed partial class SignInTests(RegistryApp app) : ApiTest(app)
         private readonly HttpClient _client;
         private readonly CookieContainer _cookies = new();
 
-        public Browser(RegistryApp app)
+        /// <param name="address">The client's address (sign-in attempts are limited per address); a new one by default.</param>
+        public Browser(RegistryApp app, IPAddress? address = null)
         {
-            _client = new HttpClient(new CookieHandler(_cookies) { InnerHandler = app.Host.Server.CreateHandler() })
+            address ??= new IPAddress([198, 51, 100, (byte)Random.Shared.Next(1, 255)]);
+            var handler = app.Host.Server.CreateHandler(http => http.Connection.RemoteIpAddress = address);
+            _client = new HttpClient(new CookieHandler(_cookies) { InnerHandler = handler })
             {
                 BaseAddress = new Uri("http://localhost"),
             };
@@ -241,6 +244,31 @@ public sealed partial class SignInTests(RegistryApp app) : ApiTest(app)
         await PageTokenAsync(again);
         await App.Admin.PostAsync("/api/users/kept.cookie/invitation", new JsonObject { ["reason"] = "lost phone" }, 201);
         await PageTokenAsync(again, HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task one_address_trying_one_password_on_many_accounts_is_stopped_and_its_neighbours_are_not()
+    {
+        var secret = await SetUpAsync("rate.victim");
+        using var attacker = new Browser(App, IPAddress.Parse("203.0.113.7"));
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 30; i++)
+        {
+            statuses.Add((await SignInAsync(attacker, $"staff{i}", "Summer2026!", "123456")).StatusCode);
+        }
+
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.Unauthorized, s));
+        var refused = await SignInAsync(attacker, "rate.victim", Password, Code(secret));
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.True(int.Parse(refused.Headers.RetryAfter!.ToString()) is > 0 and <= 60);
+        Assert.Contains("Too many sign-in attempts came from your network", await refused.Content.ReadAsStringAsync());
+        // The account set-up counts against the same limit.
+        Assert.Equal(HttpStatusCode.TooManyRequests,
+            (await attacker.SubmitAsync("/account/setup", "/account/setup", ("username", "rate.victim"), ("invitation", "x"))).StatusCode);
+
+        // Someone at another address is not held up (the window itself runs on real time: not waited for here).
+        using var colleague = new Browser(App, IPAddress.Parse("203.0.113.8"));
+        Assert.Equal(HttpStatusCode.Redirect, (await SignInAsync(colleague, "rate.victim", Password, Code(secret))).StatusCode);
     }
 
     [Fact]

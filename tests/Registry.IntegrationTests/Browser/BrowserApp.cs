@@ -61,6 +61,8 @@ public sealed class BrowserApp : IAsyncLifetime
         builder.Configuration["Auth:SigningKey"] = RegistryApp.SigningKey;
         builder.Configuration["Exports:PseudonymSecret"] = TestSecrets.PseudonymSecret;
         builder.Configuration["Auth:BuiltInIssuer:AllowHttp"] = "true";
+        // Every page of a browser test signs in from 127.0.0.1: the per-address limit is tested in SignInTests.
+        builder.Configuration["Auth:SignIn:AttemptsPerMinute"] = "10000";
         foreach (var (key, value) in settings)
         {
             builder.Configuration[key] = value;
