@@ -138,6 +138,7 @@ public static class RegistryHosting
                 opts.Schema.For<Identity.UserCredential>();
                 opts.Schema.For<Identity.BrowserSession>();
                 opts.Schema.For<Identity.IssuerKey>();
+                opts.Schema.For<Identity.RedeemedCode>();
                 opts.Schema.For<SubjectCodeClaim>();
                 // The worklist pages a site's records by what is due first (real columns, so the page is found
                 // without reading the documents) and lists the SAEs of only the records that have one.

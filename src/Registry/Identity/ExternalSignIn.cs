@@ -52,6 +52,7 @@ public static class ExternalSignIn
     public const string BearerScheme = "oidc-bearer";
     public const string StartPath = "/signin/external";
     public const string NotAUser = "not-a-user";
+    public const string StaleSignIn = "stale-sign-in";
 
     public static bool Configured(IConfiguration configuration) =>
         !string.IsNullOrWhiteSpace(configuration[$"{OidcOptions.Section}:Authority"]);
@@ -80,6 +81,10 @@ public static class ExternalSignIn
             o.GetClaimsFromUserInfoEndpoint = false;
             o.SaveTokens = false;
             o.PushedAuthorizationBehavior = PushedAuthorizationBehavior.Disable;
+            // A sign-in at the issuer older than the registry's absolute session lifetime is not taken as it is: the
+            // issuer asks the person again (max_age), and the registry's session ends that long after it (auth_time).
+            o.MaxAge = configuration.GetSection(SignInOptions.Section).Get<SignInOptions>()?.AbsoluteLifetime
+                ?? new SignInOptions().AbsoluteLifetime;
             o.SignInScheme = CookieAuthenticationDefaults.AuthenticationScheme;
             o.CorrelationCookie.SameSite = SameSiteMode.Lax;
             o.NonceCookie.SameSite = SameSiteMode.Lax;
@@ -96,9 +101,16 @@ public static class ExternalSignIn
                     return;
                 }
 
+                var ends = IssuerEnds(context.Principal!, o.MaxAge!.Value);
+                if (ends <= http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow())
+                {
+                    context.Response.Redirect($"{BrowserSignIn.SignInPath}?error={StaleSignIn}");
+                    return;
+                }
+
                 var person = new ClaimsPrincipal(new ClaimsIdentity([new Claim(Claims.Subject, account.Username)]));
                 var principal = UserDirectory.WithAccess(person, account);
-                await BrowserSignIn.StartAsync(http, http.RequestServices.GetRequiredService<Sessions>(), principal, "oidc", null);
+                await BrowserSignIn.StartAsync(http, http.RequestServices.GetRequiredService<Sessions>(), principal, "oidc", ends);
                 var back = context.Properties?.RedirectUri;
                 var target = back is not null && BrowserSignIn.IsLocalPath(back) && back != "/"
                     ? back
@@ -148,6 +160,16 @@ public static class ExternalSignIn
             };
         });
     }
+
+    /// <summary>
+    /// When the issuer's sign-in stops counting: its <c>auth_time</c> plus the absolute lifetime (null when the issuer
+    /// does not say when the person signed in; the session then runs its own absolute lifetime from now).
+    /// </summary>
+    public static DateTimeOffset? IssuerEnds(ClaimsPrincipal person, TimeSpan lifetime) =>
+        long.TryParse(person.FindFirstValue("auth_time"), System.Globalization.NumberStyles.None,
+            System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds < 253_402_300_799
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds) + lifetime
+            : null;
 
     /// <summary>The active user linked to the issuer's person, or null.</summary>
     private static async Task<UserAccount?> LinkedAsync(HttpContext http, ClaimsPrincipal person, OidcOptions settings)

@@ -26,7 +26,9 @@ public static class Invitations
     /// Stages a new invitation for the user in the session: the credentials are cleared (the old password and second
     /// factor stop working at once) and the invitation's hash kept; the event says who invited whom, when and why.
     /// </summary>
-    public static Invitation Stage(IDocumentSession session, UserAccount account, DateTimeOffset now, SignInOptions options, string reason)
+    public static Invitation Stage(
+        IDocumentSession session, UserAccount account, DateTimeOffset now, SignInOptions options, string reason,
+        JasperFx.Events.IEventStream<UserAccount>? locked = null)
     {
         var (code, hash) = Credentials.NewInvitation();
         var expires = now + options.InvitationLifetime;
@@ -37,7 +39,16 @@ public static class Invitations
             InvitationHash = hash,
             InvitationExpiresAt = expires,
         });
-        session.Events.Append(account.Id, new UserInvited(account.Username, expires, reason));
+        var invited = new UserInvited(account.Username, expires, reason);
+        if (locked is null)
+        {
+            session.Events.Append(account.Id, invited);
+        }
+        else
+        {
+            locked.AppendOne(invited);
+        }
+
         // The old password and second factor stop working at once, and so does every session they opened.
         Sessions.EndAllOf(session, account.Username, now, "re-invited");
         return new Invitation(account.Username, code, expires, SetupPath);
@@ -62,7 +73,10 @@ public static class Invitations
             errors.Add("reason", $"A reason is at most {UserEndpoints.MaxReason} characters.");
         }
 
-        if (await UserAccount.FindAsync(session, username, ct) is not { } account)
+        // The user's stream locked to the end of the write: a set-up finishing meanwhile waits, then finds its
+        // invitation replaced (it expects the stream's earlier version), and two admins' invitations queue.
+        var stream = await session.Events.FetchForExclusiveWriting<UserAccount>(UserAccount.StreamFor(username), ct);
+        if (stream.Aggregate is not { } account)
         {
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such user.");
         }
@@ -78,7 +92,7 @@ public static class Invitations
                 $"{account.Username} signs in through an external identity provider: passwords are set there."));
         }
 
-        var invitation = Stage(session, account, time.GetUtcNow(), options.Value, reason!);
+        var invitation = Stage(session, account, time.GetUtcNow(), options.Value, reason!, stream);
         await session.SaveChangesAsync(ct);
         http.Response.Headers.CacheControl = "no-store";
         return Results.Json(invitation, RegistryJson.Options, statusCode: StatusCodes.Status201Created);

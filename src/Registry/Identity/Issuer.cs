@@ -176,11 +176,14 @@ public static class Issuer
             o.AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange();
             o.RegisterScopes(Scopes.OpenId, Scopes.Profile, Scope);
             o.DisableAccessTokenEncryption();
-            // Without a token store a code is not marked as used: it lives one minute.
+            // Without OpenIddict's token store, the token endpoint below marks each code used (RedeemedCode): once only.
             o.SetAuthorizationCodeLifetime(TimeSpan.FromMinutes(1));
             o.SetAccessTokenLifetime(options.AccessTokenLifetime);
             o.SetIdentityTokenLifetime(TimeSpan.FromMinutes(5));
-            var aspNet = o.UseAspNetCore().EnableAuthorizationEndpointPassthrough().EnableEndSessionEndpointPassthrough();
+            var aspNet = o.UseAspNetCore()
+                .EnableAuthorizationEndpointPassthrough()
+                .EnableTokenEndpointPassthrough()
+                .EnableEndSessionEndpointPassthrough();
             if (options.AllowHttp)
             {
                 aspNet.DisableTransportSecurityRequirement();
@@ -215,10 +218,13 @@ public static class Issuer
             }));
             o.AddEventHandler<OpenIddictServerEvents.ValidateEndSessionRequestContext>(b => b.UseInlineHandler(context =>
             {
+                // The address must be registered for the client that asks (client_id, or the id_token_hint's audience,
+                // which the end-session endpoint below checks too), not for just any client.
                 if (!string.IsNullOrEmpty(context.PostLogoutRedirectUri)
-                    && !options.Clients.Any(c => c.PostLogoutRedirectUris.Contains(context.PostLogoutRedirectUri)))
+                    && !options.Clients.Any(c => c.PostLogoutRedirectUris.Contains(context.PostLogoutRedirectUri)
+                        && (context.Request.ClientId is null || context.Request.ClientId == c.ClientId)))
                 {
-                    context.Reject(Errors.InvalidRequest, "This post_logout_redirect_uri is not registered.");
+                    context.Reject(Errors.InvalidRequest, "This post_logout_redirect_uri is not registered for the client.");
                 }
 
                 return default;
@@ -231,6 +237,13 @@ public static class Issuer
                 new EncryptingCredentials(keys.Encryption, SecurityAlgorithms.RsaOAEP, SecurityAlgorithms.Aes256CbcHmacSha512));
         });
     }
+
+    private static IResult Refuse(string error, string description) =>
+        Results.Forbid(new AuthenticationProperties(new Dictionary<string, string?>
+        {
+            [OpenIddictServerAspNetCoreConstants.Properties.Error] = error,
+            [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
+        }), [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
 
     private static IssuerClient? Client(IEnumerable<IssuerClient> clients, string? clientId) =>
         clientId is null ? null : clients.FirstOrDefault(c => c.ClientId == clientId);
@@ -245,16 +258,34 @@ public static class Issuer
 
         // The registry's own sign-in is the issuer's: a person signed in to the registry's pages gets a code at once;
         // anyone else signs in first (password and second factor) and comes back here.
-        app.MapMethods("/connect/authorize", [HttpMethods.Get, HttpMethods.Post], async (HttpContext http) =>
+        app.MapMethods("/connect/authorize", [HttpMethods.Get, HttpMethods.Post], async (
+            HttpContext http, Sessions sessions, TimeProvider time) =>
         {
             var request = http.GetOpenIddictServerRequest()
                 ?? throw new InvalidOperationException("The OpenID Connect request cannot be read.");
-            var session = await http.AuthenticateAsync(CookieAuthenticationDefaults.AuthenticationScheme);
-            if (!session.Succeeded || session.Principal.FindFirstValue(Claims.Subject) is not { } username)
+            var cookie = await http.AuthenticateAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            var session = cookie.Succeeded ? await sessions.FindAsync(cookie.Principal, http.RequestAborted) : null;
+            var now = time.GetUtcNow();
+            // A sign-in first when there is none, when the client asks for a fresh one (prompt=login), or when the
+            // last one is older than the client allows (max_age): the person comes back here afterwards.
+            var fresh = request.HasPromptValue(PromptValues.Login)
+                || (request.MaxAge is { } maxAge && session is not null && now - session.StartedAt > TimeSpan.FromSeconds(maxAge));
+            if (session is null || fresh || cookie.Principal?.FindFirstValue(Claims.Subject) is not { } username)
             {
-                var back = http.Request.Path + QueryString.Create(http.Request.HasFormContentType
-                    ? http.Request.Form.Select(f => KeyValuePair.Create(f.Key, f.Value))
-                    : http.Request.Query.Select(q => KeyValuePair.Create(q.Key, q.Value)));
+                if (request.HasPromptValue(PromptValues.None))
+                {
+                    return Results.Forbid(new AuthenticationProperties(new Dictionary<string, string?>
+                    {
+                        [OpenIddictServerAspNetCoreConstants.Properties.Error] = Errors.LoginRequired,
+                        [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = "Sign in to the registry first.",
+                    }), [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+                }
+
+                // Coming back, prompt=login is not asked again (the person just signed in); max_age then holds.
+                var back = http.Request.Path + QueryString.Create((http.Request.HasFormContentType
+                        ? http.Request.Form.Select(f => KeyValuePair.Create(f.Key, f.Value))
+                        : http.Request.Query.Select(q => KeyValuePair.Create(q.Key, q.Value)))
+                    .Where(p => p.Key != Parameters.Prompt));
                 return Results.Redirect($"{BrowserSignIn.SignInPath}?returnUrl={Uri.EscapeDataString(back)}");
             }
 
@@ -264,6 +295,11 @@ public static class Issuer
             identity.AddClaim(OpenIddictConstants.Claims.Subject, username);
             identity.AddClaim(OpenIddictConstants.Claims.Name, account?.DisplayName ?? username);
             identity.AddClaim(OpenIddictConstants.Claims.PreferredUsername, username);
+            // When the person signed in (OpenID Connect's auth_time): a relying party bounds its own session by it.
+            var authTime = session.StartedAt.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            identity.AddClaim(new Claim(OpenIddictConstants.Claims.AuthenticationTime, authTime, ClaimValueTypes.Integer64));
+            // The code's own id (kept in the code only): the token endpoint takes each code once.
+            identity.AddClaim(RedeemedCode.Claim, Guid.NewGuid().ToString("N"));
             identity.SetScopes(request.GetScopes());
             // An access token for the registry's API only when the client asked for it (the registry scope): a client
             // that uses the registry to sign its users in gets nothing that opens the API.
@@ -272,10 +308,41 @@ public static class Issuer
                 identity.SetResources(Scope);
             }
 
-            identity.SetDestinations(c => c.Type is OpenIddictConstants.Claims.Name or OpenIddictConstants.Claims.PreferredUsername
-                ? [Destinations.AccessToken, Destinations.IdentityToken]
-                : [Destinations.AccessToken]);
+            identity.SetDestinations(c => c.Type switch
+            {
+                OpenIddictConstants.Claims.Name or OpenIddictConstants.Claims.PreferredUsername =>
+                    [Destinations.AccessToken, Destinations.IdentityToken],
+                OpenIddictConstants.Claims.AuthenticationTime => [Destinations.IdentityToken],
+                RedeemedCode.Claim => [],
+                _ => [Destinations.AccessToken],
+            });
             return Results.SignIn(new ClaimsPrincipal(identity), null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        }).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+
+        // The code for tokens: each code once (a second try is refused, as a stolen code's would be), and only for a
+        // person who is still an active user.
+        app.MapPost("/connect/token", async (HttpContext http, IDocumentStore store, TimeProvider time) =>
+        {
+            var code = await http.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+            if (code.Principal is not { } principal || principal.FindFirstValue(RedeemedCode.Claim) is not { } codeId)
+            {
+                return Refuse(Errors.InvalidGrant, "This authorization code is not valid.");
+            }
+
+            if (!await RedeemedCode.RedeemAsync(store, codeId, time.GetUtcNow(), http.RequestAborted))
+            {
+                return Refuse(Errors.InvalidGrant, "This authorization code was used already.");
+            }
+
+            await using var read = store.QuerySession();
+            var subject = principal.FindFirstValue(OpenIddictConstants.Claims.Subject) ?? "";
+            var account = await UserAccount.FindAsync(read, subject, http.RequestAborted);
+            if (account is not { Active: true })
+            {
+                return Refuse(Errors.InvalidGrant, "This person is no longer an active user of the registry.");
+            }
+
+            return Results.SignIn(principal, null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         }).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
 
         app.MapMethods("/connect/logout", [HttpMethods.Get, HttpMethods.Post], async (HttpContext http, Sessions sessions) =>
@@ -290,5 +357,35 @@ public static class Issuer
             return Results.SignOut(new AuthenticationProperties { RedirectUri = BrowserSignIn.SignInPath },
                 [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
         }).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+    }
+}
+
+/// <summary>
+/// An authorization code the token endpoint took (by the id the code carries): a code works once, on every node.
+/// Rows older than a code's lifetime are of no use and are removed as new ones come.
+/// </summary>
+public sealed class RedeemedCode
+{
+    public const string Claim = "registry_code";
+
+    public string Id { get; set; } = "";
+
+    public DateTimeOffset At { get; set; }
+
+    /// <returns>False when the code was taken before.</returns>
+    public static async Task<bool> RedeemAsync(IDocumentStore store, string codeId, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var write = store.LightweightSession();
+        write.Insert(new RedeemedCode { Id = codeId, At = now });
+        write.DeleteWhere<RedeemedCode>(c => c.At < now.AddMinutes(-10));
+        try
+        {
+            await write.SaveChangesAsync(ct);
+            return true;
+        }
+        catch (JasperFx.DocumentAlreadyExistsException)
+        {
+            return false;
+        }
     }
 }

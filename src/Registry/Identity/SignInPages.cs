@@ -66,6 +66,8 @@ public static class SignInPages
         ExternalSignIn.NotAUser => "You signed in at your organisation, but you are not a user of this registry (or have been "
             + "deactivated): ask the registry's administrator.",
         "issuer" => "Your organisation's sign-in did not complete: try again.",
+        ExternalSignIn.StaleSignIn => "Your organisation's sign-in is older than this registry accepts: sign out there, then "
+            + "sign in again.",
         _ => null,
     };
 
@@ -206,12 +208,16 @@ public static class SignInPages
             }
 
             await using var session = store.LightweightSession();
+            // The user's stream version, read before the credential: an invitation made after this read moves it, and
+            // the append below (expecting this version) then fails rather than set a replaced invitation's password.
+            var stream = await session.Events.FetchStreamStateAsync(UserAccount.StreamFor(enrolment.Username), http.RequestAborted);
             var credential = await Credentials.FindAsync(session, enrolment.Username, http.RequestAborted);
-            if (credential?.InvitationHash != enrolment.InvitationHash || credential.InvitationExpiresAt <= now)
+            var replaced = SetupPage(http, antiforgery, enrolment.Username,
+                "This invitation has been replaced or has expired: ask your administrator for a new one.",
+                StatusCodes.Status400BadRequest);
+            if (stream is null || credential?.InvitationHash != enrolment.InvitationHash || credential.InvitationExpiresAt <= now)
             {
-                return SetupPage(http, antiforgery, enrolment.Username,
-                    "This invitation has been replaced or has expired: ask your administrator for a new one.",
-                    StatusCodes.Status400BadRequest);
+                return replaced;
             }
 
             credential.PasswordHash = enrolment.PasswordHash;
@@ -223,8 +229,15 @@ public static class SignInPages
             credential.LockedUntil = null;
             session.Store(credential);
             session.LastModifiedBy = enrolment.Username;
-            session.Events.Append(credential.Id, new UserCredentialsSet(enrolment.Username));
-            await session.SaveChangesAsync(http.RequestAborted);
+            session.Events.Append(credential.Id, stream.Version + 1, new UserCredentialsSet(enrolment.Username));
+            try
+            {
+                await session.SaveChangesAsync(http.RequestAborted);
+            }
+            catch (JasperFx.ConcurrencyException)
+            {
+                return replaced;
+            }
             return Page("Account ready", StatusCodes.Status200OK, """
                 <h1>Your account is ready</h1>
                 <p>Sign in with your username, your new password and a code from your authenticator app.</p>

@@ -301,6 +301,42 @@ public sealed partial class SignInTests(RegistryApp app) : ApiTest(app)
     }
 
     [Fact]
+    public async Task a_set_up_finishing_while_the_admin_invites_again_never_keeps_the_replaced_invitation_s_password()
+    {
+        for (var round = 0; round < 5; round++)
+        {
+            var username = $"race.{round}";
+            await App.Admin.PostAsync("/api/users", new JsonObject
+            {
+                ["username"] = username,
+                ["displayName"] = "Race",
+                ["role"] = Roles.Monitor,
+                ["sites"] = new JsonArray(),
+                ["reason"] = "joins",
+            }, 201);
+            var first = JsonNode.Parse(await (await App.Admin.PostAsync($"/api/users/{username}/invitation",
+                new JsonObject { ["reason"] = "first" }, 201)).ReadAsTextAsync())!["code"]!.GetValue<string>();
+            using var browser = new Browser(App);
+            var step1 = await browser.SubmitAsync("/account/setup", "/account/setup",
+                ("username", username), ("invitation", first), ("password", Password), ("repeat", Password));
+            var html = await step1.Content.ReadAsStringAsync();
+            var secret = Base32Encoding.ToBytes(SecretField().Match(html).Groups[1].Value.Replace(" ", ""));
+            var enrolment = WebUtility.HtmlDecode(EnrolmentField().Match(html).Groups[1].Value);
+            var token = WebUtility.HtmlDecode(AntiforgeryField().Match(html).Groups[1].Value);
+
+            // The person finishes the set-up while the admin sends a new invitation (a lost phone, say).
+            var finishing = browser.PostAsync("/account/setup/second-factor", ("enrolment", enrolment), ("code", Code(secret)), ("__antiforgery", token));
+            var reinviting = App.Admin.PostAsync($"/api/users/{username}/invitation", new JsonObject { ["reason"] = "lost phone" }, 201);
+            await Task.WhenAll(finishing, reinviting);
+            App.Clock.Advance(TimeSpan.FromSeconds(30));
+
+            // Whichever came first, the new invitation is what counts: the old set-up's password does not sign in.
+            using var later = new Browser(App);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await SignInAsync(later, username, Password, Code(secret))).StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task an_invitation_sets_up_once_a_new_one_replaces_the_password_and_a_weak_password_is_refused()
     {
         var secret = await SetUpAsync("re.set");

@@ -129,20 +129,17 @@ public sealed class ExternalIssuerTests : IAsyncLifetime
         Assert.Equal(401, status);
     }
 
-    /// <summary>
-    /// An access token from the hospital's issuer, as an API client would get one: sign in there, the authorization
-    /// code with PKCE, the token endpoint.
-    /// </summary>
-    private async Task<string> AccessTokenAsync(string username, byte[] secret, string scope)
+    /// <summary>A client of the hospital's issuer, signed in there (password and a fresh one-time code).</summary>
+    private async Task<(HttpClient Client, HttpClientHandler Handler)> SignedInAtIssuerAsync(string username, byte[] secret)
     {
-        // A code works once: the person's credentials are set again (a fresh one-time step) for each sign-in.
+        // A one-time code works once: the person's credentials are set again (a fresh time step) for each sign-in.
         using (var idpAdmin = Admin(_idp, _idpUrl))
         {
             await BrowserApp.SeedUserAsync(_idp, idpAdmin, username, Roles.Monitor, [], secret);
         }
 
-        using var handler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() };
-        using var idp = new HttpClient(handler) { BaseAddress = new Uri(_idpUrl) };
+        var handler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() };
+        var idp = new HttpClient(handler) { BaseAddress = new Uri(_idpUrl) };
         var page = await idp.GetStringAsync("/signin");
         var antiforgery = System.Text.RegularExpressions.Regex.Match(page, "name=\"__antiforgery\" value=\"([^\"]+)\"").Groups[1].Value;
         var signIn = await idp.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string>
@@ -154,26 +151,107 @@ public sealed class ExternalIssuerTests : IAsyncLifetime
             ["returnUrl"] = "/",
         }));
         Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
+        return (idp, handler);
+    }
 
-        var verifier = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-        var challenge = Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(verifier)))
-            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
-        var redirect = $"{_rpUrl}/signin-oidc";
-        var authorize = await idp.GetAsync($"/connect/authorize?client_id={ClientId}&redirect_uri={Uri.EscapeDataString(redirect)}"
-            + $"&response_type=code&scope={Uri.EscapeDataString(scope)}&code_challenge={challenge}&code_challenge_method=S256&state=s1");
-        Assert.Equal(HttpStatusCode.Redirect, authorize.StatusCode);
-        var code = System.Web.HttpUtility.ParseQueryString(authorize.Headers.Location!.Query)["code"]!;
-        var token = await idp.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private string Redirect => $"{_rpUrl}/signin-oidc";
+
+    /// <summary>The authorization request (code, PKCE S256); its answer and the verifier for the code.</summary>
+    private async Task<(HttpResponseMessage Answer, string Verifier)> AuthorizeAsync(HttpClient idp, string scope, string extra = "")
+    {
+        var verifier = Base64Url(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var challenge = Base64Url(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(verifier)));
+        var answer = await idp.GetAsync($"/connect/authorize?client_id={ClientId}&redirect_uri={Uri.EscapeDataString(Redirect)}"
+            + $"&response_type=code&scope={Uri.EscapeDataString(scope)}&code_challenge={challenge}&code_challenge_method=S256&state=s1{extra}");
+        return (answer, verifier);
+    }
+
+    private static string? Query(HttpResponseMessage redirect, string name) =>
+        System.Web.HttpUtility.ParseQueryString(redirect.Headers.Location!.Query)[name];
+
+    private async Task<HttpResponseMessage> RedeemAsync(HttpClient idp, string code, string verifier) =>
+        await idp.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["grant_type"] = "authorization_code",
             ["code"] = code,
-            ["redirect_uri"] = redirect,
+            ["redirect_uri"] = Redirect,
             ["client_id"] = ClientId,
             ["code_verifier"] = verifier,
         }));
-        var answer = await token.Content.ReadAsStringAsync();
-        Assert.True(token.IsSuccessStatusCode, answer);
-        return System.Text.Json.Nodes.JsonNode.Parse(answer)!["access_token"]!.GetValue<string>();
+
+    /// <summary>
+    /// An access token from the hospital's issuer, as an API client would get one: sign in there, the authorization
+    /// code with PKCE, the token endpoint.
+    /// </summary>
+    private async Task<string> AccessTokenAsync(string username, byte[] secret, string scope)
+    {
+        var (idp, handler) = await SignedInAtIssuerAsync(username, secret);
+        using (handler)
+        using (idp)
+        {
+            var (authorize, verifier) = await AuthorizeAsync(idp, scope);
+            Assert.Equal(HttpStatusCode.Redirect, authorize.StatusCode);
+            var token = await RedeemAsync(idp, Query(authorize, "code")!, verifier);
+            var answer = await token.Content.ReadAsStringAsync();
+            Assert.True(token.IsSuccessStatusCode, answer);
+            return System.Text.Json.Nodes.JsonNode.Parse(answer)!["access_token"]!.GetValue<string>();
+        }
+    }
+
+    [Fact]
+    public async Task the_issuer_takes_a_code_once_says_when_the_person_signed_in_and_asks_again_when_told_to()
+    {
+        var secret = Registry.Identity.Credentials.NewTotpSecret();
+        var (idp, handler) = await SignedInAtIssuerAsync("code.person", secret);
+        using var _ = handler;
+        using var __ = idp;
+
+        var (authorize, verifier) = await AuthorizeAsync(idp, "openid");
+        var code = Query(authorize, "code")!;
+        var first = await RedeemAsync(idp, code, verifier);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var idToken = System.Text.Json.Nodes.JsonNode.Parse(await first.Content.ReadAsStringAsync())!["id_token"]!.GetValue<string>();
+        var claims = new System.IdentityModel.Tokens.Jwt.JwtSecurityTokenHandler().ReadJwtToken(idToken).Payload;
+        var authTime = DateTimeOffset.FromUnixTimeSeconds(Convert.ToInt64(claims["auth_time"], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.InRange(authTime, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddMinutes(1));
+        Assert.False(claims.ContainsKey("registry_code"), "the code's own id stays in the code");
+
+        // The same code again (an attacker who saw it, or a replay): refused.
+        var again = await RedeemAsync(idp, code, verifier);
+        Assert.Equal(HttpStatusCode.BadRequest, again.StatusCode);
+        Assert.Contains("invalid_grant", await again.Content.ReadAsStringAsync());
+
+        // A client that wants a sign-in no older than 0 seconds, or a fresh one: the person signs in again first.
+        var (stale, _) = await AuthorizeAsync(idp, "openid", "&max_age=0");
+        Assert.StartsWith("/signin?returnUrl=", stale.Headers.Location!.OriginalString);
+        var (login, _) = await AuthorizeAsync(idp, "openid", "&prompt=login");
+        Assert.StartsWith("/signin?returnUrl=", login.Headers.Location!.OriginalString);
+        Assert.DoesNotContain("prompt", Uri.UnescapeDataString(login.Headers.Location!.OriginalString));
+
+        // No session and prompt=none: the client hears login_required, no page is shown.
+        using var stranger = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(_idpUrl) };
+        var (silent, _) = await AuthorizeAsync(stranger, "openid", "&prompt=none");
+        Assert.StartsWith(Redirect, silent.Headers.Location!.OriginalString);
+        Assert.Equal("login_required", Query(silent, "error"));
+
+        // A post-logout address registered for no client, or for another client than the one asking: refused.
+        var logout = await idp.GetAsync($"/connect/logout?client_id=someone-else&post_logout_redirect_uri={Uri.EscapeDataString(_rpUrl + "/")}");
+        Assert.Equal(HttpStatusCode.BadRequest, logout.StatusCode);
+    }
+
+    [Fact]
+    public void a_registry_session_from_an_issuer_ends_the_absolute_lifetime_after_the_person_signed_in_there()
+    {
+        var signedIn = new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.Zero);
+        var person = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
+            [new System.Security.Claims.Claim("auth_time", signedIn.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture))]));
+        Assert.Equal(signedIn.AddHours(8), Registry.Identity.ExternalSignIn.IssuerEnds(person, TimeSpan.FromHours(8)));
+        Assert.Null(Registry.Identity.ExternalSignIn.IssuerEnds(new System.Security.Claims.ClaimsPrincipal(), TimeSpan.FromHours(8)));
+        var nonsense = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
+            [new System.Security.Claims.Claim("auth_time", "-5")]));
+        Assert.Null(Registry.Identity.ExternalSignIn.IssuerEnds(nonsense, TimeSpan.FromHours(8)));
     }
 
     [Fact]

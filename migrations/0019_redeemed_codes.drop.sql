@@ -1,0 +1,1 @@
+DROP TABLE IF EXISTS registry.mt_doc_redeemedcode CASCADE;
