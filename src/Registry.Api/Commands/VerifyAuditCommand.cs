@@ -13,7 +13,7 @@ public sealed class VerifyAuditInput : NetCoreInput
 /// Verifies the audit's hash chain from its first entry and names the first broken one. Read-only: entries recorded
 /// in the last seconds, not sealed yet, are counted, not checked. Exit code 0 when the chain holds, 1 when not.
 /// </summary>
-[Description("Verifies the audit's hash chain and names the first broken entry")]
+[Description("Verifies the audit's hash chain and names the first broken entry", Name = "verify-audit")]
 public sealed class VerifyAuditCommand : JasperFxAsyncCommand<VerifyAuditInput>
 {
     public override async Task<bool> Execute(VerifyAuditInput input)
