@@ -39,6 +39,15 @@ DROP TRIGGER IF EXISTS audit_append_only ON registry.audit_chain;
 CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON registry.audit_chain
     FOR EACH ROW EXECUTE FUNCTION registry.audit_append_only();
 
+-- Nor emptied at once (a store's "clear all data" truncates tables).
+DROP TRIGGER IF EXISTS audit_no_truncate ON registry.mt_doc_auditrecord;
+CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON registry.mt_doc_auditrecord
+    FOR EACH STATEMENT EXECUTE FUNCTION registry.audit_append_only();
+
+DROP TRIGGER IF EXISTS audit_no_truncate ON registry.audit_chain;
+CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON registry.audit_chain
+    FOR EACH STATEMENT EXECUTE FUNCTION registry.audit_append_only();
+
 -- The entries recorded before this patch are sealed first, in the order they were recorded.
 INSERT INTO registry.audit_pending (id)
 SELECT id FROM registry.mt_doc_auditrecord

@@ -32,6 +32,13 @@ public sealed class VerifyAuditCommand : JasperFxAsyncCommand<VerifyAuditInput>
         Console.WriteLine($"Waiting to be sealed:     {result.Pending:N0}");
         if (result.FirstBreak is not { } broken)
         {
+            if (result.StalePending > 0)
+            {
+                Console.WriteLine($"NOT SEALED: {result.StalePending:N0} entries have waited longer than Audit:MaxPending: "
+                    + "no node is sealing the audit (is one running? its log says why).");
+                return false;
+            }
+
             Console.WriteLine("The audit chain is intact.");
             return true;
         }

@@ -73,6 +73,27 @@ public static class AuditLog
             Action = action,
             PatientId = patientId,
             ExportId = exportId,
-            Detail = detail,
+            Detail = Printable(detail),
         });
+
+    /// <summary>
+    /// A detail as the audit keeps it: control characters (a query string's <c>%00</c> among them, which PostgreSQL's
+    /// jsonb refuses) shown as <c>�</c>, and at most 2,000 characters: what a caller typed never fails the read's audit.
+    /// </summary>
+    public static string? Printable(string? detail)
+    {
+        if (detail is null)
+        {
+            return null;
+        }
+
+        var clean = string.Create(Math.Min(detail.Length, 2_000), detail, (span, source) =>
+        {
+            for (var i = 0; i < span.Length; i++)
+            {
+                span[i] = char.IsControl(source[i]) || char.IsSurrogate(source[i]) ? '\uFFFD' : source[i];
+            }
+        });
+        return clean;
+    }
 }

@@ -52,8 +52,27 @@ public sealed partial class JsonBodyCheck(RequestDelegate next, IOptions<JsonOpt
 {
     public static readonly DateOnly EarliestDate = new(1900, 1, 1);
 
+    /// <summary>The longest query-string value the API takes (ids, codes, filters, cursors are far shorter).</summary>
+    public const int MaxQueryValueLength = 1_000;
+
     public async Task InvokeAsync(HttpContext context)
     {
+        // Every query-string value, reads included: no control characters (PostgreSQL refuses U+0000 in text, and none
+        // belongs in an id, a code or a filter) and a bounded length. 400 naming the parameter, before anything runs.
+        if (context.Request.Path.StartsWithSegments("/api"))
+        {
+            foreach (var (name, values) in context.Request.Query)
+            {
+                if (values.Any(v => v is not null && (v.Length > MaxQueryValueLength || v.Any(char.IsControl))))
+                {
+                    await WriteAsync(context, StatusCodes.Status400BadRequest, Shorten(name, 100),
+                        $"The query parameter '{Shorten(name, 100)}' must be at most {MaxQueryValueLength} characters, "
+                        + "without control characters.");
+                    return;
+                }
+            }
+        }
+
         var requestType = context.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType;
         if (HttpMethods.IsGet(context.Request.Method)
             || HttpMethods.IsHead(context.Request.Method)

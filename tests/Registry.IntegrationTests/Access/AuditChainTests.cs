@@ -108,7 +108,7 @@ public sealed class AuditChainTests(RegistryApp app) : ApiTest(app)
         var broken = Assert.IsType<AuditBreak>(result.FirstBreak);
         Assert.Equal(victimId, broken.EntryId);
         Assert.Equal("auditor", broken.UserId);
-        Assert.Equal("the entry, or its hash, differs from what was sealed", broken.Problem);
+        Assert.Equal("the entry, its searchable columns, its seal time or its hash differ from what was sealed", broken.Problem);
     }
 
     [Fact]
@@ -164,6 +164,74 @@ public sealed class AuditChainTests(RegistryApp app) : ApiTest(app)
         Assert.True((await Chain.VerifyAsync(null, CancellationToken.None)).Intact, "without a kept head a cut tail cannot show");
         var cut = (await Chain.VerifyAsync(head, CancellationToken.None)).FirstBreak!;
         Assert.StartsWith($"the chain ends at position {head.Position - 1}", cut.Problem);
+    }
+
+    [Fact]
+    public async Task a_column_changed_to_hide_an_entry_from_searches_a_backdated_entry_and_an_emptied_table_are_each_found()
+    {
+        var patientId = await ReadsAsync(2);
+        var entry = await ScalarAsync<Guid>($"select id from registry.mt_doc_auditrecord where patient_id = '{patientId}' order by at limit 1");
+
+        // Only the searchable column changed: GET /api/audit?userId=monitor-1 would no longer list the read.
+        await TamperAsync("mt_doc_auditrecord", $"update registry.mt_doc_auditrecord set user_id = 'nobody' where id = '{entry}'");
+        var hidden = (await Chain.VerifyAsync(null, CancellationToken.None)).FirstBreak!;
+        Assert.Equal(entry, hidden.EntryId);
+
+        // An entry written months back through the front door of the table (the trigger queues it, the sealer seals it).
+        await InitializeAsync();
+        await ReadsAsync(1);
+        var forged = Guid.CreateVersion7();
+        await SqlAsync("insert into registry.mt_doc_auditrecord (id, data, at, user_id) values " +
+            $"('{forged}', '{{\"id\":\"{forged}\",\"at\":\"2026-03-01T09:00:00Z\",\"userId\":\"alice\",\"role\":\"monitor\",\"action\":\"read-patient\"}}', " +
+            "'2026-03-01T09:00:00Z', 'alice')");
+        await Chain.SealAsync(CancellationToken.None);
+        var backdated = (await Chain.VerifyAsync(null, CancellationToken.None)).FirstBreak!;
+        Assert.Equal(forged, backdated.EntryId);
+        Assert.Contains("backdated", backdated.Problem);
+
+        // Emptying the table or the chain at once is refused.
+        await Assert.ThrowsAsync<PostgresException>(() => SqlAsync("truncate registry.mt_doc_auditrecord"));
+        await Assert.ThrowsAsync<PostgresException>(() => SqlAsync("truncate registry.audit_chain"));
+    }
+
+    [Fact]
+    public async Task an_entry_removed_before_its_seal_and_a_queue_nobody_seals_are_found()
+    {
+        await ReadsAsync(1);
+        await App.AsUser("monitor-1", Roles.Monitor).GetAsync("/api/patients");
+        var queued = await ScalarAsync<Guid>("select id from registry.mt_doc_auditrecord order by at desc limit 1");
+        await SqlAsync($"insert into registry.audit_pending (id) values ('{queued}') on conflict do nothing");
+        await TamperAsync("mt_doc_auditrecord", $"delete from registry.mt_doc_auditrecord where id = '{queued}'");
+        await TamperAsync("audit_chain", $"delete from registry.audit_chain where id = '{queued}'");
+        var removed = (await Chain.VerifyAsync(null, CancellationToken.None)).FirstBreak!;
+        Assert.Equal(queued, removed.EntryId);
+
+        // Entries that have waited longer than Audit:MaxPending: no node is sealing; the verification says so.
+        await InitializeAsync();
+        await App.AsUser("monitor-1", Roles.Monitor).GetAsync("/api/patients");
+        var waiting = await ScalarAsync<Guid>("select id from registry.mt_doc_auditrecord order by at desc limit 1");
+        await TamperAsync("audit_chain", $"delete from registry.audit_chain where id = '{waiting}'");
+        await SqlAsync($"insert into registry.audit_pending (id) values ('{waiting}') on conflict do nothing");
+        App.Clock.Advance(TimeSpan.FromMinutes(11));
+        var result = await Chain.VerifyAsync(null, CancellationToken.None);
+        Assert.Equal(1, result.StalePending);
+    }
+
+    [Fact]
+    public async Task what_a_caller_types_in_a_filter_never_fails_the_read_s_audit()
+    {
+        // Control characters in a filter: 400 naming the parameter, nothing read, nothing on record.
+        var monitor = App.AsUser("monitor-1", Roles.Monitor);
+        var refused = await monitor.GetAsync("/api/safety/sae-clocks?siteId=%00&diseaseCode=x", 400);
+        Assert.Contains("siteId", await refused.ReadAsTextAsync());
+        await monitor.GetAsync("/api/patients?siteId=%00", 400);
+        await monitor.GetAsync("/api/safety/sae-clocks?diseaseCode=x%3B%20status%3Dall%0A", 400);
+        await monitor.GetAsync($"/api/patients?siteId={new string('x', 1_001)}", 400);
+        Assert.Empty(await App.Admin.GetJsonArrayAsync("/api/audit?userId=monitor-1"));
+
+        // What does reach the audit's detail is kept printable.
+        Assert.Equal("a\uFFFDb", AuditLog.Printable("a\u0000b"));
+        Assert.Equal(2_000, AuditLog.Printable(new string('x', 5_000))!.Length);
     }
 
     [Fact]

@@ -13,6 +13,8 @@ public sealed class AdminUsersTests(BrowserApp browser) : IClassFixture<BrowserA
         var admin = await browser.SignedInPageAsync("admin-u", Roles.Admin, [], "/");
         await Assertions.Expect(admin).ToHaveURLAsync($"{browser.BaseUrl}/admin/users");
         await Assertions.Expect(admin.GetByRole(AriaRole.Heading, new() { Name = "Users", Level = 1 })).ToBeVisibleAsync();
+        // The list is drawn by the page's script: once it is there, so are the form's handlers.
+        await Assertions.Expect(admin.Locator("#users tbody tr").First).ToBeVisibleAsync();
 
         // A bad request: every problem beside its field, nothing added.
         await admin.GetByLabel("Username").FillAsync("x");
@@ -50,6 +52,7 @@ public sealed class AdminUsersTests(BrowserApp browser) : IClassFixture<BrowserA
         await browser.UserAsync("researcher-u2", Roles.Researcher, []);
         var admin = await browser.SignedInPageAsync("admin-u2", Roles.Admin, [], "/admin/users");
         var row = admin.Locator("#users tbody tr").Filter(new() { HasText = "researcher-u2" });
+        await Assertions.Expect(row).ToBeVisibleAsync();
 
         // No reason, no change: the problem is beside the field.
         await admin.GetByRole(AriaRole.Button, new() { Name = "Allow researcher-u2 free text in exports" }).ClickAsync();

@@ -54,7 +54,9 @@ public sealed class ExportRowsTests
     {
         var rows = Rows("study-day", freeText: true);
 
-        Assert.Equal(["Rkey", 1, 1_000_000L, "IU", "subcutaneous", "induction", "aldesleukin", "N"], rows["ex"][0]);
+        // The product as typed is free text: last, and only with free text.
+        Assert.Equal(["Rkey", 1, 1_000_000L, "IU", "subcutaneous", "induction", "N", "aldesleukin"], rows["ex"][0]);
+        Assert.Equal(["Rkey", 1, 1_000_000L, "IU", "subcutaneous", "induction", "N"], Rows("study-day", freeText: false)["ex"][0]);
         Assert.Equal(8, rows["ex"][1][1]);
         Assert.Equal(["TREGPCD4", "TREGCNT", "CD4CNT", "TCONVPCD"], rows["lb"].Select(r => r[1]));
         Assert.All(rows["lb"], r => Assert.Equal(-1, r[5]));
