@@ -218,9 +218,11 @@ public static class BrowserSignIn
 
     /// <summary>Starts a server-side session and the cookie naming it (the cookie ends with the session).</summary>
     public static async Task StartAsync(
-        HttpContext http, Sessions sessions, ClaimsPrincipal principal, string how, DateTimeOffset? issuerEnds)
+        HttpContext http, Sessions sessions, ClaimsPrincipal principal, string how, DateTimeOffset? issuerEnds,
+        DateTimeOffset? authenticatedAt = null)
     {
-        var session = await sessions.StartAsync(principal.FindFirstValue(Claims.Subject)!, how, issuerEnds, http.RequestAborted);
+        var session = await sessions.StartAsync(
+            principal.FindFirstValue(Claims.Subject)!, how, issuerEnds, http.RequestAborted, authenticatedAt);
         var identity = new ClaimsIdentity(
             principal.Claims.Where(c => c.Type is Claims.Subject or Claims.Role or Claims.Sites)
                 .Append(new Claim(Sessions.Claim, session.Id.ToString())),

@@ -110,7 +110,8 @@ public static class ExternalSignIn
 
                 var person = new ClaimsPrincipal(new ClaimsIdentity([new Claim(Claims.Subject, account.Username)]));
                 var principal = UserDirectory.WithAccess(person, account);
-                await BrowserSignIn.StartAsync(http, http.RequestServices.GetRequiredService<Sessions>(), principal, "oidc", ends);
+                await BrowserSignIn.StartAsync(
+                    http, http.RequestServices.GetRequiredService<Sessions>(), principal, "oidc", ends, ends - o.MaxAge.Value);
                 var back = context.Properties?.RedirectUri;
                 var target = back is not null && BrowserSignIn.IsLocalPath(back) && back != "/"
                     ? back
@@ -167,7 +168,7 @@ public static class ExternalSignIn
     /// </summary>
     public static DateTimeOffset? IssuerEnds(ClaimsPrincipal person, TimeSpan lifetime) =>
         long.TryParse(person.FindFirstValue("auth_time"), System.Globalization.NumberStyles.None,
-            System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds < 253_402_300_799
+            System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds < 4_102_444_800 // before 2100
             ? DateTimeOffset.FromUnixTimeSeconds(seconds) + lifetime
             : null;
 

@@ -63,7 +63,7 @@ public static class Invitations
     [EndpointSummary("Invite a user to set a password and a second factor.")]
     [Authorize(Policy = Policies.Admin)]
     public static async Task<IResult> Post(
-        string username, UserReason command, IDocumentSession session, TimeProvider time, IOptions<SignInOptions> options,
+        string username, UserReason command, IDocumentStore store, TimeProvider time, IOptions<SignInOptions> options,
         HttpContext http, CancellationToken ct)
     {
         var errors = new ValidationErrors();
@@ -73,28 +73,44 @@ public static class Invitations
             errors.Add("reason", $"A reason is at most {UserEndpoints.MaxReason} characters.");
         }
 
-        // The user's stream locked to the end of the write: a set-up finishing meanwhile waits, then finds its
-        // invitation replaced (it expects the stream's earlier version), and two admins' invitations queue.
-        var stream = await session.Events.FetchForExclusiveWriting<UserAccount>(UserAccount.StreamFor(username), ct);
-        if (stream.Aggregate is not { } account)
+        // A set-up finishing at the same moment may append first: the invitation is then made again on the stream as
+        // it stands (it always wins: a set-up never keeps a replaced invitation's password).
+        for (var attempt = 1; ; attempt++)
         {
-            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such user.");
-        }
+            await using var session = store.LightweightSession();
+            session.LastModifiedBy = Caller.From(http.User).UserId;
+            // The user's stream locked to the end of the write: a set-up finishing meanwhile waits, then finds its
+            // invitation replaced (it expects the stream's earlier version), and two admins' invitations queue.
+            var stream = await session.Events.FetchForExclusiveWriting<UserAccount>(UserAccount.StreamFor(username), ct);
+            if (stream.Aggregate is not { } account)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such user.");
+            }
 
-        if (errors.Any)
-        {
-            return Results.Problem(errors.ToProblem());
-        }
+            if (errors.Any)
+            {
+                return Results.Problem(errors.ToProblem());
+            }
 
-        if (account.ExternalKey is not null)
-        {
-            return Results.Problem(ValidationErrors.Single("username",
-                $"{account.Username} signs in through an external identity provider: passwords are set there."));
-        }
+            if (account.ExternalKey is not null)
+            {
+                return Results.Problem(ValidationErrors.Single("username",
+                    $"{account.Username} signs in through an external identity provider: passwords are set there."));
+            }
 
-        var invitation = Stage(session, account, time.GetUtcNow(), options.Value, reason!, stream);
-        await session.SaveChangesAsync(ct);
-        http.Response.Headers.CacheControl = "no-store";
-        return Results.Json(invitation, RegistryJson.Options, statusCode: StatusCodes.Status201Created);
+            var invitation = Stage(session, account, time.GetUtcNow(), options.Value, reason!, stream);
+            try
+            {
+                await session.SaveChangesAsync(ct);
+            }
+            catch (Exception e) when (attempt < 3 && e is JasperFx.ConcurrencyException or Npgsql.PostgresException { SqlState: "40P01" })
+            {
+                continue;
+            }
+
+            http.Response.Headers.CacheControl = "no-store";
+            return Results.Json(invitation, RegistryJson.Options, statusCode: StatusCodes.Status201Created);
+        }
     }
+
 }

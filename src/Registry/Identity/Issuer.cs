@@ -218,13 +218,13 @@ public static class Issuer
             }));
             o.AddEventHandler<OpenIddictServerEvents.ValidateEndSessionRequestContext>(b => b.UseInlineHandler(context =>
             {
-                // The address must be registered for the client that asks (client_id, or the id_token_hint's audience,
-                // which the end-session endpoint below checks too), not for just any client.
+                // A post-logout address must be registered for the client that asks, which names itself (client_id).
                 if (!string.IsNullOrEmpty(context.PostLogoutRedirectUri)
-                    && !options.Clients.Any(c => c.PostLogoutRedirectUris.Contains(context.PostLogoutRedirectUri)
-                        && (context.Request.ClientId is null || context.Request.ClientId == c.ClientId)))
+                    && !options.Clients.Any(c => c.ClientId == context.Request.ClientId
+                        && c.PostLogoutRedirectUris.Contains(context.PostLogoutRedirectUri)))
                 {
-                    context.Reject(Errors.InvalidRequest, "This post_logout_redirect_uri is not registered for the client.");
+                    context.Reject(Errors.InvalidRequest,
+                        "This post_logout_redirect_uri is not registered for the client named by client_id (give client_id).");
                 }
 
                 return default;
@@ -236,6 +236,33 @@ public static class Issuer
             o.EncryptionCredentials.Add(
                 new EncryptingCredentials(keys.Encryption, SecurityAlgorithms.RsaOAEP, SecurityAlgorithms.Aes256CbcHmacSha512));
         });
+    }
+
+    /// <summary>The authorization request's mark of when a fresh sign-in was asked for (protected: not forgeable).</summary>
+    private const string FreshParameter = "registry_fresh";
+
+    private static ITimeLimitedDataProtector FreshSignIn(IDataProtectionProvider protection) =>
+        protection.CreateProtector("Registry.Issuer.FreshSignIn").ToTimeLimitedDataProtector();
+
+    private static DateTimeOffset? AskedAt(ITimeLimitedDataProtector fresh, string? mark)
+    {
+        if (string.IsNullOrEmpty(mark))
+        {
+            return null;
+        }
+
+        try
+        {
+            return long.TryParse(fresh.Unprotect(mark), System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out var ticks) && ticks <= DateTimeOffset.MaxValue.UtcTicks
+                ? new DateTimeOffset(ticks, TimeSpan.Zero)
+                : null;
+        }
+        catch (CryptographicException)
+        {
+            // Forged or expired: not a mark; the request's own prompt and max_age decide (and a new mark is made).
+            return null;
+        }
     }
 
     private static IResult Refuse(string error, string description) =>
@@ -259,18 +286,25 @@ public static class Issuer
         // The registry's own sign-in is the issuer's: a person signed in to the registry's pages gets a code at once;
         // anyone else signs in first (password and second factor) and comes back here.
         app.MapMethods("/connect/authorize", [HttpMethods.Get, HttpMethods.Post], async (
-            HttpContext http, Sessions sessions, TimeProvider time) =>
+            HttpContext http, Sessions sessions, TimeProvider time, IDataProtectionProvider protection) =>
         {
             var request = http.GetOpenIddictServerRequest()
                 ?? throw new InvalidOperationException("The OpenID Connect request cannot be read.");
             var cookie = await http.AuthenticateAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             var session = cookie.Succeeded ? await sessions.FindAsync(cookie.Principal, http.RequestAborted) : null;
             var now = time.GetUtcNow();
+            var fresh = FreshSignIn(protection);
             // A sign-in first when there is none, when the client asks for a fresh one (prompt=login), or when the
-            // last one is older than the client allows (max_age): the person comes back here afterwards.
-            var fresh = request.HasPromptValue(PromptValues.Login)
-                || (request.MaxAge is { } maxAge && session is not null && now - session.StartedAt > TimeSpan.FromSeconds(maxAge));
-            if (session is null || fresh || cookie.Principal?.FindFirstValue(Claims.Subject) is not { } username)
+            // last one is older than the client allows (max_age): the person comes back here afterwards, with a
+            // protected mark of when this was asked. A session started after it is the fresh one (no endless loop on
+            // max_age=0); a copied return address does not skip the sign-in (the old session started before).
+            var signedIn = session is null ? (DateTimeOffset?)null : Sessions.AuthenticatedAt(session);
+            var asked = AskedAt(fresh, request.GetParameter(FreshParameter)?.ToString());
+            var stale = asked is { } since
+                ? session is null || session.StartedAt < since
+                : request.HasPromptValue(PromptValues.Login)
+                    || (request.MaxAge is { } maxAge && signedIn is { } at && now - at > TimeSpan.FromSeconds(maxAge));
+            if (session is null || stale || cookie.Principal?.FindFirstValue(Claims.Subject) is not { } username)
             {
                 if (request.HasPromptValue(PromptValues.None))
                 {
@@ -281,11 +315,13 @@ public static class Issuer
                     }), [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
                 }
 
-                // Coming back, prompt=login is not asked again (the person just signed in); max_age then holds.
+                var mark = fresh.Protect(
+                    (asked ?? now).UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture), TimeSpan.FromMinutes(30));
                 var back = http.Request.Path + QueryString.Create((http.Request.HasFormContentType
                         ? http.Request.Form.Select(f => KeyValuePair.Create(f.Key, f.Value))
                         : http.Request.Query.Select(q => KeyValuePair.Create(q.Key, q.Value)))
-                    .Where(p => p.Key != Parameters.Prompt));
+                    .Where(p => p.Key != FreshParameter)
+                    .Append(KeyValuePair.Create(FreshParameter, new Microsoft.Extensions.Primitives.StringValues(mark))));
                 return Results.Redirect($"{BrowserSignIn.SignInPath}?returnUrl={Uri.EscapeDataString(back)}");
             }
 
@@ -296,7 +332,7 @@ public static class Issuer
             identity.AddClaim(OpenIddictConstants.Claims.Name, account?.DisplayName ?? username);
             identity.AddClaim(OpenIddictConstants.Claims.PreferredUsername, username);
             // When the person signed in (OpenID Connect's auth_time): a relying party bounds its own session by it.
-            var authTime = session.StartedAt.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var authTime = signedIn!.Value.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
             identity.AddClaim(new Claim(OpenIddictConstants.Claims.AuthenticationTime, authTime, ClaimValueTypes.Integer64));
             // The code's own id (kept in the code only): the token endpoint takes each code once.
             identity.AddClaim(RedeemedCode.Claim, Guid.NewGuid().ToString("N"));

@@ -21,6 +21,9 @@ public sealed class BrowserSession
 
     public DateTimeOffset StartedAt { get; set; }
 
+    /// <summary>When the person proved who they are: the external issuer's <c>auth_time</c>, else <see cref="StartedAt"/>.</summary>
+    public DateTimeOffset? AuthenticatedAt { get; set; }
+
     public DateTimeOffset LastSeenAt { get; set; }
 
     /// <summary>The absolute end: the sign-in plus the absolute lifetime, or the issuer's own end when sooner.</summary>
@@ -38,7 +41,10 @@ public sealed class Sessions(IDocumentStore store, TimeProvider time, IOptions<S
     /// <summary>A request within this long of the last one does not write the session again.</summary>
     private static readonly TimeSpan TouchEvery = TimeSpan.FromMinutes(1);
 
-    public async Task<BrowserSession> StartAsync(string username, string how, DateTimeOffset? issuerEnds, CancellationToken ct)
+    public static DateTimeOffset AuthenticatedAt(BrowserSession session) => session.AuthenticatedAt ?? session.StartedAt;
+
+    public async Task<BrowserSession> StartAsync(
+        string username, string how, DateTimeOffset? issuerEnds, CancellationToken ct, DateTimeOffset? authenticatedAt = null)
     {
         var now = time.GetUtcNow();
         var ends = now + options.Value.AbsoluteLifetime;
@@ -48,6 +54,7 @@ public sealed class Sessions(IDocumentStore store, TimeProvider time, IOptions<S
             Username = username,
             How = how,
             StartedAt = now,
+            AuthenticatedAt = authenticatedAt is { } at && at < now ? at : null,
             LastSeenAt = now,
             EndsAt = issuerEnds is { } issuer && issuer < ends ? issuer : ends,
         };

@@ -208,14 +208,15 @@ public static class SignInPages
             }
 
             await using var session = store.LightweightSession();
-            // The user's stream version, read before the credential: an invitation made after this read moves it, and
-            // the append below (expecting this version) then fails rather than set a replaced invitation's password.
-            var stream = await session.Events.FetchStreamStateAsync(UserAccount.StreamFor(enrolment.Username), http.RequestAborted);
+            // The user's stream locked first, as an invitation locks it: the two queue (never a deadlock), and the
+            // credential read after the lock is the latest, so a replaced invitation is seen as replaced.
+            var stream = await session.Events.FetchForExclusiveWriting<UserAccount>(
+                UserAccount.StreamFor(enrolment.Username), http.RequestAborted);
             var credential = await Credentials.FindAsync(session, enrolment.Username, http.RequestAborted);
             var replaced = SetupPage(http, antiforgery, enrolment.Username,
                 "This invitation has been replaced or has expired: ask your administrator for a new one.",
                 StatusCodes.Status400BadRequest);
-            if (stream is null || credential?.InvitationHash != enrolment.InvitationHash || credential.InvitationExpiresAt <= now)
+            if (stream.Aggregate is null || credential?.InvitationHash != enrolment.InvitationHash || credential.InvitationExpiresAt <= now)
             {
                 return replaced;
             }
@@ -229,7 +230,7 @@ public static class SignInPages
             credential.LockedUntil = null;
             session.Store(credential);
             session.LastModifiedBy = enrolment.Username;
-            session.Events.Append(credential.Id, stream.Version + 1, new UserCredentialsSet(enrolment.Username));
+            stream.AppendOne(new UserCredentialsSet(enrolment.Username));
             try
             {
                 await session.SaveChangesAsync(http.RequestAborted);

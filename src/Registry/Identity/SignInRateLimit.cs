@@ -29,7 +29,7 @@ public static class SignInRateLimit
             {
                 var limit = Math.Max(1, http.RequestServices.GetRequiredService<IOptions<SignInOptions>>().Value.AttemptsPerMinute);
                 return RateLimitPartition.GetSlidingWindowLimiter(
-                    http.Connection.RemoteIpAddress?.ToString() ?? "in-process",
+                    Partition(http.Connection.RemoteIpAddress),
                     _ => new SlidingWindowRateLimiterOptions
                     {
                         PermitLimit = limit,
@@ -38,7 +38,7 @@ public static class SignInRateLimit
                         QueueLimit = 0,
                     });
             });
-            o.OnRejected = async (context, ct) =>
+            o.OnRejected = async (context, _) =>
             {
                 var http = context.HttpContext;
                 var wait = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(10);
@@ -50,4 +50,30 @@ public static class SignInRateLimit
                 await SignInPages.TooManyAttempts(seconds).ExecuteAsync(http);
             };
         });
+
+    /// <summary>
+    /// What the limit counts by: an IPv4 address, or an IPv6 address's /64 (one household or host holds a whole /64,
+    /// so counting single IPv6 addresses would give an attacker billions of fresh windows).
+    /// </summary>
+    public static string Partition(System.Net.IPAddress? address)
+    {
+        if (address is null)
+        {
+            return "in-process";
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
+        {
+            return address.ToString();
+        }
+
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new System.Net.IPAddress(bytes) + "/64";
+    }
 }

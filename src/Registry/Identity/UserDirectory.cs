@@ -36,13 +36,17 @@ public static class UserDirectory
         return account.Active ? (WithAccess(principal, account), null) : (null, Deactivated);
     }
 
+    /// <summary>The claims the directory decides: a token's own are dropped, whatever their case.</summary>
+    private static readonly HashSet<string> Replaced =
+        new([Claims.Role, Claims.Sites, Claims.Subject, Claims.FreeText], StringComparer.OrdinalIgnoreCase);
+
     /// <summary>The principal with the directory's username, role and sites in place of the token's.</summary>
     public static ClaimsPrincipal WithAccess(ClaimsPrincipal principal, UserAccount account)
     {
         var source = principal.Identity as ClaimsIdentity;
         // The directory's username is who acted (the token may spell it in another case).
         var identity = new ClaimsIdentity(
-            principal.Claims.Where(c => c.Type is not (Claims.Role or Claims.Sites or Claims.Subject or Claims.FreeText)),
+            principal.Claims.Where(c => !Replaced.Contains(c.Type)),
             source?.AuthenticationType ?? "registry", Claims.Subject, Claims.Role);
         identity.AddClaim(new Claim(Claims.Subject, account.Username));
         identity.AddClaim(new Claim(Claims.Role, account.Role));

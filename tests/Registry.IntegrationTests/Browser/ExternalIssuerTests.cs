@@ -140,6 +140,13 @@ public sealed class ExternalIssuerTests : IAsyncLifetime
 
         var handler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() };
         var idp = new HttpClient(handler) { BaseAddress = new Uri(_idpUrl) };
+        await SignInAsync(idp, username, secret);
+        return (idp, handler);
+    }
+
+    /// <summary>The password form at the hospital's issuer, in <paramref name="idp"/>'s cookie jar.</summary>
+    private async Task SignInAsync(HttpClient idp, string username, byte[] secret)
+    {
         var page = await idp.GetStringAsync("/signin");
         var antiforgery = System.Text.RegularExpressions.Regex.Match(page, "name=\"__antiforgery\" value=\"([^\"]+)\"").Groups[1].Value;
         var signIn = await idp.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string>
@@ -151,7 +158,6 @@ public sealed class ExternalIssuerTests : IAsyncLifetime
             ["returnUrl"] = "/",
         }));
         Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
-        return (idp, handler);
     }
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
@@ -224,11 +230,24 @@ public sealed class ExternalIssuerTests : IAsyncLifetime
         Assert.Contains("invalid_grant", await again.Content.ReadAsStringAsync());
 
         // A client that wants a sign-in no older than 0 seconds, or a fresh one: the person signs in again first.
-        var (stale, _) = await AuthorizeAsync(idp, "openid", "&max_age=0");
-        Assert.StartsWith("/signin?returnUrl=", stale.Headers.Location!.OriginalString);
-        var (login, _) = await AuthorizeAsync(idp, "openid", "&prompt=login");
-        Assert.StartsWith("/signin?returnUrl=", login.Headers.Location!.OriginalString);
-        Assert.DoesNotContain("prompt", Uri.UnescapeDataString(login.Headers.Location!.OriginalString));
+        foreach (var ask in new[] { "&max_age=0", "&prompt=login" })
+        {
+            var (stale, _) = await AuthorizeAsync(idp, "openid", ask);
+            Assert.StartsWith("/signin?returnUrl=", stale.Headers.Location!.OriginalString);
+            var back = Uri.UnescapeDataString(stale.Headers.Location!.OriginalString["/signin?returnUrl=".Length..]);
+            // The way back, opened without signing in (someone at the open browser): the sign-in is asked again.
+            Assert.StartsWith("/signin?returnUrl=", (await idp.GetAsync(back)).Headers.Location!.OriginalString);
+            // Signed in again: the same way back gives a code (no endless loop, whatever max_age says).
+            using (var idpAdmin = Admin(_idp, _idpUrl))
+            {
+                await BrowserApp.SeedUserAsync(_idp, idpAdmin, "code.person", Roles.Monitor, [], secret);
+            }
+
+            await SignInAsync(idp, "code.person", secret);
+            var fresh = await idp.GetAsync(back);
+            Assert.StartsWith(Redirect, fresh.Headers.Location!.OriginalString);
+            Assert.NotNull(Query(fresh, "code"));
+        }
 
         // No session and prompt=none: the client hears login_required, no page is shown.
         using var stranger = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(_idpUrl) };
@@ -236,9 +255,12 @@ public sealed class ExternalIssuerTests : IAsyncLifetime
         Assert.StartsWith(Redirect, silent.Headers.Location!.OriginalString);
         Assert.Equal("login_required", Query(silent, "error"));
 
-        // A post-logout address registered for no client, or for another client than the one asking: refused.
-        var logout = await idp.GetAsync($"/connect/logout?client_id=someone-else&post_logout_redirect_uri={Uri.EscapeDataString(_rpUrl + "/")}");
-        Assert.Equal(HttpStatusCode.BadRequest, logout.StatusCode);
+        // A post-logout address registered for no client, for another client than the one asking, or with no client named.
+        foreach (var client in new[] { "&client_id=someone-else", "", $"&client_id={ClientId}" })
+        {
+            var logout = await idp.GetAsync($"/connect/logout?post_logout_redirect_uri={Uri.EscapeDataString(_rpUrl + "/")}{client}");
+            Assert.Equal(HttpStatusCode.BadRequest, logout.StatusCode);
+        }
     }
 
     [Fact]
