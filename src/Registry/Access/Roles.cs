@@ -80,6 +80,15 @@ public static class Policies
     /// <summary>Configuration: sites, catalogue changes, audit.</summary>
     public const string Admin = "admin";
 
+    /// <summary>Data queries (opening, closing, re-opening) and source data verification: monitors.</summary>
+    public const string Monitoring = "monitoring";
+
+    /// <summary>Locking and unlocking a patient's record: monitors and admins.</summary>
+    public const string Locking = "locking";
+
+    /// <summary>The lists of data queries: site staff (their own sites' patients) and monitors.</summary>
+    public const string Queries = "queries";
+
     public static readonly IReadOnlyDictionary<string, string[]> RolesOf = new Dictionary<string, string[]>
     {
         [AnyRole] = [.. Roles.All],
@@ -90,6 +99,9 @@ public static class Policies
         [Pv] = [Roles.Pv],
         [Researcher] = [Roles.Researcher],
         [Admin] = [Roles.Admin],
+        [Monitoring] = [Roles.Monitor],
+        [Locking] = [Roles.Monitor, Roles.Admin],
+        [Queries] = [Roles.Site, Roles.Monitor],
     };
 }
 

@@ -123,7 +123,8 @@ public static partial class RequestExportEndpoint
         return WriteOutcome.Accept(new WriteAnswer(StatusCodes.Status202Accepted, answer, answer.Url));
     }
 
-    public static readonly ProblemDetails FreeTextNotAllowed = new()
+    // A new problem each time: the answer's writer adds the request's trace id to it.
+    public static ProblemDetails FreeTextNotAllowed => new()
     {
         Status = StatusCodes.Status403Forbidden,
         Title = "You may not export free text.",

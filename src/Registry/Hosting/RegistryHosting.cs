@@ -147,7 +147,10 @@ public static class RegistryHosting
                     .Index(x => x.DiseaseCode)
                     .Duplicate(x => x.NextDueOn!, pgType: "date")
                     .Duplicate(x => x.SubjectCode)
-                    .Duplicate(x => x.HasSeriousEvents, pgType: "boolean");
+                    .Duplicate(x => x.HasSeriousEvents, pgType: "boolean")
+                    .Duplicate(x => x.OpenQueries, pgType: "integer")
+                    .Duplicate(x => x.CurrentEntries, pgType: "integer")
+                    .Duplicate(x => x.VerifiedEntries, pgType: "integer");
                 opts.Schema.For<IdempotencyRecord>();
                 opts.Schema.For<DataProtectionKey>();
                 // The audit pages newest first by (at, id) and filters by patient or user: real columns.

@@ -62,7 +62,7 @@ public sealed record EntryVersion(
 /// one document a patient, folded from the patient's stream in the same transaction as its events
 /// (inline), so a read right after a write sees it. <see cref="Version"/> is the stream version, the ETag.
 /// </summary>
-public sealed class PatientRecord : IAdverseEventLog
+public sealed class PatientRecord : IAdverseEventLog, Monitoring.IMonitored
 {
     public Guid Id { get; set; }
 
@@ -125,6 +125,24 @@ public sealed class PatientRecord : IAdverseEventLog
     /// a record written before they were kept, until PatientRecord is rebuilt.
     /// </summary>
     public List<SeriousEventSummary>? Serious { get; set; }
+
+    /// <summary>The lock in force, if any: the site's writes are refused while it holds.</summary>
+    public Monitoring.RecordLock? Lock { get; set; }
+
+    /// <summary>Data queries on the entries, every step of each.</summary>
+    public List<Monitoring.DataQuery> Queries { get; set; } = [];
+
+    /// <summary>Entries verified against the source at their current revision.</summary>
+    public Dictionary<Guid, Monitoring.Verification> Verified { get; set; } = [];
+
+    /// <summary>Queries not closed (a column: the query lists read only the records that have one).</summary>
+    public int OpenQueries { get; set; }
+
+    /// <summary>Entries in force (not voided): the verification coverage's denominator (a column).</summary>
+    public int CurrentEntries { get; set; }
+
+    /// <summary>Entries in force verified at their current revision (a column).</summary>
+    public int VerifiedEntries { get; set; }
 }
 
 /// <summary>
@@ -151,6 +169,11 @@ public sealed class PatientRecordProjection : SingleStreamProjection<PatientReco
 
         IncludeType<EntryCorrected>();
         IncludeType<EntryVoided>();
+        foreach (var type in Monitoring.MonitoringFold.EventTypes)
+        {
+            IncludeType(type);
+        }
+
         // A rebuild's events per batch (inline, this projection is only run by the daemon to rebuild): as the facts'.
         Options.BatchSize = 20_000;
     }
@@ -221,6 +244,8 @@ public sealed class PatientRecordProjection : SingleStreamProjection<PatientReco
         }
 
         AdverseEventFold.Apply(snapshot, e.Data, new EntryMoment(e.Sequence, e.Version, e.Timestamp, e.UserName, e.Data is EntryCorrected));
+        Monitoring.MonitoringFold.Apply(snapshot, e);
+        snapshot.OpenQueries = snapshot.Queries.Count(q => q.Status != Monitoring.QueryStatus.Closed);
         Derive(snapshot);
         snapshot.Pending = [.. PendingWork.Of(snapshot, _window)];
         snapshot.NextDueOn = snapshot.Pending.Count == 0 ? null : snapshot.Pending.Min(p => p.From);
@@ -245,6 +270,8 @@ public sealed class PatientRecordProjection : SingleStreamProjection<PatientReco
     private static void Derive(PatientRecord record)
     {
         var live = record.Entries.Where(x => x.Status != EntryStatus.Voided).ToList();
+        record.CurrentEntries = live.Count;
+        record.VerifiedEntries = live.Count(x => record.Verified.ContainsKey(x.EntryId));
         record.FirstDoseOn = live.Where(x => x.Kind == EntryKind.Dose).Select(x => (DateOnly?)x.Date).Min();
         var ended = live.FirstOrDefault(x => x.Kind is EntryKind.Withdrawal or EntryKind.Completion);
         record.Status = ended?.Kind switch

@@ -15,6 +15,9 @@ public sealed class StateEntry
 
     public bool Voided { get; set; }
 
+    /// <summary>1 when recorded, one more with each correction or void (the entry's history numbers them so).</summary>
+    public int Revision { get; set; } = 1;
+
     public DateOnly Date => NewEntry.DateOf(Kind, Data, FirstRecordedOn);
 
     public T Read<T>() => EntryJson.Read<T>(Data);
@@ -24,7 +27,7 @@ public sealed class StateEntry
 /// The write model of a patient: only what the decisions need (enrolment facts, each entry's
 /// current values and status). Folded live from the stream each time a write locks the stream.
 /// </summary>
-public sealed class PatientState : IAdverseEventLog
+public sealed class PatientState : IAdverseEventLog, Monitoring.IMonitored
 {
     public Guid Id { get; set; }
 
@@ -45,6 +48,12 @@ public sealed class PatientState : IAdverseEventLog
     public Dictionary<Guid, Guid> VoidedFollowUps { get; set; } = [];
 
     public Dictionary<Guid, List<AeMoment>> AeHistory { get; set; } = [];
+
+    public Monitoring.RecordLock? Lock { get; set; }
+
+    public List<Monitoring.DataQuery> Queries { get; set; } = [];
+
+    public Dictionary<Guid, Monitoring.Verification> Verified { get; set; } = [];
 
     public IEnumerable<KeyValuePair<Guid, StateEntry>> Current(EntryKind kind) =>
         Entries.Where(e => e.Value.Kind == kind && !e.Value.Voided);
@@ -94,11 +103,15 @@ public sealed class PatientStateProjection : SingleStreamProjection<PatientState
         else if (e.Data is EntryCorrected corrected && snapshot.Entries.TryGetValue(corrected.EntryId, out var target))
         {
             target.Data = (JsonObject)corrected.Values.DeepClone();
+            target.Revision++;
         }
         else if (e.Data is EntryVoided voided && snapshot.Entries.TryGetValue(voided.EntryId, out var gone))
         {
             gone.Voided = true;
+            gone.Revision++;
         }
+
+        Monitoring.MonitoringFold.Apply(snapshot, e);
 
         AdverseEventFold.Apply(snapshot, e.Data, new EntryMoment(e.Sequence, e.Version, e.Timestamp, e.UserName, e.Data is EntryCorrected));
         snapshot.Version = e.Version;

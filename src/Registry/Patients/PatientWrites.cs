@@ -30,7 +30,8 @@ public static class PatientWrites
         object request,
         IReadOnlyList<string> clientIds,
         TimeProvider time,
-        Func<PatientState, DateOnly, Decision> decide)
+        Func<PatientState, DateOnly, Decision> decide,
+        bool evenWhenLocked = false)
     {
         JasperFx.Events.IEventStream<PatientState>? stream = null;
         var version = 0L;
@@ -45,6 +46,12 @@ public static class PatientWrites
             async ct =>
             {
                 var patient = stream!.Aggregate!;
+                // A locked record takes no change of its data (the site's writes); the monitor's own steps go on.
+                if (!evenWhenLocked && patient.Lock is { } locked)
+                {
+                    return WriteOutcome.Reject(Locked(locked));
+                }
+
                 var site = await session.LoadAsync<Site>(patient.SiteId, ct);
                 var decision = decide(patient, SiteClock.Today(time, site?.TimeZone ?? "UTC"));
                 if (decision.Problem is not null)
@@ -57,4 +64,14 @@ public static class PatientWrites
                     StatusCodes.Status201Created, decision.Answer!(version + decision.Events.Count), $"/api/patients/{patientId}"));
             });
     }
+
+    /// <summary>409 naming the lock: who locked the record, when and why, and how it is lifted.</summary>
+    public static ProblemDetails Locked(Monitoring.RecordLock locked) => new()
+    {
+        Status = StatusCodes.Status409Conflict,
+        Title = "This patient's record is locked.",
+        Detail = $"Locked by {locked.By ?? "a monitor"} on {locked.At:yyyy-MM-dd HH:mm} UTC: {locked.Reason}. "
+            + "Nothing can be recorded or corrected until a monitor unlocks it, giving a reason.",
+        Extensions = { ["lock"] = locked },
+    };
 }

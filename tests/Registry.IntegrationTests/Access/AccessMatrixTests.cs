@@ -43,6 +43,8 @@ public sealed class AccessMatrixTests(RegistryApp app) : ApiTest(app)
         ["scores"] = new JsonArray(new JsonObject { ["assessedOn"] = "2026-11-20", ["instrument"] = "cgi-s", ["value"] = 4 }),
     };
 
+    private static JsonObject Query(Guid entryId) => new() { ["entryId"] = entryId, ["field"] = "$.term", ["text"] = "Which term?" };
+
     private static readonly int[] SiteWrite = [401, 201, 403, 403, 403, 403];
     private static readonly int[] OtherSiteWrite = [401, 404, 403, 403, 403, 403];
 
@@ -72,6 +74,24 @@ public sealed class AccessMatrixTests(RegistryApp app) : ApiTest(app)
         new(Withdrawal, "POST", "/api/patients/{other}/withdrawal", _ => new JsonObject { ["withdrawnOn"] = "2026-11-25", ["reasonCode"] = "patient-decision" }, OtherSiteWrite),
         new(Completion, "POST", "/api/patients/{own}/completion", _ => new JsonObject { ["completedOn"] = "2026-11-25" }, SiteWrite),
         new(Completion, "POST", "/api/patients/{other}/completion", _ => new JsonObject { ["completedOn"] = "2026-11-25" }, OtherSiteWrite),
+        new("/api/patients/{patientId}/queries", "POST", "/api/patients/{own}/queries", ids => Query(ids.OwnAe), [401, 403, 201, 403, 403, 403]),
+        new("/api/patients/{patientId}/queries", "POST", "/api/patients/{other}/queries", ids => Query(ids.OtherAe), [401, 403, 201, 403, 403, 403]),
+        // An unknown query: each role that may take the step reaches it and finds none.
+        new("/api/patients/{patientId}/queries/{queryId}/answers", "POST", $"/api/patients/{{own}}/queries/{Guid.Empty}/answers",
+            _ => new JsonObject { ["text"] = "checked" }, [401, 404, 403, 403, 403, 403]),
+        new("/api/patients/{patientId}/queries/{queryId}/closure", "POST", $"/api/patients/{{own}}/queries/{Guid.Empty}/closure",
+            _ => new JsonObject(), [401, 403, 404, 403, 403, 403]),
+        new("/api/patients/{patientId}/queries/{queryId}/reopening", "POST", $"/api/patients/{{own}}/queries/{Guid.Empty}/reopening",
+            _ => new JsonObject { ["text"] = "still?" }, [401, 403, 404, 403, 403, 403]),
+        new("/api/patients/{patientId}/verifications", "POST", "/api/patients/{own}/verifications",
+            ids => new JsonObject { ["entryId"] = ids.OwnAe, ["revision"] = 1 }, [401, 403, 201, 403, 403, 403]),
+        new("/api/patients/{patientId}/lock", "POST", "/api/patients/{own}/lock",
+            _ => new JsonObject { ["reason"] = "analysis" }, [401, 403, 201, 403, 403, 201]),
+        new("/api/patients/{patientId}/unlock", "POST", "/api/patients/{own}/unlock",
+            _ => new JsonObject { ["reason"] = "late result" }, [401, 403, 409, 403, 403, 409]),
+        new("/api/queries", "GET", "/api/queries", _ => null, [401, 200, 200, 403, 403, 403]),
+        new("/api/queries", "GET", "/api/queries?siteId=DE01", _ => null, [401, 403, 200, 403, 403, 403]),
+        new("/api/verification", "GET", "/api/verification", _ => null, [401, 403, 200, 403, 403, 403]),
         new("/api/cohorts", "GET", "/api/cohorts", _ => null, [401, 200, 200, 200, 200, 403]),
         new("/api/cohorts", "GET", "/api/cohorts?siteId=DE01", _ => null, [401, 403, 200, 200, 200, 403]),
         new("/api/cohorts/{diseaseCode}", "GET", "/api/cohorts/sle", _ => null, [401, 200, 200, 200, 200, 403]),

@@ -24,6 +24,9 @@ public sealed class WriteFuzzTests(RegistryApp app) : ApiTest(app)
         "/api/patients/{patientId}/adverse-events/{adverseEventId}/follow-ups", "/api/patients/{patientId}/corrections",
         "/api/patients/{patientId}/voids", "/api/patients/{patientId}/withdrawal", "/api/patients/{patientId}/completion",
         "/api/safety/sae/{adverseEventId}/acknowledgement", "/api/safety/sae/{adverseEventId}/submissions", "/api/exports",
+        "/api/patients/{patientId}/queries", "/api/patients/{patientId}/queries/{queryId}/answers",
+        "/api/patients/{patientId}/queries/{queryId}/closure", "/api/patients/{patientId}/queries/{queryId}/reopening",
+        "/api/patients/{patientId}/verifications", "/api/patients/{patientId}/lock", "/api/patients/{patientId}/unlock",
         "/api/users", "/api/users/{username}/access", "/api/users/{username}/link", "/api/users/{username}/deactivation",
         "/api/users/{username}/reactivation", "/api/users/{username}/invitation", "/api/users/{username}/free-text",
     ];

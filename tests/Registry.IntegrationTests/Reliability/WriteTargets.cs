@@ -19,12 +19,16 @@ public sealed record WriteTarget(string Route, string Role, string[] Sites, stri
 /// </summary>
 public sealed class WriteTargets
 {
-    private WriteTargets(Guid patient, Guid adverseEvent, Guid seriousEvent)
+    private WriteTargets(Guid patient, Guid adverseEvent, Guid seriousEvent, Guid query)
     {
         Patient = patient;
         AdverseEvent = adverseEvent;
         SeriousEvent = seriousEvent;
+        Query = query;
     }
+
+    /// <summary>A data query on the adverse event, open (the answer, closure and re-opening targets take it in turn).</summary>
+    public Guid Query { get; }
 
     public Guid Patient { get; }
 
@@ -58,7 +62,10 @@ public sealed class WriteTargets
         reader["role"] = Roles.Researcher;
         reader["sites"] = new JsonArray();
         await app.Admin.PostAsync("/api/users", reader, 201);
-        return new WriteTargets(patient, adverseEvent, serious);
+        var opened = await app.As(Roles.Monitor).PostAsync($"/api/patients/{patient}/queries",
+            new JsonObject { ["entryId"] = adverseEvent, ["field"] = "$.term", ["text"] = "Which term?" }, 201);
+        var query = JsonNode.Parse(await opened.ReadAsTextAsync())!["queryId"]!.GetValue<Guid>();
+        return new WriteTargets(patient, adverseEvent, serious, query);
     }
 
     /// <summary>A user of the directory to change, and one already deactivated.</summary>
@@ -111,12 +118,27 @@ public sealed class WriteTargets
             ["entryId"] = AdverseEvent, ["changes"] = new JsonObject { ["term"] = "injection site reaction" },
             ["reasonCode"] = "transcription-error", ["reason"] = "source document",
         }),
+        new("/api/patients/{patientId}/queries", Roles.Monitor, [], $"/api/patients/{Patient}/queries",
+            () => new JsonObject { ["entryId"] = AdverseEvent, ["field"] = "$.grade", ["text"] = "Grade 2 or 3?" }),
+        new("/api/patients/{patientId}/queries/{queryId}/answers", Roles.Site, ["FR01"], $"/api/patients/{Patient}/queries/{Query}/answers",
+            () => new JsonObject { ["text"] = "Checked against the chart." }),
+        new("/api/patients/{patientId}/queries/{queryId}/closure", Roles.Monitor, [], $"/api/patients/{Patient}/queries/{Query}/closure",
+            () => new JsonObject { ["text"] = "Thank you." }),
+        new("/api/patients/{patientId}/queries/{queryId}/reopening", Roles.Monitor, [],
+            $"/api/patients/{Patient}/queries/{Query}/reopening", () => new JsonObject { ["text"] = "One more look, please." }),
+        new("/api/patients/{patientId}/verifications", Roles.Monitor, [], $"/api/patients/{Patient}/verifications",
+            () => new JsonObject { ["entryId"] = SeriousEvent, ["revision"] = 1 }),
         new("/api/patients/{patientId}/voids", Roles.Site, ["FR01"], $"/api/patients/{Patient}/voids",
             () => new JsonObject { ["entryId"] = AdverseEvent, ["reason"] = "entered in error" }),
         new("/api/patients/{patientId}/withdrawal", Roles.Site, ["FR01"], $"/api/patients/{Patient}/withdrawal",
             () => new JsonObject { ["withdrawnOn"] = "2026-11-25", ["reasonCode"] = "patient-decision", ["reason"] = "moved away" }),
         new("/api/patients/{patientId}/completion", Roles.Site, ["FR01"], $"/api/patients/{Patient}/completion",
             () => new JsonObject { ["completedOn"] = "2026-11-25" }),
+        // Last of the patient's writes: a locked record refuses the site's.
+        new("/api/patients/{patientId}/lock", Roles.Monitor, [], $"/api/patients/{Patient}/lock",
+            () => new JsonObject { ["reason"] = "cleaned for the analysis" }),
+        new("/api/patients/{patientId}/unlock", Roles.Monitor, [], $"/api/patients/{Patient}/unlock",
+            () => new JsonObject { ["reason"] = "a late result" }),
         new("/api/safety/sae/{adverseEventId}/acknowledgement", Roles.Pv, [], $"/api/safety/sae/{SeriousEvent}/acknowledgement", () => new JsonObject()),
         new("/api/safety/sae/{adverseEventId}/submissions", Roles.Pv, [], $"/api/safety/sae/{SeriousEvent}/submissions",
             () => new JsonObject { ["submittedOn"] = "2026-11-25", ["authority"] = "ANSM", ["reference"] = "R-1" }),

@@ -33,12 +33,15 @@ public sealed record PatientDetail(
     CareSetting Setting,
     Regimen Regimen,
     DateOnly? LastVisitOn,
-    IReadOnlyList<PatientEntry> Entries)
+    IReadOnlyList<PatientEntry> Entries,
+    Monitoring.RecordLock? Lock,
+    IReadOnlyList<Monitoring.DataQuery> Queries,
+    IReadOnlyDictionary<Guid, Monitoring.Verification> Verified)
 {
     public static PatientDetail From(PatientRecord r) => new(
         r.Id, r.SubjectCode, r.SiteId, r.DiseaseCode, r.Status, r.EnrolledOn, r.FirstDoseOn, r.Version,
         r.BirthYear, r.Sex, r.ConsentVersion, r.TherapyLine, r.Setting, r.Regimen, r.LastVisitOn,
-        r.Entries.OrderBy(x => x.Date).ThenBy(x => x.RecordedAt).ToList());
+        r.Entries.OrderBy(x => x.Date).ThenBy(x => x.RecordedAt).ToList(), r.Lock, r.Queries, r.Verified);
 }
 
 public static class GetPatientsEndpoint

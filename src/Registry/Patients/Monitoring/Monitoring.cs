@@ -1,0 +1,128 @@
+using JasperFx.Events;
+
+namespace Registry.Patients.Monitoring;
+
+// The monitor's side of a patient's stream: record locks, data queries and source data verification. Each step is an
+// event on the patient's stream (who and when are the store's stamps), so the record's audit trail holds them too.
+
+/// <summary>A monitor locked the record: the site's writes are refused (409 naming the lock) until it is unlocked.</summary>
+public sealed record RecordLocked(string Reason);
+
+public sealed record RecordUnlocked(string Reason);
+
+/// <summary>A monitor asks about one field of an entry (<paramref name="Field"/>: a JSON path such as <c>$.doseIu</c>).</summary>
+public sealed record QueryOpened(Guid QueryId, Guid EntryId, EntryKind EntryKind, string Field, string Text);
+
+/// <summary>The site's answer; <paramref name="Corrected"/> when a correction of the entry came with it (the same step).</summary>
+public sealed record QueryAnswered(Guid QueryId, string Text, bool Corrected);
+
+public sealed record QueryClosed(Guid QueryId, string? Text);
+
+public sealed record QueryReopened(Guid QueryId, string Text);
+
+/// <summary>A monitor checked an entry's revision against the source; a later correction or void clears the mark.</summary>
+public sealed record EntryVerified(Guid EntryId, int Revision);
+
+public enum QueryStatus
+{
+    /// <summary>Waiting for the site's answer (opened or re-opened).</summary>
+    Open,
+
+    /// <summary>Answered by the site: waiting for the monitor to close or re-open it.</summary>
+    Answered,
+
+    Closed,
+}
+
+public sealed record RecordLock(DateTimeOffset At, string? By, string Reason);
+
+/// <summary>One step of a query's thread: <c>opened</c>, <c>answered</c>, <c>closed</c>, <c>reopened</c>.</summary>
+public sealed record QueryStep(string Step, DateTimeOffset At, string? By, string? Text, bool Corrected = false);
+
+public sealed class DataQuery
+{
+    public Guid QueryId { get; set; }
+
+    public Guid EntryId { get; set; }
+
+    public EntryKind EntryKind { get; set; }
+
+    public string Field { get; set; } = "";
+
+    public QueryStatus Status { get; set; }
+
+    public DateTimeOffset OpenedAt { get; set; }
+
+    public string? OpenedBy { get; set; }
+
+    public List<QueryStep> Thread { get; set; } = [];
+}
+
+public sealed record Verification(int Revision, DateTimeOffset At, string? By);
+
+/// <summary>What the monitor's events keep on a patient's write model and on its record alike.</summary>
+public interface IMonitored
+{
+    RecordLock? Lock { get; set; }
+
+    List<DataQuery> Queries { get; }
+
+    /// <summary>The entries verified at their current revision (a correction or void removes the entry).</summary>
+    Dictionary<Guid, Verification> Verified { get; }
+}
+
+public static class MonitoringFold
+{
+    public static readonly Type[] EventTypes =
+        [typeof(RecordLocked), typeof(RecordUnlocked), typeof(QueryOpened), typeof(QueryAnswered), typeof(QueryClosed),
+         typeof(QueryReopened), typeof(EntryVerified)];
+
+    public static void Apply(IMonitored target, IEvent e)
+    {
+        switch (e.Data)
+        {
+            case RecordLocked locked:
+                target.Lock = new RecordLock(e.Timestamp, e.UserName, locked.Reason);
+                break;
+            case RecordUnlocked:
+                target.Lock = null;
+                break;
+            case QueryOpened opened:
+                target.Queries.Add(new DataQuery
+                {
+                    QueryId = opened.QueryId,
+                    EntryId = opened.EntryId,
+                    EntryKind = opened.EntryKind,
+                    Field = opened.Field,
+                    Status = QueryStatus.Open,
+                    OpenedAt = e.Timestamp,
+                    OpenedBy = e.UserName,
+                    Thread = [new QueryStep("opened", e.Timestamp, e.UserName, opened.Text)],
+                });
+                break;
+            case QueryAnswered answered when Find(target, answered.QueryId) is { } query:
+                query.Status = QueryStatus.Answered;
+                query.Thread.Add(new QueryStep("answered", e.Timestamp, e.UserName, answered.Text, answered.Corrected));
+                break;
+            case QueryClosed closed when Find(target, closed.QueryId) is { } query:
+                query.Status = QueryStatus.Closed;
+                query.Thread.Add(new QueryStep("closed", e.Timestamp, e.UserName, closed.Text));
+                break;
+            case QueryReopened reopened when Find(target, reopened.QueryId) is { } query:
+                query.Status = QueryStatus.Open;
+                query.Thread.Add(new QueryStep("reopened", e.Timestamp, e.UserName, reopened.Text));
+                break;
+            case EntryVerified verified:
+                target.Verified[verified.EntryId] = new Verification(verified.Revision, e.Timestamp, e.UserName);
+                break;
+            case EntryCorrected corrected:
+                target.Verified.Remove(corrected.EntryId);
+                break;
+            case EntryVoided voided:
+                target.Verified.Remove(voided.EntryId);
+                break;
+        }
+    }
+
+    public static DataQuery? Find(IMonitored target, Guid queryId) => target.Queries.FirstOrDefault(q => q.QueryId == queryId);
+}
