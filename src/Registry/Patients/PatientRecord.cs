@@ -41,6 +41,9 @@ public sealed class PatientEntry
     [JsonConverter(typeof(KebabEnum<EntryStatus>))]
     public EntryStatus Status { get; set; } = EntryStatus.Current;
 
+    /// <summary>The entry's revision, as its history numbers its versions (what a monitor verifies).</summary>
+    public int Revision { get; set; } = 1;
+
     /// <summary>The visit the entry came with (none for follow-ups, withdrawal and completion).</summary>
     public Guid? VisitId { get; set; }
 }
@@ -233,12 +236,14 @@ public sealed class PatientRecordProjection : SingleStreamProjection<PatientReco
                 target.Data = (JsonObject)corrected.Values.DeepClone();
                 target.Date = NewEntry.DateOf(target.Kind, target.Data, target.Date);
                 target.Status = EntryStatus.Corrected;
+                target.Revision = snapshot.History[corrected.EntryId].Count + 1;
                 AddVersion(snapshot, corrected.EntryId, EntryAction.Corrected, e, target.Data, Kebab.Name(corrected.ReasonCode),
                     corrected.Reason, corrected.Changes);
                 break;
 
             case EntryVoided voided when Find(snapshot, voided.EntryId) is { } target:
                 target.Status = EntryStatus.Voided;
+                target.Revision = snapshot.History[voided.EntryId].Count + 1;
                 AddVersion(snapshot, voided.EntryId, EntryAction.Voided, e, target.Data, null, voided.Reason, null);
                 break;
         }

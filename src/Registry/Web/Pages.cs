@@ -41,6 +41,10 @@ public static class Pages
                 SitePage(http, antiforgery, "New visit", "visit"))
             .RequireAuthorization(Policies.SiteStaff)
             .ExcludeFromDescription();
+        app.MapGet("/monitor", (HttpContext http, IAntiforgery antiforgery) =>
+                SitePage(http, antiforgery, "Queries and verification", "monitor"))
+            .RequireAuthorization(Policies.Monitoring)
+            .ExcludeFromDescription();
         app.MapGet("/admin/users", (HttpContext http, IAntiforgery antiforgery) =>
                 SitePage(http, antiforgery, "Users", "users"))
             .RequireAuthorization(Policies.Admin)

@@ -74,6 +74,7 @@ export async function initHeader() {
   const who = $("#who");
   if (who) who.textContent = `${s.userId} · ${s.role}${s.sites.length ? " · sites " + s.sites.join(", ") : ""}`;
   if (s.role !== "site") document.querySelectorAll("[data-site-only]").forEach((el) => el.remove());
+  if (s.role !== "monitor") document.querySelectorAll("[data-monitor-only]").forEach((el) => el.remove());
   return s;
 }
 

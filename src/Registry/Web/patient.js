@@ -1,5 +1,6 @@
 // A patient's timeline: every entry with its status and history; corrections, voids, adverse-event
-// follow-ups, withdrawal and completion from here, each with the reason the registry requires.
+// follow-ups, withdrawal and completion from here, each with the reason the registry requires. Data queries show
+// beside their entry (the site answers them here); a monitor raises and closes them, verifies entries and locks the record.
 import { $, h, status, formatInstant } from "./dom.js";
 import { api, uuid, initHeader, patientIdFromPath, loadPatient, SessionEnded } from "./api.js";
 import { renderField, showProblem, problemOf } from "./forms.js";
@@ -8,6 +9,7 @@ import { loadEntryKinds, KINDS, KIND_NAMES, VOCAB, readEntry, summarise } from "
 const patientId = patientIdFromPath();
 let patient = null;
 let isSite = false;
+let isMonitor = false;
 const ctx = { visitDate: "", instruments: [], timeZone: "UTC" };
 
 const row = (label, value) => [h("dt", null, label), h("dd", null, value ?? "–")];
@@ -175,6 +177,84 @@ function endOfParticipation(kind) {
   form.querySelector("input, select").focus();
 }
 
+/** The lock in force (the site's writes are refused while it holds); a monitor locks and unlocks with a reason. */
+function renderLock() {
+  const box = $("#lock");
+  const lock = patient.lock;
+  const parts = [];
+  if (lock) {
+    parts.push(h("p", { class: "notice", role: "note" },
+      `This record is locked by ${lock.by || "a monitor"} since ${formatInstant(lock.at, ctx.timeZone)}: ${lock.reason}. `
+      + "Nothing can be recorded or corrected until a monitor unlocks it."));
+  }
+  if (isMonitor) {
+    const headingId = "lock-heading";
+    const form = h("form", { novalidate: true, class: "panel-form", "aria-labelledby": headingId },
+      h("h2", { id: headingId }, lock ? "Unlock the record" : "Lock the record"),
+      h("div", { class: "error-summary", role: "alert", tabindex: "-1", hidden: true }),
+      h("div", { class: "grid" },
+        renderField({ name: "lockReason", label: lock ? "Why unlock it" : "Why lock it", type: "text" }, "reason")),
+      h("button", { type: "submit" }, lock ? "Unlock the record" : "Lock the record"));
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const result = await api("POST", `/api/patients/${patientId}/${lock ? "unlock" : "lock"}`, { reason: text(form, "lockReason") });
+      await afterWrite(form, result, lock ? "Record unlocked." : "Record locked.");
+    });
+    parts.push(form);
+  }
+  box.replaceChildren(...parts);
+}
+
+function raiseQuery(entry, tr) {
+  const spec = KINDS[entry.kind];
+  const options = (spec?.fields || []).map((f) => [f.name, f.label]);
+  const fields = [
+    renderField({ name: "queryField", label: "Field in question", type: "select", options }, "field"),
+    renderField({ name: "queryText", label: "Question", type: "text" }, "text"),
+  ];
+  panelForm(`Raise a query on the ${KIND_NAMES[entry.kind].toLowerCase()} of ${entry.date}`, fields, "Raise the query", async (form) => {
+    const field = text(form, "queryField");
+    const result = await api("POST", `/api/patients/${patientId}/queries`,
+      { entryId: entry.entryId, field: field ? `$.${field}` : null, text: text(form, "queryText") });
+    await afterWrite(form, result, "Query raised.");
+  }, tr);
+}
+
+async function verify(entry) {
+  const result = await api("POST", `/api/patients/${patientId}/verifications`, { entryId: entry.entryId, revision: entry.revision });
+  if (result.status === 201) {
+    await load(`Verified: ${KIND_NAMES[entry.kind].toLowerCase()} of ${entry.date}, revision ${entry.revision}.`);
+    return;
+  }
+  status(problemOf(result).title, "error");
+}
+
+/** A query's next step in a panel: the site answers; a monitor closes or re-opens it. */
+function queryStep(query, step, tr) {
+  const titles = { answers: "Answer the query", closure: "Close the query", reopening: "Re-open the query" };
+  const labels = { answers: "Your answer", closure: "A note (optional)", reopening: "What is still in question" };
+  panelForm(titles[step], [renderField({ name: "stepText", label: labels[step], type: "text" }, "text")], titles[step], async (form) => {
+    const result = await api("POST", `/api/patients/${patientId}/queries/${query.queryId}/${step}`, { text: text(form, "stepText") });
+    await afterWrite(form, result, `${titles[step].replace(" the query", "")}: done.`);
+  }, tr);
+}
+
+function queryRow(query) {
+  const thread = query.thread.map((s) => h("li", null,
+    h("strong", null, s.step), ` ${formatInstant(s.at, ctx.timeZone)} by ${s.by || "unknown"}`,
+    s.corrected ? " (with a correction)" : "", s.text ? `: ${s.text}` : ""));
+  const actions = h("td", { class: "actions" });
+  const tr = h("tr", { class: "query " + query.status, id: `query-${query.queryId}` },
+    h("td", null), h("th", { scope: "row" }, "Query"),
+    h("td", null, h("div", null, `On ${labelOf(query.entryKind, query.field.replace(/^\$\./, ""))}`), h("ol", null, thread)),
+    h("td", null, h("span", { class: "flag " + query.status }, query.status)), h("td", null), actions);
+  const action = (label, step) => h("button", { type: "button", class: "quiet", onclick: () => queryStep(query, step, tr) }, label);
+  if (isSite && query.status === "open" && !patient.lock) actions.append(action("Answer", "answers"));
+  if (isMonitor && query.status !== "closed") actions.append(action("Close", "closure"));
+  if (isMonitor && query.status !== "open") actions.append(action("Re-open", "reopening"));
+  return tr;
+}
+
 function renderTimeline() {
   const body = $("#timeline tbody");
   body.replaceChildren();
@@ -188,11 +268,18 @@ function renderTimeline() {
     const tr = h("tr", { "data-entry": entry.entryId, class: entry.status },
       h("td", null, entry.date), h("th", { scope: "row" }, KIND_NAMES[entry.kind] || entry.kind),
       h("td", null, summarise(entry.kind, entry.data)),
-      h("td", null, h("span", { class: "flag " + entry.status }, entry.status)),
+      h("td", null, h("span", { class: "flag " + entry.status }, entry.status),
+        patient.verified?.[entry.entryId]?.revision === entry.revision ? h("span", { class: "flag verified" }, "verified") : null),
       h("td", null, `${formatInstant(entry.recordedAt, ctx.timeZone)} by ${entry.recordedBy || "unknown"}`), actions);
     const action = (text, label, onclick) => h("button", { type: "button", class: "quiet", "aria-label": label, onclick }, text);
     actions.append(action("History", `History of the ${name.toLowerCase()}`, () => showHistory(entry, tr)));
-    if (isSite && entry.status !== "voided") {
+    if (isMonitor && entry.status !== "voided") {
+      actions.append(action("Query", `Raise a query on the ${name.toLowerCase()}`, () => raiseQuery(entry, tr)));
+      if (patient.verified?.[entry.entryId]?.revision !== entry.revision) {
+        actions.append(action("Verify", `Mark the ${name.toLowerCase()} verified (revision ${entry.revision})`, () => verify(entry)));
+      }
+    }
+    if (isSite && entry.status !== "voided" && !patient.lock) {
       if (KINDS[entry.kind]) actions.append(action("Correct", `Correct the ${name.toLowerCase()}`, () => correct(entry, tr)));
       actions.append(action("Void", `Void the ${name.toLowerCase()}`, () => voidEntry(entry, tr)));
       if (entry.kind === "adverse-event") {
@@ -200,6 +287,7 @@ function renderTimeline() {
       }
     }
     body.append(tr);
+    for (const query of (patient.queries || []).filter((q) => q.entryId === entry.entryId)) body.append(queryRow(query));
   }
 }
 
@@ -216,6 +304,7 @@ async function load(message) {
     ctx.timeZone = site.ok ? site.data.timeZone : undefined;
   }
   renderSummary();
+  renderLock();
   renderTimeline();
   $("#patient").hidden = false;
   status(message || "");
@@ -224,6 +313,7 @@ async function load(message) {
 async function start() {
   const s = await initHeader();
   isSite = s.role === "site";
+  isMonitor = s.role === "monitor";
   $("#withdraw")?.addEventListener("click", () => endOfParticipation("withdrawal"));
   $("#complete")?.addEventListener("click", () => endOfParticipation("completion"));
   const saved = new URLSearchParams(location.search).get("saved");

@@ -95,6 +95,14 @@ function render() {
   }));
   if (!due.length) dueBody.append(h("tr", null, h("td", { colspan: "5" }, "Nothing due in the next seven days.")));
 
+  const queries = (worklist.openQueries || []).filter((q) => visible(q.siteId));
+  $("#queries tbody").replaceChildren(...queries.map((q) => h("tr", null,
+    h("th", { scope: "row" }, h("a", { href: `/site/patients/${q.patientId}#query-${q.queryId}` }, q.subjectCode)),
+    h("td", null, `${q.entryKind}: ${q.field.replace(/^\$\./, "")}`), h("td", null, q.last.text || ""),
+    h("td", null, `${formatInstant(q.openedAt, zoneOf(q.siteId))} by ${q.openedBy || "a monitor"}`),
+    h("td", null, q.ageDays === 1 ? "1 day" : `${q.ageDays} days`))));
+  if (!queries.length) $("#queries tbody").append(h("tr", null, h("td", { colspan: "5" }, "No open queries.")));
+
   const saes = worklist.seriousAdverseEvents.filter((e) => visible(e.siteId));
   $("#saes tbody").replaceChildren(...saes.map((e) => h("tr", null,
     h("th", { scope: "row" }, h("a", { href: `/site/patients/${e.patientId}` }, e.subjectCode)),

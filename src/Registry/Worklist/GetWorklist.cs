@@ -30,12 +30,13 @@ public sealed record WorklistPatient(
 
 /// <summary>
 /// The site's work: a page of its patients with what is due (the most urgent first), and, on the first page, its
-/// patients' serious adverse events with the site clock.
+/// patients' serious adverse events with the site clock and the data queries waiting on the site (oldest first).
 /// </summary>
 public sealed record SiteWorklist(
     IReadOnlyList<WorklistSite> Sites,
     IReadOnlyList<WorklistPatient> Patients,
-    IReadOnlyList<SiteSeriousEvent> SeriousAdverseEvents);
+    IReadOnlyList<SiteSeriousEvent> SeriousAdverseEvents,
+    IReadOnlyList<Patients.Monitoring.QueryListItem> OpenQueries);
 
 public static class GetWorklistEndpoint
 {
@@ -108,10 +109,12 @@ public static class GetWorklistEndpoint
                     : DueItems.On(r.Pending, today[r.SiteId])))
             .ToList();
 
-        // The SAEs once, with the first page: only the records that have one are read.
+        // The SAEs and the queries waiting on the site once, with the first page: only the records that have one are read.
         List<SiteSeriousEvent> serious = [];
+        IReadOnlyList<Patients.Monitoring.QueryListItem> queries = [];
         if (from is null)
         {
+            queries = await Patients.Monitoring.MonitorListEndpoints.QueriesAsync(session, caller, known, "open", time.GetUtcNow(), ct);
             var withSerious = await WorklistQuery.SeriousAsync(session, known, ct);
             serious = withSerious
                 .SelectMany(r => DueItems.SeriousEvents(r, zones[r.SiteId]))
@@ -123,6 +126,6 @@ public static class GetWorklistEndpoint
             detail: $"worklist: {page.Count} patient(s), {serious.Count} SAE(s); siteId={siteId ?? "*"}");
         await session.SaveChangesAsync(ct);
         return Results.Ok(new SiteWorklist(
-            sites.Select(s => new WorklistSite(s.Id, s.Name, s.TimeZone, today[s.Id])).ToList(), patients, serious));
+            sites.Select(s => new WorklistSite(s.Id, s.Name, s.TimeZone, today[s.Id])).ToList(), patients, serious, queries));
     }
 }

@@ -108,6 +108,8 @@ public sealed class MonitoringTests(RegistryApp app) : ApiTest(app)
         Assert.Equal("$.tregPercentOfCd4", item["field"]!.GetValue<string>());
         Assert.Equal("treg", item["entryKind"]!.GetValue<string>());
         Assert.Empty(await App.AsUser("nurse2", Roles.Site, "DE01").GetJsonArrayAsync("/api/queries"));
+        var worklist = await Nurse.GetJsonAsync("/api/worklist");
+        Assert.Equal(queryId, worklist["openQueries"]!.AsArray().Single()!["queryId"]!.GetValue<Guid>());
         await App.AsUser("nurse2", Roles.Site, "DE01").GetAsync("/api/queries?siteId=FR01", 403);
         await App.AsUser("nurse2", Roles.Site, "DE01").PostAsync(
             $"/api/patients/{_patientId}/queries/{queryId}/answers", new JsonObject { ["text"] = "x" }, 404);

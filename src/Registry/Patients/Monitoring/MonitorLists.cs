@@ -46,10 +46,17 @@ public static class MonitorListEndpoints
             return Results.Problem(SiteAccess.NotYourSite(siteId));
         }
 
+        string[]? sites = string.IsNullOrEmpty(siteId) ? null : [siteId];
+        return Results.Ok(await QueriesAsync(session, caller, sites, status, time.GetUtcNow(), ct));
+    }
+
+    /// <summary>The queries of the caller's visible records (of <paramref name="sites"/> when given), oldest first.</summary>
+    public static async Task<IReadOnlyList<QueryListItem>> QueriesAsync(
+        IQuerySession session, Caller caller, string[]? sites, string? status, DateTimeOffset now, CancellationToken ct)
+    {
         var where = status is "closed" or "all" ? "d.data -> 'queries' <> '[]'::jsonb" : "d.open_queries > 0";
-        var records = await RecordsAsync(session, caller, siteId, where, ct);
-        var now = time.GetUtcNow();
-        var items = records
+        var records = await RecordsAsync(session, caller, sites, where, ct);
+        return records
             .SelectMany(r => r.Queries.Select(q => (r, q)))
             .Where(x => status switch
             {
@@ -64,7 +71,6 @@ public static class MonitorListEndpoints
                 x.q.QueryId, x.r.Id, x.r.SubjectCode, x.r.SiteId, x.q.EntryId, x.q.EntryKind, x.q.Field, x.q.Status, x.q.OpenedAt,
                 x.q.OpenedBy, (int)(now - x.q.OpenedAt).TotalDays, x.q.Thread[^1], x.r.Lock is not null))
             .ToList();
-        return Results.Ok(items);
     }
 
     [WolverineGet("/api/verification", OperationId = "getVerificationCoverage")]
@@ -72,7 +78,7 @@ public static class MonitorListEndpoints
     [Authorize(Policy = Policies.Monitoring)]
     public static async Task<IResult> Coverage(IQuerySession session, ClaimsPrincipal user, string? siteId, CancellationToken ct)
     {
-        var records = await RecordsAsync(session, Caller.From(user), siteId, "true", ct);
+        var records = await RecordsAsync(session, Caller.From(user), string.IsNullOrEmpty(siteId) ? null : [siteId], "true", ct);
         var patients = records
             .OrderBy(r => r.SiteId, StringComparer.Ordinal).ThenBy(r => r.SubjectCode, StringComparer.Ordinal)
             .Select(r => new PatientCoverage(r.Id, r.SubjectCode, r.SiteId, r.CurrentEntries, r.VerifiedEntries, r.Lock is not null))
@@ -88,7 +94,7 @@ public static class MonitorListEndpoints
 
     /// <summary>The visible records matching <paramref name="where"/>, without their timelines.</summary>
     private static async Task<List<PatientRecord>> RecordsAsync(
-        IQuerySession session, Caller caller, string? siteId, string where, CancellationToken ct)
+        IQuerySession session, Caller caller, string[]? only, string where, CancellationToken ct)
     {
         var command = new NpgsqlCommand($"""
             select coalesce(w.worklist, d.data - array['entries', 'history', 'adverseEvents', 'followUps', 'aeHistory'])::text,
@@ -98,9 +104,8 @@ public static class MonitorListEndpoints
             where {where} and (@all or coalesce(w.worklist, d.data) ->> 'siteId' = any(@sites))
             """);
         // A site user's own sites (or the one asked for) in the query itself: other sites' records are not even read.
-        var sites = !string.IsNullOrEmpty(siteId) ? [siteId] : caller.Sites.ToArray();
-        command.Parameters.Add(
-            new NpgsqlParameter("all", NpgsqlDbType.Boolean) { Value = string.IsNullOrEmpty(siteId) && !caller.IsSiteBound });
+        var sites = only ?? caller.Sites.ToArray();
+        command.Parameters.Add(new NpgsqlParameter("all", NpgsqlDbType.Boolean) { Value = only is null && !caller.IsSiteBound });
         command.Parameters.Add(new NpgsqlParameter("sites", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = sites });
         var serializer = session.DocumentStore.Options.Serializer();
         var records = new List<PatientRecord>();
@@ -115,6 +120,6 @@ public static class MonitorListEndpoints
             }
         }
 
-        return records.Where(r => caller.MaySee(r.SiteId) && (string.IsNullOrEmpty(siteId) || r.SiteId == siteId)).ToList();
+        return records.Where(r => caller.MaySee(r.SiteId) && (only is null || only.Contains(r.SiteId))).ToList();
     }
 }
