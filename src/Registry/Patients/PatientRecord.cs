@@ -65,7 +65,7 @@ public sealed record EntryVersion(
 /// one document a patient, folded from the patient's stream in the same transaction as its events
 /// (inline), so a read right after a write sees it. <see cref="Version"/> is the stream version, the ETag.
 /// </summary>
-public sealed class PatientRecord : IAdverseEventLog, Monitoring.IMonitored
+public sealed class PatientRecord : IAdverseEventLog, IMonitored
 {
     public Guid Id { get; set; }
 
@@ -130,13 +130,13 @@ public sealed class PatientRecord : IAdverseEventLog, Monitoring.IMonitored
     public List<SeriousEventSummary>? Serious { get; set; }
 
     /// <summary>The lock in force, if any: the site's writes are refused while it holds.</summary>
-    public Monitoring.RecordLock? Lock { get; set; }
+    public RecordLock? Lock { get; set; }
 
     /// <summary>Data queries on the entries, every step of each.</summary>
-    public List<Monitoring.DataQuery> Queries { get; set; } = [];
+    public List<DataQuery> Queries { get; set; } = [];
 
     /// <summary>Entries verified against the source at their current revision.</summary>
-    public Dictionary<Guid, Monitoring.Verification> Verified { get; set; } = [];
+    public Dictionary<Guid, Verification> Verified { get; set; } = [];
 
     /// <summary>Queries not closed (a column: the query lists read only the records that have one).</summary>
     public int OpenQueries { get; set; }
@@ -172,7 +172,7 @@ public sealed class PatientRecordProjection : SingleStreamProjection<PatientReco
 
         IncludeType<EntryCorrected>();
         IncludeType<EntryVoided>();
-        foreach (var type in Monitoring.MonitoringFold.EventTypes)
+        foreach (var type in MonitoringFold.EventTypes)
         {
             IncludeType(type);
         }
@@ -249,8 +249,8 @@ public sealed class PatientRecordProjection : SingleStreamProjection<PatientReco
         }
 
         AdverseEventFold.Apply(snapshot, e.Data, new EntryMoment(e.Sequence, e.Version, e.Timestamp, e.UserName, e.Data is EntryCorrected));
-        Monitoring.MonitoringFold.Apply(snapshot, e);
-        snapshot.OpenQueries = snapshot.Queries.Count(q => q.Status != Monitoring.QueryStatus.Closed);
+        MonitoringFold.Apply(snapshot, e);
+        snapshot.OpenQueries = snapshot.Queries.Count(q => q.Status != QueryStatus.Closed);
         Derive(snapshot);
         snapshot.Pending = [.. PendingWork.Of(snapshot, _window)];
         snapshot.NextDueOn = snapshot.Pending.Count == 0 ? null : snapshot.Pending.Min(p => p.From);

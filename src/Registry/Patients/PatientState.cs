@@ -27,7 +27,7 @@ public sealed class StateEntry
 /// The write model of a patient: only what the decisions need (enrolment facts, each entry's
 /// current values and status). Folded live from the stream each time a write locks the stream.
 /// </summary>
-public sealed class PatientState : IAdverseEventLog, Monitoring.IMonitored
+public sealed class PatientState : IAdverseEventLog, IMonitored
 {
     public Guid Id { get; set; }
 
@@ -49,11 +49,11 @@ public sealed class PatientState : IAdverseEventLog, Monitoring.IMonitored
 
     public Dictionary<Guid, List<AeMoment>> AeHistory { get; set; } = [];
 
-    public Monitoring.RecordLock? Lock { get; set; }
+    public RecordLock? Lock { get; set; }
 
-    public List<Monitoring.DataQuery> Queries { get; set; } = [];
+    public List<DataQuery> Queries { get; set; } = [];
 
-    public Dictionary<Guid, Monitoring.Verification> Verified { get; set; } = [];
+    public Dictionary<Guid, Verification> Verified { get; set; } = [];
 
     public IEnumerable<KeyValuePair<Guid, StateEntry>> Current(EntryKind kind) =>
         Entries.Where(e => e.Value.Kind == kind && !e.Value.Voided);
@@ -111,7 +111,7 @@ public sealed class PatientStateProjection : SingleStreamProjection<PatientState
             gone.Revision++;
         }
 
-        Monitoring.MonitoringFold.Apply(snapshot, e);
+        MonitoringFold.Apply(snapshot, e);
 
         AdverseEventFold.Apply(snapshot, e.Data, new EntryMoment(e.Sequence, e.Version, e.Timestamp, e.UserName, e.Data is EntryCorrected));
         snapshot.Version = e.Version;

@@ -66,7 +66,7 @@ public static class PatientWrites
     }
 
     /// <summary>409 naming the lock: who locked the record, when and why, and how it is lifted.</summary>
-    public static ProblemDetails Locked(Monitoring.RecordLock locked) => new()
+    public static ProblemDetails Locked(RecordLock locked) => new()
     {
         Status = StatusCodes.Status409Conflict,
         Title = "This patient's record is locked.",

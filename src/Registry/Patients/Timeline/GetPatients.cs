@@ -34,9 +34,9 @@ public sealed record PatientDetail(
     Regimen Regimen,
     DateOnly? LastVisitOn,
     IReadOnlyList<PatientEntry> Entries,
-    Monitoring.RecordLock? Lock,
-    IReadOnlyList<Monitoring.DataQuery> Queries,
-    IReadOnlyDictionary<Guid, Monitoring.Verification> Verified)
+    RecordLock? Lock,
+    IReadOnlyList<DataQuery> Queries,
+    IReadOnlyDictionary<Guid, Verification> Verified)
 {
     public static PatientDetail From(PatientRecord r) => new(
         r.Id, r.SubjectCode, r.SiteId, r.DiseaseCode, r.Status, r.EnrolledOn, r.FirstDoseOn, r.Version,

@@ -1,6 +1,6 @@
 using JasperFx.Events;
 
-namespace Registry.Patients.Monitoring;
+namespace Registry.Patients;
 
 // The monitor's side of a patient's stream: record locks, data queries and source data verification. Each step is an
 // event on the patient's stream (who and when are the store's stamps), so the record's audit trail holds them too.
