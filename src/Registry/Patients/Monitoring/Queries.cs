@@ -113,20 +113,8 @@ public static partial class QueryEndpoints
         {
             var errors = new ValidationErrors();
             var text = request.Text is null ? null : Text(errors, "text", request.Text, "Leave the text out, or say why it is closed.");
-            if (MonitoringFold.Find(patient, queryId) is not { } query)
-            {
-                return Decision.Reject(NoSuchQuery);
-            }
-
-            if (query.Status == QueryStatus.Closed)
-            {
-                return Decision.Reject(WrongStep(query, "closed", "it is closed already"));
-            }
-
-            return errors.Any
-                ? Decision.Reject(errors.ToProblem())
-                : Decision.Accept(
-                    [new QueryClosed(queryId, text)], version => new QueryChanged(patient.Id, version, queryId, QueryStatus.Closed));
+            return MonitorStep(
+                patient, queryId, errors, QueryStatus.Closed, "closed", "it is closed already", new QueryClosed(queryId, text));
         }, evenWhenLocked: true);
 
     [WolverinePost("/api/patients/{patientId}/queries/{queryId}/reopening", OperationId = "reopenQuery")]
@@ -139,21 +127,31 @@ public static partial class QueryEndpoints
         {
             var errors = new ValidationErrors();
             var text = Text(errors, "text", request.Text, "Say what is still in question.");
-            if (MonitoringFold.Find(patient, queryId) is not { } query)
-            {
-                return Decision.Reject(NoSuchQuery);
-            }
-
-            if (query.Status == QueryStatus.Open)
-            {
-                return Decision.Reject(WrongStep(query, "re-opened", "it is open: waiting for the site's answer"));
-            }
-
-            return errors.Any
-                ? Decision.Reject(errors.ToProblem())
-                : Decision.Accept(
-                    [new QueryReopened(queryId, text!)], version => new QueryChanged(patient.Id, version, queryId, QueryStatus.Open));
+            return MonitorStep(patient, queryId, errors, QueryStatus.Open, "re-opened", "it is open: waiting for the site's answer",
+                new QueryReopened(queryId, text ?? ""));
         }, evenWhenLocked: true);
+
+    /// <summary>
+    /// A monitor's step on a query: refused when the query is not there (404), is already in the state the step leads to
+    /// (409), or the request has errors (400); otherwise its event.
+    /// </summary>
+    private static Decision MonitorStep(
+        PatientState patient, Guid queryId, ValidationErrors errors, QueryStatus after, string step, string why, object change)
+    {
+        if (MonitoringFold.Find(patient, queryId) is not { } query)
+        {
+            return Decision.Reject(NoSuchQuery);
+        }
+
+        if (query.Status == after)
+        {
+            return Decision.Reject(WrongStep(query, step, why));
+        }
+
+        return errors.Any
+            ? Decision.Reject(errors.ToProblem())
+            : Decision.Accept([change], version => new QueryChanged(patient.Id, version, queryId, after));
+    }
 
     // A new problem each time: the answer's writer adds the request's trace id to it.
     private static ProblemDetails NoSuchQuery =>
