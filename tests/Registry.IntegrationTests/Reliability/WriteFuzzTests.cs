@@ -11,12 +11,12 @@ namespace Registry.IntegrationTests.Reliability;
 /// dropped, values of every JSON kind in their place, hostile text and dates, unknown and repeated
 /// fields, bodies that are not objects), sent to every write endpoint. The property: never a 5xx, and a
 /// 4xx writes nothing. <c>REGISTRY_FUZZ_BODIES</c> sets the number of bodies per endpoint (default
-/// 4,000, to keep CI well under its limit; ops/test.sh --long runs 100,000); a failure prints the seed that reproduces it.
+/// 2,000, to keep CI well under its limit; ops/test.sh --long runs 100,000); a failure prints the seed that reproduces it.
 /// </summary>
 public sealed class WriteFuzzTests(RegistryApp app) : ApiTest(app)
 {
     private static readonly long BodiesPerEndpoint =
-        long.TryParse(Environment.GetEnvironmentVariable("REGISTRY_FUZZ_BODIES"), out var n) && n > 0 ? n : 4_000;
+        long.TryParse(Environment.GetEnvironmentVariable("REGISTRY_FUZZ_BODIES"), out var n) && n > 0 ? n : 2_000;
 
     private static readonly string[] RouteList =
     [
