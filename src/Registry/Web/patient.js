@@ -234,7 +234,9 @@ function queryStep(query, step, tr) {
   const titles = { answers: "Answer the query", closure: "Close the query", reopening: "Re-open the query" };
   const labels = { answers: "Your answer", closure: "A note (optional)", reopening: "What is still in question" };
   panelForm(titles[step], [renderField({ name: "stepText", label: labels[step], type: "text" }, "text")], titles[step], async (form) => {
-    const result = await api("POST", `/api/patients/${patientId}/queries/${query.queryId}/${step}`, { text: text(form, "stepText") });
+    // With the record's version: a step taken on what the page shows (an answer that came meanwhile is a 412, not closed unread).
+    const result = await api("POST", `/api/patients/${patientId}/queries/${query.queryId}/${step}`, { text: text(form, "stepText") },
+      { "If-Match": `"${patient.version}"` });
     await afterWrite(form, result, `${titles[step].replace(" the query", "")}: done.`);
   }, tr);
 }
@@ -249,7 +251,7 @@ function queryRow(query) {
     h("td", null, h("div", null, `On ${labelOf(query.entryKind, query.field.replace(/^\$\./, ""))}`), h("ol", null, thread)),
     h("td", null, h("span", { class: "flag " + query.status }, query.status)), h("td", null), actions);
   const action = (label, step) => h("button", { type: "button", class: "quiet", onclick: () => queryStep(query, step, tr) }, label);
-  if (isSite && query.status === "open" && !patient.lock) actions.append(action("Answer", "answers"));
+  if (isSite && query.status === "open") actions.append(action("Answer", "answers"));
   if (isMonitor && query.status !== "closed") actions.append(action("Close", "closure"));
   if (isMonitor && query.status !== "open") actions.append(action("Re-open", "reopening"));
   return tr;

@@ -123,7 +123,7 @@ public static class GetWorklistEndpoint
         }
 
         session.Record(caller, time, AuditActions.ListPatients,
-            detail: $"worklist: {page.Count} patient(s), {serious.Count} SAE(s); siteId={siteId ?? "*"}");
+            detail: $"worklist: {page.Count} patient(s), {serious.Count} SAE(s), {queries.Count} open queries; siteId={siteId ?? "*"}");
         await session.SaveChangesAsync(ct);
         return Results.Ok(new SiteWorklist(
             sites.Select(s => new WorklistSite(s.Id, s.Name, s.TimeZone, today[s.Id])).ToList(), patients, serious, queries));

@@ -43,7 +43,7 @@ public static class WorklistQuery
 {
     /// <summary>The part of a record the worklist reads: the rest stays in the database.</summary>
     private static readonly string[] Heavy =
-        ["entries", "history", "adverseEvents", "followUps", "voidedFollowUps", "aeHistory", "serious"];
+        ["entries", "history", "adverseEvents", "followUps", "voidedFollowUps", "aeHistory", "serious", "queries", "verified"];
 
     /// <summary>
     /// The records of the sites' patients with a serious adverse event, with only what the SAE list reads: the
@@ -106,7 +106,7 @@ public static class WorklistQuery
                 where {where}
                 order by {Key}
                 limit @take)
-            select coalesce(w.worklist - 'serious', d.data - array['{string.Join("','", Heavy)}'])::text,
+            select coalesce(w.worklist - array['serious', 'queries', 'verified'], d.data - array['{string.Join("','", Heavy)}'])::text,
                    coalesce(w.worklist ? 'pending', d.data ? 'pending')
             from page join {RegistrySchema.Name}.mt_doc_patientrecord d on d.id = page.id
             left join {RegistrySchema.Name}.worklist_rows w on w.id = page.id

@@ -137,6 +137,8 @@ public sealed class MonitoringTests(RegistryApp app) : ApiTest(app)
             new JsonObject { ["entryId"] = _day8Sample, ["field"] = "$.colour", ["text"] = "?" }, 400)).ValidationErrorsAsync();
         Assert.Contains("field", errors.Keys);
         await Monitor.PostAsync($"/api/patients/{_patientId}/queries",
+            new JsonObject { ["entryId"] = _day8Sample, ["field"] = "$.tregPercentOfCd4[3].a", ["text"] = "?" }, 400);
+        await Monitor.PostAsync($"/api/patients/{_patientId}/queries",
             new JsonObject { ["entryId"] = _day8Sample, ["field"] = "x'); drop table", ["text"] = "?" }, 400);
         await Monitor.PostAsync($"/api/patients/{_patientId}/queries",
             new JsonObject { ["entryId"] = Guid.NewGuid(), ["field"] = "$.tregPercentOfCd4", ["text"] = "?" }, 400);
@@ -199,8 +201,14 @@ public sealed class MonitoringTests(RegistryApp app) : ApiTest(app)
             ["reasonCode"] = "transcription-error",
             ["reason"] = "x",
         }, 409);
-        // The monitor's own steps go on (a query can be opened), and the record says it is locked.
-        await OpenQueryAsync();
+        // The monitor's own steps go on (a query can be opened), and the site may answer it, but not with a correction.
+        var queryId = await OpenQueryAsync();
+        await Nurse.PostAsync($"/api/patients/{_patientId}/queries/{queryId}/answers", new JsonObject
+        {
+            ["text"] = "8.0 %",
+            ["correction"] = new JsonObject { ["changes"] = new JsonObject { ["tregPercentOfCd4"] = 8.0 }, ["reasonCode"] = "transcription-error", ["reason"] = "x" },
+        }, 409);
+        await Nurse.PostAsync($"/api/patients/{_patientId}/queries/{queryId}/answers", new JsonObject { ["text"] = "5.0 % is right." }, 201);
         var record = await Monitor.GetJsonAsync($"/api/patients/{_patientId}");
         Assert.Equal("monitor1", record["lock"]!["by"]!.GetValue<string>());
 

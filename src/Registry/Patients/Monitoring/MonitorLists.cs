@@ -32,7 +32,7 @@ public static class MonitorListEndpoints
     [EndpointSummary("List data queries, oldest first: open (waiting on the site), answered (on the monitor), or all.")]
     [Authorize(Policy = Policies.Queries)]
     public static async Task<IResult> Queries(
-        IQuerySession session, ClaimsPrincipal user, TimeProvider time, string? siteId, string? status, CancellationToken ct)
+        IDocumentSession session, ClaimsPrincipal user, TimeProvider time, string? siteId, string? status, CancellationToken ct)
     {
         var caller = Caller.From(user);
         if (status is not (null or "" or "unresolved" or "open" or "answered" or "closed" or "all"))
@@ -47,14 +47,21 @@ public static class MonitorListEndpoints
         }
 
         string[]? sites = string.IsNullOrEmpty(siteId) ? null : [siteId];
-        return Results.Ok(await QueriesAsync(session, caller, sites, status, time.GetUtcNow(), ct));
+        var queries = await QueriesAsync(session, caller, sites, status, time.GetUtcNow(), ct);
+        session.Record(caller, time, AuditActions.ListPatients,
+            detail: $"queries: {queries.Count}; status={status ?? "unresolved"}; siteId={siteId ?? "*"}");
+        await session.SaveChangesAsync(ct);
+        return Results.Ok(queries);
     }
 
     /// <summary>The queries of the caller's visible records (of <paramref name="sites"/> when given), oldest first.</summary>
     public static async Task<IReadOnlyList<QueryListItem>> QueriesAsync(
         IQuerySession session, Caller caller, string[]? sites, string? status, DateTimeOffset now, CancellationToken ct)
     {
-        var where = status is "closed" or "all" ? "d.data -> 'queries' <> '[]'::jsonb" : "d.open_queries > 0";
+        // Closed ones too: read from the records' small part (never the whole, compressed document of every record).
+        var where = status is "closed" or "all"
+            ? "coalesce(w.worklist, d.data) -> 'queries' <> '[]'::jsonb"
+            : "d.open_queries > 0";
         var records = await RecordsAsync(session, caller, sites, where, ct);
         return records
             .SelectMany(r => r.Queries.Select(q => (r, q)))
@@ -76,9 +83,14 @@ public static class MonitorListEndpoints
     [WolverineGet("/api/verification", OperationId = "getVerificationCoverage")]
     [EndpointSummary("Source data verification coverage per site and per patient.")]
     [Authorize(Policy = Policies.Monitoring)]
-    public static async Task<IResult> Coverage(IQuerySession session, ClaimsPrincipal user, string? siteId, CancellationToken ct)
+    public static async Task<IResult> Coverage(
+        IDocumentSession session, ClaimsPrincipal user, TimeProvider time, string? siteId, CancellationToken ct)
     {
-        var records = await RecordsAsync(session, Caller.From(user), string.IsNullOrEmpty(siteId) ? null : [siteId], "true", ct);
+        var caller = Caller.From(user);
+        var records = await RecordsAsync(session, caller, string.IsNullOrEmpty(siteId) ? null : [siteId], "true", ct);
+        session.Record(caller, time, AuditActions.ListPatients,
+            detail: $"verification coverage: {records.Count} patient(s); siteId={siteId ?? "*"}");
+        await session.SaveChangesAsync(ct);
         var patients = records
             .OrderBy(r => r.SiteId, StringComparer.Ordinal).ThenBy(r => r.SubjectCode, StringComparer.Ordinal)
             .Select(r => new PatientCoverage(r.Id, r.SubjectCode, r.SiteId, r.CurrentEntries, r.VerifiedEntries, r.Lock is not null))
@@ -97,11 +109,12 @@ public static class MonitorListEndpoints
         IQuerySession session, Caller caller, string[]? only, string where, CancellationToken ct)
     {
         var command = new NpgsqlCommand($"""
-            select coalesce(w.worklist, d.data - array['entries', 'history', 'adverseEvents', 'followUps', 'aeHistory'])::text,
+            select coalesce(w.worklist,
+                            d.data - array['entries', 'history', 'adverseEvents', 'followUps', 'voidedFollowUps', 'aeHistory'])::text,
                    d.current_entries, d.verified_entries
             from {RegistrySchema.Name}.mt_doc_patientrecord d
             left join {RegistrySchema.Name}.worklist_rows w on w.id = d.id
-            where {where} and (@all or coalesce(w.worklist, d.data) ->> 'siteId' = any(@sites))
+            where {where} and (@all or d.data ->> 'siteId' = any(@sites))
             """);
         // A site user's own sites (or the one asked for) in the query itself: other sites' records are not even read.
         var sites = only ?? caller.Sites.ToArray();

@@ -32,8 +32,8 @@ public static partial class QueryEndpoints
 {
     public const int MaxText = 2_000;
 
-    /// <summary>A JSON path into an entry: <c>$.field</c>, <c>field</c>, optionally deeper (<c>$.items[0].value</c>).</summary>
-    [GeneratedRegex(@"^(\$\.)?[A-Za-z][A-Za-z0-9]{0,63}(\.[A-Za-z][A-Za-z0-9]{0,63}|\[[0-9]{1,3}\]){0,8}$")]
+    /// <summary>A JSON path to one of an entry's fields: <c>$.field</c> (or <c>field</c>); every entry's fields are top-level.</summary>
+    [GeneratedRegex(@"^(\$\.)?[A-Za-z][A-Za-z0-9]{0,63}$")]
     private static partial Regex FieldPattern();
 
     [WolverinePost("/api/patients/{patientId}/queries", OperationId = "openQuery")]
@@ -84,6 +84,12 @@ public static partial class QueryEndpoints
                 return Decision.Reject(errors.ToProblem());
             }
 
+            // A lock freezes the data, not the conversation: an answer goes through it; a correction does not.
+            if (request.Correction is not null && patient.Lock is { } locked)
+            {
+                return Decision.Reject(PatientWrites.Locked(locked));
+            }
+
             if (request.Correction is not { } correction)
             {
                 return Decision.Accept(
@@ -101,7 +107,7 @@ public static partial class QueryEndpoints
             return Decision.Accept(
                 [.. corrected.Events, new QueryAnswered(queryId, text!, true)],
                 version => new QueryChanged(patient.Id, version, queryId, QueryStatus.Answered));
-        });
+        }, evenWhenLocked: true);
 
     [WolverinePost("/api/patients/{patientId}/queries/{queryId}/closure", OperationId = "closeQuery")]
     [EndpointSummary("Close a data query.")]
@@ -187,7 +193,7 @@ public static partial class QueryEndpoints
         }
 
         var path = given.Trim().StartsWith("$.", StringComparison.Ordinal) ? given.Trim() : "$." + given.Trim();
-        var top = path[2..].Split('.', '[')[0];
+        var top = path[2..];
         if (!fields.Contains(top) && entry.Data[top] is null)
         {
             errors.Add("field", $"A {EntryKinds.Of(entry.Kind).Name} entry has no field '{top}': it has "

@@ -37,7 +37,7 @@ namespace Internal.Generated.WolverineHandlers
             var status = httpContext.Request.Query["status"];
             
             // The actual HTTP request handler execution
-            var result = await Registry.Patients.Monitoring.MonitorListEndpoints.Queries(((Marten.IQuerySession)documentSession), httpContext.User, _timeProvider, siteId, status, httpContext.RequestAborted).ConfigureAwait(false);
+            var result = await Registry.Patients.Monitoring.MonitorListEndpoints.Queries(documentSession, httpContext.User, _timeProvider, siteId, status, httpContext.RequestAborted).ConfigureAwait(false);
 
             await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }
