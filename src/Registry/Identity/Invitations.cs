@@ -67,11 +67,7 @@ public static class Invitations
         HttpContext http, CancellationToken ct)
     {
         var errors = new ValidationErrors();
-        var reason = errors.Required("reason", command.Reason, "Say why (it is kept with the invitation).");
-        if (reason is { Length: > UserEndpoints.MaxReason })
-        {
-            errors.Add("reason", $"A reason is at most {UserEndpoints.MaxReason} characters.");
-        }
+        var reason = errors.Required("reason", command.Reason, "Say why (it is kept with the invitation).", UserEndpoints.MaxReason);
 
         // A set-up finishing at the same moment may append first: the invitation is then made again on the stream as
         // it stands (it always wins: a set-up never keeps a replaced invitation's password).

@@ -328,16 +328,8 @@ public static partial class UserEndpoints
         return (issuer?.Trim().TrimEnd('/'), subject?.Trim());
     }
 
-    private static string? Reason(ValidationErrors errors, string? reason)
-    {
-        var given = errors.Required("reason", reason, "Say why (it is kept with the change).");
-        if (given is { Length: > MaxReason })
-        {
-            errors.Add("reason", $"A reason is at most {MaxReason} characters.");
-        }
-
-        return given;
-    }
+    private static string? Reason(ValidationErrors errors, string? reason) =>
+        errors.Required("reason", reason, "Say why (it is kept with the change).", MaxReason);
 
     private static async Task<ProblemDetails?> LinkedElsewhereAsync(
         IQuerySession session, string? issuer, string? subject, Guid self, CancellationToken ct)

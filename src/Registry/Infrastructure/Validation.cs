@@ -38,6 +38,19 @@ public sealed class ValidationErrors
         return value.Trim();
     }
 
+    /// <summary>As <see cref="Required(string, string?, string)"/>, and at most <paramref name="maxLength"/> characters.</summary>
+    public string? Required(string path, string? value, string message, int maxLength)
+    {
+        var given = Required(path, value, message);
+        if (given is { Length: var length } && length > maxLength)
+        {
+            Add(path, $"At most {maxLength} characters.");
+            return null;
+        }
+
+        return given;
+    }
+
     public T? Enumeration<T>(string path, string? value, string what) where T : struct, Enum
     {
         if (value is null)

@@ -36,13 +36,7 @@ public sealed class AuditChainTests(RegistryApp app) : ApiTest(app)
         return patientId;
     }
 
-    private async Task SqlAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(App.Database.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    private Task SqlAsync(string sql) => App.SqlAsync(sql);
 
     /// <summary>As an attacker with the tables' keys: the append-only triggers off, the change, the triggers on.</summary>
     private Task TamperAsync(string table, string sql) => SqlAsync(
@@ -264,11 +258,5 @@ public sealed class AuditChainTests(RegistryApp app) : ApiTest(app)
         Assert.Equal(await ScalarAsync<long>("select count(*) from registry.mt_doc_auditrecord"), result.Entries);
     }
 
-    private async Task<T> ScalarAsync<T>(string sql)
-    {
-        await using var connection = new NpgsqlConnection(App.Database.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return (T)(await command.ExecuteScalarAsync())!;
-    }
+    private Task<T> ScalarAsync<T>(string sql) => App.ScalarAsync<T>(sql);
 }

@@ -83,12 +83,21 @@ public sealed class RegistryApp : IAsyncLifetime
         Clock.Set(Now);
     }
 
-    private async Task SqlAsync(string sql)
+    /// <summary>Runs SQL on the test database directly, as its owner (what an attacker with the database's keys could do).</summary>
+    public async Task SqlAsync(string sql)
     {
         await using var connection = new Npgsql.NpgsqlConnection(Database.ConnectionString);
         await connection.OpenAsync();
         await using var command = new Npgsql.NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();
+    }
+
+    public async Task<T> ScalarAsync<T>(string sql)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(Database.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        return (T)(await command.ExecuteScalarAsync())!;
     }
 
     public async Task DisposeAsync()

@@ -62,15 +62,6 @@ public static class LockRecordEndpoints
                 : Decision.Accept([new RecordUnlocked(reason!)], version => new LockChanged(patient.Id, version, false));
         }, evenWhenLocked: true);
 
-    public static string? Reason(ValidationErrors errors, string? given, string message)
-    {
-        var reason = errors.Required("reason", given, message);
-        if (reason is { Length: > MaxReason })
-        {
-            errors.Add("reason", $"A reason is at most {MaxReason} characters.");
-            return null;
-        }
-
-        return reason;
-    }
+    private static string? Reason(ValidationErrors errors, string? given, string message) =>
+        errors.Required("reason", given, message, MaxReason);
 }

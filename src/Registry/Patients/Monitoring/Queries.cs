@@ -170,17 +170,8 @@ public static partial class QueryEndpoints
         Detail = $"The query is {Kebab.Name(query.Status)}.",
     };
 
-    private static string? Text(ValidationErrors errors, string path, string? given, string message)
-    {
-        var text = errors.Required(path, given, message);
-        if (text is { Length: > MaxText })
-        {
-            errors.Add(path, $"At most {MaxText} characters.");
-            return null;
-        }
-
-        return text;
-    }
+    private static string? Text(ValidationErrors errors, string path, string? given, string message) =>
+        errors.Required(path, given, message, MaxText);
 
     /// <summary>The field as <c>$.path</c>, when the entry's kind has it (a query may ask about a value left empty).</summary>
     private static string? Field(ValidationErrors errors, string? given, StateEntry entry)
