@@ -115,5 +115,10 @@ public sealed class ExportBuilder(IDocumentStore store, byte[] secret)
                 }
             }
         }
+
+        foreach (var row in ExportTables.SignatureRows(patient))
+        {
+            yield return ("sg", row);
+        }
     }
 }

@@ -29,8 +29,29 @@ public static class ExportTables
                 new("treated", ColumnType.Text, null, "Y when at least one dose was given, else N"),
             ]),
             .. EntryKinds.All.Select(k => k.ExportTable(shape)).OfType<Table>().DistinctBy(t => t.Name),
+            Signatures(shape),
         ];
     }
+
+    /// <summary>The investigators' signatures of each record (21 CFR Part 11 §11.50): meaning, day, whether still in force.</summary>
+    public static Table Signatures(ExportShape shape) => new("sg", "Investigator signatures of the record, oldest first",
+    [
+        ExportShape.Usubjid,
+        new("sgmean", ColumnType.Text, null, "Meaning of the signature: review, approval or responsibility"),
+        shape.Day("sg", "the signature (UTC date)"),
+        new("sgtim", ColumnType.Text, null, "Time of the signature, UTC (HH:mm:ss)"),
+        new("sgstat", ColumnType.Text, null, "valid, or broken when the record's data changed after it"),
+        shape.Day("sgbr", "the change that broke the signature"),
+        .. shape.Text(new Column("sgname", ColumnType.Text, null, "Signer's printed name (free text: names a person)", FreeText: true)),
+    ]);
+
+    public static IEnumerable<object?[]> SignatureRows(ExportPatient p) =>
+        from s in p.State.Signatures
+        select p.Shape.WithText(
+            [p.Key, Infrastructure.Kebab.Name(s.Meaning), p.Day(DateOnly.FromDateTime(s.At.UtcDateTime)),
+             s.At.UtcDateTime.ToString("HH:mm:ss", CultureInfo.InvariantCulture), s.Valid ? "valid" : "broken",
+             s.BrokenAt is { } broken ? p.Day(DateOnly.FromDateTime(broken.UtcDateTime)) : null],
+            s.Name);
 
     public static string Format(object? value) => value switch
     {

@@ -27,6 +27,7 @@ public static class Authentication
         services.AddSingleton<ICallerRecheck, CallerRecheck>();
         services.AddSingleton<Credentials>();
         services.AddSingleton<PasswordSignIn>();
+        services.AddSingleton<ISigners, Signers>();
         services.AddSignInRateLimit();
         services.AddAntiforgery(o =>
         {

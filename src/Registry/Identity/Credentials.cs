@@ -162,6 +162,8 @@ public sealed class PasswordSignIn(
         PasswordHash = Credentials.HashPassword(Convert.ToBase64String(RandomNumberGenerator.GetBytes(24))),
     };
 
+    private const string NotLocked = "(data ->> 'lockedUntil' is null or (data ->> 'lockedUntil')::timestamptz <= @now)";
+
     public async Task<UserAccount?> CheckAsync(string? username, string? password, string? code, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(username) || string.IsNullOrEmpty(password) || password.Length > Credentials.MaxPasswordLength
@@ -183,7 +185,6 @@ public sealed class PasswordSignIn(
         // Both updates are single statements on the credential's row, so requests in flight at once cannot get
         // round the lockout: a success counts only while the account is not locked, and failures add up atomically.
         var table = $"{Infrastructure.RegistrySchema.Name}.mt_doc_usercredential";
-        const string NotLocked = "(data ->> 'lockedUntil' is null or (data ->> 'lockedUntil')::timestamptz <= @now)";
         if (step is { } matched && account is { Active: true, ExternalKey: null })
         {
             var taken = await RowsAsync(session, $"""
@@ -200,19 +201,54 @@ public sealed class PasswordSignIn(
 
         if (credential is not null && usable)
         {
-            await RowsAsync(session, $"""
-                update {table}
-                set data = data || case when coalesce((data ->> 'failures')::int, 0) + 1 >= @attempts
-                    then jsonb_build_object('failures', 0, 'lockedUntil', to_jsonb(@until::timestamptz))
-                    else jsonb_build_object('failures', coalesce((data ->> 'failures')::int, 0) + 1) end
-                where id = @id and {NotLocked}
-                returning id
-                """, ("id", credential.Id), ("step", 0L), ("now", now), ("attempts", options.Value.LockoutAttempts),
-                ("until", now + options.Value.LockoutDuration), ct);
+            await FailedAsync(session, credential, now, ct);
         }
 
         return null;
     }
+
+    /// <summary>
+    /// A signed-in user gives their password again, e.g. to sign a record (21 CFR Part 11 §11.200: a signing in a
+    /// session uses at least the password). A wrong password counts towards the lockout as a failed sign-in does;
+    /// a locked account, an account with no registry password (external sign-in) or an inactive one confirms nothing.
+    /// </summary>
+    public async Task<bool> ConfirmPasswordAsync(string username, string? password, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(password) || password.Length > Credentials.MaxPasswordLength)
+        {
+            return false;
+        }
+
+        var now = time.GetUtcNow();
+        await using var session = store.LightweightSession();
+        var account = await UserAccount.FindAsync(session, username, ct);
+        var credential = await Credentials.FindAsync(session, username, ct);
+        var usable = credential is { CanSignIn: true } && (credential.LockedUntil is not { } until || until <= now)
+            && account is { Active: true, ExternalKey: null };
+        if (Credentials.VerifyPassword(usable ? credential! : Nobody, password) && usable)
+        {
+            return true;
+        }
+
+        if (credential is not null && usable)
+        {
+            await FailedAsync(session, credential, now, ct);
+        }
+
+        return false;
+    }
+
+    /// <summary>One more failure, atomically: the account locks at <see cref="SignInOptions.LockoutAttempts"/> in a row.</summary>
+    private Task<int> FailedAsync(IDocumentSession session, UserCredential credential, DateTimeOffset now, CancellationToken ct) =>
+        RowsAsync(session, $"""
+            update {Infrastructure.RegistrySchema.Name}.mt_doc_usercredential
+            set data = data || case when coalesce((data ->> 'failures')::int, 0) + 1 >= @attempts
+                then jsonb_build_object('failures', 0, 'lockedUntil', to_jsonb(@until::timestamptz))
+                else jsonb_build_object('failures', coalesce((data ->> 'failures')::int, 0) + 1) end
+            where id = @id and {NotLocked}
+            returning id
+            """, ("id", credential.Id), ("step", 0L), ("now", now), ("attempts", options.Value.LockoutAttempts),
+            ("until", now + options.Value.LockoutDuration), ct);
 
     private static async Task<int> RowsAsync(
         IDocumentSession session, string sql, (string, Guid) id, (string, long) step, (string, DateTimeOffset) now,
@@ -232,5 +268,28 @@ public sealed class PasswordSignIn(
         }
 
         return rows;
+    }
+}
+
+/// <summary>The directory's side of <see cref="ISigners"/>: an active site user named investigator gives their password again.</summary>
+public sealed class Signers(IDocumentStore store, PasswordSignIn passwords) : ISigners
+{
+    public async Task<(Signer? Signer, SignerRefusal? Refusal)> ConfirmAsync(string username, string? password, CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        var account = await UserAccount.FindAsync(session, username, ct);
+        if (account is not { Active: true, Investigator: true, Role: Roles.Site })
+        {
+            return (null, SignerRefusal.NotInvestigator);
+        }
+
+        if (account.ExternalKey is not null)
+        {
+            return (null, SignerRefusal.NoPassword);
+        }
+
+        return await passwords.ConfirmPasswordAsync(account.Username, password, ct)
+            ? (new Signer(account.Username, account.DisplayName), null)
+            : (null, SignerRefusal.WrongPassword);
     }
 }

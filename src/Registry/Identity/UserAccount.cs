@@ -30,6 +30,9 @@ public sealed record UserLinked(string Username, string? ExternalIssuer, string?
 public sealed record UserFreeTextChanged(string Username, bool Allowed, string Reason);
 
 /// <summary>An admin took the user's access away: refused from the next request on.</summary>
+/// <summary>An admin named a site user an investigator (who signs patients' records), or withdrew it.</summary>
+public sealed record UserInvestigatorChanged(string Username, bool Allowed, string Reason);
+
 public sealed record UserDeactivated(string Username, string Reason);
 
 /// <summary>An admin gave a deactivated user's access back.</summary>
@@ -61,6 +64,9 @@ public sealed class UserAccount
 
     /// <summary>A researcher an admin allowed free text in exports.</summary>
     public bool FreeText { get; set; }
+
+    /// <summary>A site user who signs patients' records (an admin names them; a change of role withdraws it).</summary>
+    public bool Investigator { get; set; }
 
     /// <summary>The external identity provider's issuer and the person's subject there, when the user signs in through one.</summary>
     public string? ExternalIssuer { get; set; }
@@ -103,6 +109,7 @@ public sealed class UserAccountProjection : SingleStreamProjection<UserAccount, 
         IncludeType<UserCreated>();
         IncludeType<UserAccessChanged>();
         IncludeType<UserFreeTextChanged>();
+        IncludeType<UserInvestigatorChanged>();
         IncludeType<UserLinked>();
         IncludeType<UserDeactivated>();
         IncludeType<UserReactivated>();
@@ -135,11 +142,16 @@ public sealed class UserAccountProjection : SingleStreamProjection<UserAccount, 
                 snapshot.Role = x.Role;
                 snapshot.Sites = [.. x.Sites];
                 snapshot.FreeText &= x.Role == Roles.Researcher;
+                snapshot.Investigator &= x.Role == Roles.Site;
                 (change, reason) = ("access-changed", x.Reason);
                 break;
             case UserFreeTextChanged x when snapshot is not null:
                 snapshot.FreeText = x.Allowed;
                 (change, reason) = (x.Allowed ? "free-text-allowed" : "free-text-withdrawn", x.Reason);
+                break;
+            case UserInvestigatorChanged x when snapshot is not null:
+                snapshot.Investigator = x.Allowed;
+                (change, reason) = (x.Allowed ? "investigator-named" : "investigator-withdrawn", x.Reason);
                 break;
             case UserLinked x when snapshot is not null:
                 snapshot.ExternalIssuer = x.ExternalIssuer;

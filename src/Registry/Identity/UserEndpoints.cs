@@ -22,16 +22,16 @@ public sealed record LinkUser(string? ExternalIssuer, string? ExternalSubject, s
 
 public sealed record UserReason(string? Reason);
 
-public sealed record ChangeUserFreeText(bool? Allowed, string? Reason);
+public sealed record ChangeUserPermission(bool? Allowed, string? Reason);
 
 /// <summary>A user as the admin sees it (no credential of any kind).</summary>
 public sealed record UserView(
     string Username, string DisplayName, string Role, IReadOnlyList<string> Sites, bool Active, bool SignInReady, string? ExternalIssuer,
-    string? ExternalSubject, long Version, IReadOnlyList<UserChange> History, bool FreeText)
+    string? ExternalSubject, long Version, IReadOnlyList<UserChange> History, bool FreeText, bool Investigator)
 {
     public static UserView Of(UserAccount a) => new(
         a.Username, a.DisplayName, a.Role, a.Sites, a.Active, a.SignInReady, a.ExternalIssuer, a.ExternalSubject, a.Version, a.History,
-        a.FreeText);
+        a.FreeText, a.Investigator);
 }
 
 /// <summary>
@@ -114,7 +114,8 @@ public static partial class UserEndpoints
                 var created = new UserCreated(username!, displayName!, role!, sites!, issuer, subject, reason!);
                 session.Events.StartStream<UserAccount>(stream, created);
                 var view = new UserView(username!, displayName!, role!, sites!, true, false, issuer, subject, 1,
-                    [new UserChange("created", time.GetUtcNow(), Caller.From(http.User).UserId, reason!, role!, sites!, true)], false);
+                    [new UserChange("created", time.GetUtcNow(), Caller.From(http.User).UserId, reason!, role!, sites!, true)],
+                    false, false);
                 return WriteOutcome.Accept(new WriteAnswer(StatusCodes.Status201Created, view, $"/api/users/{username}"));
             },
             (_, _) => Task.FromResult<ProblemDetails?>(Taken(UserAccount.Normalize(command.Username ?? ""))));
@@ -151,7 +152,7 @@ public static partial class UserEndpoints
     [EndpointSummary("Allow a researcher free text in exports, or withdraw it.")]
     [Authorize(Policy = Policies.Admin)]
     public static Task<IResult> ChangeFreeText(
-        string username, ChangeUserFreeText command, IDocumentSession session, HttpContext http, TimeProvider time) =>
+        string username, ChangeUserPermission command, IDocumentSession session, HttpContext http, TimeProvider time) =>
         ChangeAsync(username, command, session, http, time, (account, errors, _) =>
         {
             var reason = Reason(errors, command.Reason);
@@ -169,6 +170,36 @@ public static partial class UserEndpoints
             }
 
             return Task.FromResult<object?>(errors.Any ? null : new UserFreeTextChanged(account.Username, command.Allowed!.Value, reason!));
+        });
+
+    [WolverinePost("/api/users/{username}/investigator", OperationId = "changeUserInvestigator")]
+    [EndpointSummary("Name a site user an investigator, who signs patients' records, or withdraw it.")]
+    [Authorize(Policy = Policies.Admin)]
+    public static Task<IResult> ChangeInvestigator(
+        string username, ChangeUserPermission command, IDocumentSession session, HttpContext http, TimeProvider time) =>
+        ChangeAsync(username, command, session, http, time, (account, errors, _) =>
+        {
+            var reason = Reason(errors, command.Reason);
+            if (command.Allowed is not { } allowed)
+            {
+                errors.Add("allowed", "Say whether the user is an investigator: true or false.");
+            }
+            else if (allowed && account.Role != Roles.Site)
+            {
+                errors.Add("allowed", $"Only site staff sign patients' records: {account.Username} is a {account.Role}.");
+            }
+            else if (allowed && account.ExternalKey is not null)
+            {
+                errors.Add("allowed",
+                    $"{account.Username} signs in through an external provider: a signature needs a registry password.");
+            }
+            else if (allowed == account.Investigator)
+            {
+                errors.Add("allowed", $"{account.Username} {(allowed ? "is already" : "is not")} an investigator.");
+            }
+
+            return Task.FromResult<object?>(
+                errors.Any ? null : new UserInvestigatorChanged(account.Username, command.Allowed!.Value, reason!));
         });
 
     [WolverinePost("/api/users/{username}/deactivation", OperationId = "deactivateUser")]

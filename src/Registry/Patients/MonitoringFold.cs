@@ -23,6 +23,32 @@ public sealed record QueryReopened(Guid QueryId, string Text);
 /// <summary>A monitor checked an entry's revision against the source; a later correction or void clears the mark.</summary>
 public sealed record EntryVerified(Guid EntryId, int Revision);
 
+/// <summary>
+/// What an investigator's signature means (21 CFR Part 11 §11.50): shown with the printed name, date and time.
+/// </summary>
+public enum SignatureMeaning
+{
+    /// <summary>"I have reviewed this record."</summary>
+    Review,
+
+    /// <summary>"I approve this record as complete and accurate."</summary>
+    Approval,
+
+    /// <summary>"I take responsibility for this record's data."</summary>
+    Responsibility,
+}
+
+/// <summary>
+/// An investigator signed the record as it stood (stream version <paramref name="SignedVersion"/>), after giving their
+/// password again; <paramref name="SignerName"/> is the printed name the directory holds. Any later change of the
+/// record's data breaks the signature (<see cref="Signature.BrokenAt"/>).
+/// </summary>
+public sealed record RecordSigned(
+    Guid SignatureId,
+    string SignerName,
+    [property: System.Text.Json.Serialization.JsonConverter(typeof(Infrastructure.KebabEnum<SignatureMeaning>))] SignatureMeaning Meaning,
+    long SignedVersion);
+
 public enum QueryStatus
 {
     /// <summary>Waiting for the site's answer (opened or re-opened).</summary>
@@ -60,6 +86,20 @@ public sealed class DataQuery
 
 public sealed record Verification(int Revision, DateTimeOffset At, string? By);
 
+/// <summary>A signature as the timeline shows it; broken (with when and by what) once the record's data changed after it.</summary>
+public sealed record Signature(
+    Guid SignatureId,
+    string? By,
+    string Name,
+    [property: System.Text.Json.Serialization.JsonConverter(typeof(Infrastructure.KebabEnum<SignatureMeaning>))] SignatureMeaning Meaning,
+    DateTimeOffset At,
+    long SignedVersion,
+    DateTimeOffset? BrokenAt = null,
+    string? BrokenBy = null)
+{
+    public bool Valid => BrokenAt is null;
+}
+
 /// <summary>What the monitor's events keep on a patient's write model and on its record alike.</summary>
 public interface IMonitored
 {
@@ -69,13 +109,16 @@ public interface IMonitored
 
     /// <summary>The entries verified at their current revision (a correction or void removes the entry).</summary>
     Dictionary<Guid, Verification> Verified { get; }
+
+    /// <summary>Every signature of the record, oldest first; the last one is in force unless broken.</summary>
+    List<Signature> Signatures { get; }
 }
 
 public static class MonitoringFold
 {
     public static readonly Type[] EventTypes =
         [typeof(RecordLocked), typeof(RecordUnlocked), typeof(QueryOpened), typeof(QueryAnswered), typeof(QueryClosed),
-         typeof(QueryReopened), typeof(EntryVerified)];
+         typeof(QueryReopened), typeof(EntryVerified), typeof(RecordSigned)];
 
     public static void Apply(IMonitored target, IEvent e)
     {
@@ -121,8 +164,23 @@ public static class MonitoringFold
             case EntryVoided voided:
                 target.Verified.Remove(voided.EntryId);
                 break;
+            case RecordSigned signed:
+                target.Signatures.Add(
+                    new Signature(signed.SignatureId, e.UserName, signed.SignerName, signed.Meaning, e.Timestamp, e.Version));
+                break;
+        }
+
+        if (ChangesData(e.Data) && target.Signatures.Count > 0 && target.Signatures[^1].Valid)
+        {
+            target.Signatures[^1] = target.Signatures[^1] with { BrokenAt = e.Timestamp, BrokenBy = BreakingChange(e.Data) };
         }
     }
+
+    /// <summary>Whether an event changes the record's data (breaking a signature): anything but the monitor's and signer's steps.</summary>
+    public static bool ChangesData(object data) => !EventTypes.Contains(data.GetType());
+
+    /// <summary>What broke a signature, as the timeline names it: the event's kind, e.g. <c>entry-corrected</c>.</summary>
+    public static string BreakingChange(object data) => Infrastructure.Kebab.Policy.ConvertName(data.GetType().Name);
 
     public static DataQuery? Find(IMonitored target, Guid queryId) => target.Queries.FirstOrDefault(q => q.QueryId == queryId);
 }

@@ -138,6 +138,9 @@ public sealed class PatientRecord : IAdverseEventLog, IMonitored
     /// <summary>Entries verified against the source at their current revision.</summary>
     public Dictionary<Guid, Verification> Verified { get; set; } = [];
 
+    /// <summary>The investigators' signatures, oldest first; the last is in force unless a later change broke it.</summary>
+    public List<Signature> Signatures { get; set; } = [];
+
     /// <summary>Queries not closed (a column: the query lists read only the records that have one).</summary>
     public int OpenQueries { get; set; }
 
@@ -146,6 +149,12 @@ public sealed class PatientRecord : IAdverseEventLog, IMonitored
 
     /// <summary>Entries in force verified at their current revision (a column).</summary>
     public int VerifiedEntries { get; set; }
+
+    /// <summary>
+    /// Whether the investigator's signature is due (a column: the worklist lists these): the last signature was broken by
+    /// a later change, or follow-up ended (withdrawal or completion) and no signature is in force.
+    /// </summary>
+    public bool SignatureDue { get; set; }
 }
 
 /// <summary>
@@ -252,6 +261,8 @@ public sealed class PatientRecordProjection : SingleStreamProjection<PatientReco
         MonitoringFold.Apply(snapshot, e);
         snapshot.OpenQueries = snapshot.Queries.Count(q => q.Status != QueryStatus.Closed);
         Derive(snapshot);
+        snapshot.SignatureDue = snapshot.Signatures is [.., { Valid: false }]
+            || (snapshot.Status is PatientStatus.Withdrawn or PatientStatus.Completed && snapshot.Signatures is not [.., { Valid: true }]);
         snapshot.Pending = [.. PendingWork.Of(snapshot, _window)];
         snapshot.NextDueOn = snapshot.Pending.Count == 0 ? null : snapshot.Pending.Min(p => p.From);
         snapshot.Serious = [.. SeriousEventSummary.Of(snapshot)];

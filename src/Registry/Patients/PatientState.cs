@@ -55,6 +55,8 @@ public sealed class PatientState : IAdverseEventLog, IMonitored
 
     public Dictionary<Guid, Verification> Verified { get; set; } = [];
 
+    public List<Signature> Signatures { get; set; } = [];
+
     public IEnumerable<KeyValuePair<Guid, StateEntry>> Current(EntryKind kind) =>
         Entries.Where(e => e.Value.Kind == kind && !e.Value.Voided);
 

@@ -31,7 +31,8 @@ public static class PatientWrites
         IReadOnlyList<string> clientIds,
         TimeProvider time,
         Func<PatientState, DateOnly, Decision> decide,
-        bool evenWhenLocked = false)
+        bool evenWhenLocked = false,
+        Func<CancellationToken, Task<ProblemDetails?>>? check = null)
     {
         JasperFx.Events.IEventStream<PatientState>? stream = null;
         var version = 0L;
@@ -50,6 +51,12 @@ public static class PatientWrites
                 if (!evenWhenLocked && patient.Lock is { } locked)
                 {
                     return WriteOutcome.Reject(Locked(locked));
+                }
+
+                // A check that needs I/O (a signer's password), after the retry and If-Match checks, before the decision.
+                if (check is not null && await check(ct) is { } refused)
+                {
+                    return WriteOutcome.Reject(refused);
                 }
 
                 var site = await session.LoadAsync<Site>(patient.SiteId, ct);

@@ -39,10 +39,11 @@ export function renderField(spec, path, value, ctx, entry) {
     control = h("select", common, h("option", { value: "" }, empty),
       options().map(([v, text]) => h("option", { value: v, selected: String(value ?? "") === v }, text)));
   } else {
-    const type = spec.type === "date" ? "date" : "text";
+    const type = spec.type === "date" || spec.type === "password" ? spec.type : "text";
     const inputmode = spec.type === "integer" ? "numeric" : spec.type === "decimal" ? "decimal" : null;
     const shown = value === null || value === undefined ? "" : String(value);
-    control = h("input", { ...common, type, inputmode, autocomplete: "off", value: shown });
+    const autocomplete = spec.type === "password" ? "current-password" : "off";
+    control = h("input", { ...common, type, inputmode, autocomplete, value: shown });
   }
   return h("div", { class: "field" + (spec.wide ? " wide" : "") }, h("label", { for: id }, label), control, hint);
 }

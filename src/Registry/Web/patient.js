@@ -205,6 +205,47 @@ function renderLock() {
   box.replaceChildren(...parts);
 }
 
+const MEANINGS = [
+  ["review", "Review: I have reviewed this record"],
+  ["approval", "Approval: I approve this record as complete and accurate"],
+  ["responsibility", "Responsibility: I take responsibility for this record's data"],
+];
+
+/** Signatures of the record (name, date and time, meaning; broken by a later change); an investigator signs here. */
+function renderSignatures() {
+  const list = patient.signatures || [];
+  const items = list.map((s) => h("li", { class: s.brokenAt ? "broken" : "valid" },
+    h("strong", null, `${s.name} (${s.by || "unknown"})`), ` signed on ${formatInstant(s.at, ctx.timeZone)} – ${s.meaning}. `,
+    s.brokenAt
+      ? h("span", { class: "notice" },
+        `Broken on ${formatInstant(s.brokenAt, ctx.timeZone)} by a later change (${s.brokenBy.replace(/-/g, " ")}): `
+        + "a new signature is needed.")
+      : h("span", null, "In force.")));
+  const parts = [list.length ? h("ol", null, items) : h("p", null, "Not signed yet.")];
+  if (isSite) {
+    const headingId = "sign-heading";
+    const form = h("form", { novalidate: true, class: "panel-form", "aria-labelledby": headingId },
+      h("h3", { id: headingId }, "Sign this record"),
+      h("p", { class: "hint" }, "Investigators only. Review the whole record first: your electronic signature is the legally "
+        + "binding equivalent of your handwritten signature. Any later change of the record breaks it."),
+      h("div", { class: "error-summary", role: "alert", tabindex: "-1", hidden: true }),
+      h("div", { class: "grid" },
+        renderField({ name: "signatureMeaning", label: "Meaning of the signature", type: "select", options: MEANINGS }, "meaning"),
+        renderField({ name: "signaturePassword", label: "Your password, again", type: "password" }, "password")),
+      h("button", { type: "submit" }, "Sign the record"));
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const password = form.querySelector('[data-field="signaturePassword"]');
+      const body = { meaning: text(form, "signatureMeaning"), password: password.value };
+      password.value = "";
+      const result = await api("POST", `/api/patients/${patientId}/signatures`, body);
+      await afterWrite(form, result, "Record signed.");
+    });
+    parts.push(form);
+  }
+  $("#signature-list").replaceChildren(...parts);
+}
+
 function raiseQuery(entry, tr) {
   const spec = KINDS[entry.kind];
   const options = (spec?.fields || []).map((f) => [f.name, f.label]);
@@ -307,6 +348,7 @@ async function load(message) {
   }
   renderSummary();
   renderLock();
+  renderSignatures();
   renderTimeline();
   $("#patient").hidden = false;
   status(message || "");

@@ -29,6 +29,17 @@ public sealed record WorklistPatient(
     IReadOnlyList<DueItem> Due);
 
 /// <summary>
+/// A record waiting for its investigator's signature: <c>broken</c> (a change after the last signature, since
+/// <paramref name="Since"/>) or <c>ended-unsigned</c> (follow-up ended, no signature in force).
+/// </summary>
+public sealed record SignatureDueItem(Guid PatientId, string SubjectCode, string SiteId, string Reason, DateTimeOffset? Since)
+{
+    public static SignatureDueItem Of(PatientRecord r) => r.Signatures is [.., { BrokenAt: { } broken }]
+        ? new(r.Id, r.SubjectCode, r.SiteId, "broken", broken)
+        : new(r.Id, r.SubjectCode, r.SiteId, "ended-unsigned", null);
+}
+
+/// <summary>
 /// The site's work: a page of its patients with what is due (the most urgent first), and, on the first page, its
 /// patients' serious adverse events with the site clock and the data queries waiting on the site (oldest first).
 /// </summary>
@@ -36,7 +47,8 @@ public sealed record SiteWorklist(
     IReadOnlyList<WorklistSite> Sites,
     IReadOnlyList<WorklistPatient> Patients,
     IReadOnlyList<SiteSeriousEvent> SeriousAdverseEvents,
-    IReadOnlyList<Patients.Monitoring.QueryListItem> OpenQueries);
+    IReadOnlyList<Patients.Monitoring.QueryListItem> OpenQueries,
+    IReadOnlyList<SignatureDueItem> SignaturesDue);
 
 public static class GetWorklistEndpoint
 {
@@ -112,8 +124,10 @@ public static class GetWorklistEndpoint
         // The SAEs and the queries waiting on the site once, with the first page: only the records that have one are read.
         List<SiteSeriousEvent> serious = [];
         IReadOnlyList<Patients.Monitoring.QueryListItem> queries = [];
+        List<SignatureDueItem> signatures = [];
         if (from is null)
         {
+            signatures = [.. (await WorklistQuery.SignatureDueAsync(session, known, ct)).Select(SignatureDueItem.Of)];
             queries = await Patients.Monitoring.MonitorListEndpoints.QueriesAsync(session, caller, known, "open", time.GetUtcNow(), ct);
             var withSerious = await WorklistQuery.SeriousAsync(session, known, ct);
             serious = withSerious
@@ -123,9 +137,10 @@ public static class GetWorklistEndpoint
         }
 
         session.Record(caller, time, AuditActions.ListPatients,
-            detail: $"worklist: {page.Count} patient(s), {serious.Count} SAE(s), {queries.Count} open queries; siteId={siteId ?? "*"}");
+            detail: $"worklist: {page.Count} patient(s), {serious.Count} SAE(s), {queries.Count} open queries, "
+                + $"{signatures.Count} signature(s) due; siteId={siteId ?? "*"}");
         await session.SaveChangesAsync(ct);
         return Results.Ok(new SiteWorklist(
-            sites.Select(s => new WorklistSite(s.Id, s.Name, s.TimeZone, today[s.Id])).ToList(), patients, serious, queries));
+            sites.Select(s => new WorklistSite(s.Id, s.Name, s.TimeZone, today[s.Id])).ToList(), patients, serious, queries, signatures));
     }
 }

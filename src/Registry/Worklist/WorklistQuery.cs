@@ -43,7 +43,8 @@ public static class WorklistQuery
 {
     /// <summary>The part of a record the worklist reads: the rest stays in the database.</summary>
     private static readonly string[] Heavy =
-        ["entries", "history", "adverseEvents", "followUps", "voidedFollowUps", "aeHistory", "serious", "queries", "verified"];
+        ["entries", "history", "adverseEvents", "followUps", "voidedFollowUps", "aeHistory", "serious", "queries", "verified",
+         "signatures"];
 
     /// <summary>
     /// The records of the sites' patients with a serious adverse event, with only what the SAE list reads: the
@@ -59,6 +60,28 @@ public static class WorklistQuery
             from {RegistrySchema.Name}.mt_doc_patientrecord d
             left join {RegistrySchema.Name}.worklist_rows w on w.id = d.id
             where d.data ->> 'siteId' = any(@sites) and d.has_serious_events
+            """);
+        command.Parameters.Add(new NpgsqlParameter("sites", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = sites });
+        var serializer = session.DocumentStore.Options.Serializer();
+        var records = new List<PatientRecord>();
+        await using var reader = await session.ExecuteReaderAsync(command, ct);
+        while (await reader.ReadAsync(ct))
+        {
+            records.Add(serializer.FromJson<PatientRecord>(reader, 0));
+        }
+
+        return records;
+    }
+
+    /// <summary>The records of the sites' patients whose signature is due (its column), without their timeline.</summary>
+    public static async Task<List<PatientRecord>> SignatureDueAsync(IQuerySession session, string[] sites, CancellationToken ct)
+    {
+        var command = new NpgsqlCommand($"""
+            select coalesce(w.worklist, d.data - array['entries', 'history'])::text
+            from {RegistrySchema.Name}.mt_doc_patientrecord d
+            left join {RegistrySchema.Name}.worklist_rows w on w.id = d.id
+            where d.data ->> 'siteId' = any(@sites) and d.signature_due
+            order by d.subject_code, d.id
             """);
         command.Parameters.Add(new NpgsqlParameter("sites", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = sites });
         var serializer = session.DocumentStore.Options.Serializer();
@@ -106,7 +129,8 @@ public static class WorklistQuery
                 where {where}
                 order by {Key}
                 limit @take)
-            select coalesce(w.worklist - array['serious', 'queries', 'verified'], d.data - array['{string.Join("','", Heavy)}'])::text,
+            select coalesce(w.worklist - array['serious', 'queries', 'verified', 'signatures'],
+                            d.data - array['{string.Join("','", Heavy)}'])::text,
                    coalesce(w.worklist ? 'pending', d.data ? 'pending')
             from page join {RegistrySchema.Name}.mt_doc_patientrecord d on d.id = page.id
             left join {RegistrySchema.Name}.worklist_rows w on w.id = page.id

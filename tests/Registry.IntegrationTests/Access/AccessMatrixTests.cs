@@ -85,6 +85,9 @@ public sealed class AccessMatrixTests(RegistryApp app) : ApiTest(app)
             _ => new JsonObject { ["text"] = "still?" }, [401, 403, 404, 403, 403, 403]),
         new("/api/patients/{patientId}/verifications", "POST", "/api/patients/{own}/verifications",
             ids => new JsonObject { ["entryId"] = ids.OwnAe, ["revision"] = 1 }, [401, 403, 201, 403, 403, 403]),
+        // A token-only site user is no investigator (403); the directory's investigator is tested in SignatureTests.
+        new("/api/patients/{patientId}/signatures", "POST", "/api/patients/{own}/signatures",
+            _ => new JsonObject { ["meaning"] = "review", ["password"] = "a password" }, [401, 403, 403, 403, 403, 403]),
         new("/api/patients/{patientId}/lock", "POST", "/api/patients/{own}/lock",
             _ => new JsonObject { ["reason"] = "analysis" }, [401, 403, 201, 403, 403, 201]),
         new("/api/patients/{patientId}/unlock", "POST", "/api/patients/{own}/unlock",
@@ -128,6 +131,8 @@ public sealed class AccessMatrixTests(RegistryApp app) : ApiTest(app)
             _ => new JsonObject { ["reason"] = "back" }, AdminOnly(200)),
         new("/api/users/{username}/free-text", "POST", $"/api/users/{Reader}/free-text",
             _ => new JsonObject { ["allowed"] = true, ["reason"] = "ethics approval" }, AdminOnly(200)),
+        new("/api/users/{username}/investigator", "POST", $"/api/users/{Member}/investigator",
+            _ => new JsonObject { ["allowed"] = true, ["reason"] = "principal investigator" }, AdminOnly(200)),
         // Free text in an export: a researcher no admin allowed it is refused, as is every other role.
         new("/api/exports", "POST", "/api/exports", _ => new JsonObject { ["format"] = "csv", ["includeFreeText"] = true },
             [401, 403, 403, 403, 403, 403]),

@@ -228,7 +228,7 @@ public sealed class HostileInputTests(RegistryApp app) : ApiTest(app)
         using var client = Host.Server.CreateClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, target.Url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", App.Tokens.Issue($"{target.Role}-user", target.Role, target.Sites));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", App.Tokens.Issue(target.UserOr("user"), target.Role, target.Sites));
         if (idempotencyKey is not null)
         {
             request.Headers.TryAddWithoutValidation("Idempotency-Key", idempotencyKey);

@@ -32,7 +32,7 @@ public sealed class IdempotencyTests(RegistryApp app) : ApiTest(app)
             var target = listed.Route.EndsWith("/completion", StringComparison.Ordinal)
                 ? listed with { Url = listed.Url.Replace(targets.Patient.ToString(), second.ToString(), StringComparison.Ordinal) }
                 : listed;
-            using var client = Client(target.Role, target.Sites);
+            using var client = Client(target.Role, target.Sites, target.User);
             var key = Guid.NewGuid().ToString();
             var body = target.ValidBody().ToJsonString();
 
@@ -68,10 +68,10 @@ public sealed class IdempotencyTests(RegistryApp app) : ApiTest(app)
         }
     }
 
-    private HttpClient Client(string role, string[] sites)
+    private HttpClient Client(string role, string[] sites, string? user = null)
     {
         var client = Host.Server.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", App.Tokens.Issue($"{role}-retry", role, sites));
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", App.Tokens.Issue(user ?? $"{role}-retry", role, sites));
         return client;
     }
 

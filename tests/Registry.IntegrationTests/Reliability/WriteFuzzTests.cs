@@ -26,9 +26,10 @@ public sealed class WriteFuzzTests(RegistryApp app) : ApiTest(app)
         "/api/safety/sae/{adverseEventId}/acknowledgement", "/api/safety/sae/{adverseEventId}/submissions", "/api/exports",
         "/api/patients/{patientId}/queries", "/api/patients/{patientId}/queries/{queryId}/answers",
         "/api/patients/{patientId}/queries/{queryId}/closure", "/api/patients/{patientId}/queries/{queryId}/reopening",
-        "/api/patients/{patientId}/verifications", "/api/patients/{patientId}/lock", "/api/patients/{patientId}/unlock",
-        "/api/users", "/api/users/{username}/access", "/api/users/{username}/link", "/api/users/{username}/deactivation",
-        "/api/users/{username}/reactivation", "/api/users/{username}/invitation", "/api/users/{username}/free-text",
+        "/api/patients/{patientId}/verifications", "/api/patients/{patientId}/signatures", "/api/patients/{patientId}/lock",
+        "/api/patients/{patientId}/unlock", "/api/users", "/api/users/{username}/access", "/api/users/{username}/link",
+        "/api/users/{username}/deactivation", "/api/users/{username}/reactivation", "/api/users/{username}/invitation",
+        "/api/users/{username}/free-text", "/api/users/{username}/investigator",
     ];
 
     private const long BodiesPerRound = 1_000;
@@ -58,7 +59,7 @@ public sealed class WriteFuzzTests(RegistryApp app) : ApiTest(app)
             await App.WaitForProjectionsAsync();
             var mark = await DatabaseMark.CreateAsync(App.Database.ConnectionString);
             var target = targets.All.Single(t => t.Route == route);
-            var token = App.Tokens.Issue($"{target.Role}-fuzz", target.Role, target.Sites);
+            var token = App.Tokens.Issue(target.UserOr("fuzz"), target.Role, target.Sites);
             using var client = Host.Server.CreateClient();
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
             var last = await mark.ReadAsync(); // requests run one at a time: one request's "after" is the next one's "before"

@@ -9,8 +9,15 @@ using Registry.IntegrationTests.Infrastructure;
 namespace Registry.IntegrationTests.Reliability;
 
 /// <summary>One write endpoint made ready to call: who may call it, its URL, and a body it accepts.</summary>
-/// <summary>A write to try; <see cref="Idempotent"/> false for the one write whose answer is never kept (it holds a secret).</summary>
-public sealed record WriteTarget(string Route, string Role, string[] Sites, string Url, Func<JsonObject> ValidBody, bool Idempotent = true);
+/// <summary>
+/// A write to try; <see cref="Idempotent"/> false for the one write whose answer is never kept (it holds a secret);
+/// <see cref="User"/> the directory user who must make it (a signature), else any token user of the role.
+/// </summary>
+public sealed record WriteTarget(
+    string Route, string Role, string[] Sites, string Url, Func<JsonObject> ValidBody, bool Idempotent = true, string? User = null)
+{
+    public string UserOr(string suffix) => User ?? $"{Role}-{suffix}";
+}
 
 /// <summary>
 /// Every POST endpoint of the API with a caller allowed to use it and a patient, an adverse event and a
@@ -62,6 +69,21 @@ public sealed class WriteTargets
         reader["role"] = Roles.Researcher;
         reader["sites"] = new JsonArray();
         await app.Admin.PostAsync("/api/users", reader, 201);
+        await app.Admin.PostAsync("/api/users", User(Signer), 201);
+        await using (var session = app.Store.LightweightSession())
+        {
+            var credentials = app.Host.Services.GetRequiredService<Registry.Identity.Credentials>();
+            session.Store(new Registry.Identity.UserCredential
+            {
+                Id = Registry.Identity.UserAccount.StreamFor(Signer),
+                Username = Signer,
+                PasswordHash = Registry.Identity.Credentials.HashPassword(SignerPassword),
+                ProtectedTotpSecret = credentials.Protect(Registry.Identity.Credentials.NewTotpSecret()),
+            });
+            await session.SaveChangesAsync();
+        }
+
+        await app.Admin.PostAsync($"/api/users/{Signer}/investigator", new JsonObject { ["allowed"] = true, ["reason"] = "PI" }, 200);
         var opened = await app.As(Roles.Monitor).PostAsync($"/api/patients/{patient}/queries",
             new JsonObject { ["entryId"] = adverseEvent, ["field"] = "$.term", ["text"] = "Which term?" }, 201);
         var query = JsonNode.Parse(await opened.ReadAsTextAsync())!["queryId"]!.GetValue<Guid>();
@@ -72,6 +94,10 @@ public sealed class WriteTargets
     public const string Member = "writes.nurse";
     public const string Gone = "writes.gone";
     public const string Reader = "writes.reader";
+
+    /// <summary>The site's investigator (a directory user with a password: a signature asks for it again).</summary>
+    public const string Signer = "writes.pi";
+    public const string SignerPassword = "the investigator's passphrase";
 
     private static JsonObject User(string username) => new()
     {
@@ -87,6 +113,8 @@ public sealed class WriteTargets
         new("/api/users", Roles.Admin, [], "/api/users", () => User("u." + Guid.NewGuid().ToString("N")[..16])),
         new("/api/users/{username}/access", Roles.Admin, [], $"/api/users/{Member}/access",
             () => new JsonObject { ["role"] = Roles.Site, ["sites"] = new JsonArray("FR01"), ["reason"] = "same sites" }),
+        new("/api/users/{username}/investigator", Roles.Admin, [], $"/api/users/{Member}/investigator",
+            () => new JsonObject { ["allowed"] = true, ["reason"] = "sub-investigator" }),
         new("/api/users/{username}/link", Roles.Admin, [], $"/api/users/{Member}/link",
             () => new JsonObject { ["externalIssuer"] = "https://idp.example.org", ["externalSubject"] = "w1", ["reason"] = "SSO" }),
         new("/api/users/{username}/deactivation", Roles.Admin, [], $"/api/users/{Member}/deactivation",
@@ -134,6 +162,8 @@ public sealed class WriteTargets
             () => new JsonObject { ["withdrawnOn"] = "2026-11-25", ["reasonCode"] = "patient-decision", ["reason"] = "moved away" }),
         new("/api/patients/{patientId}/completion", Roles.Site, ["FR01"], $"/api/patients/{Patient}/completion",
             () => new JsonObject { ["completedOn"] = "2026-11-25" }),
+        new("/api/patients/{patientId}/signatures", Roles.Site, ["FR01"], $"/api/patients/{Patient}/signatures",
+            () => new JsonObject { ["meaning"] = "review", ["password"] = SignerPassword }, User: Signer),
         // Last of the patient's writes: a locked record refuses the site's.
         new("/api/patients/{patientId}/lock", Roles.Monitor, [], $"/api/patients/{Patient}/lock",
             () => new JsonObject { ["reason"] = "cleaned for the analysis" }),

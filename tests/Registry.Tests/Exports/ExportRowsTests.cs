@@ -19,6 +19,7 @@ public sealed class ExportRowsTests
         AeReported(Ae, AeData(2, AeOutcome.Recovering, SeriousCriterion.Hospitalisation)),
         FollowedUp(Guid.NewGuid(), new AeFollowUpData(Ae, AeAware.AddDays(2), 4, null, null, null, null, null)),
         MedicationStarted(FirstDose.AddDays(-30)),
+        new RecordSigned(Guid.NewGuid(), "Dr Test", SignatureMeaning.Review, 8),
         Withdrawn(FirstDose.AddDays(60)));
 
     private static Dictionary<string, List<object?[]>> Rows(string dates, bool freeText)
@@ -39,7 +40,7 @@ public sealed class ExportRowsTests
         var tables = ExportTables.All(dates == "year", freeText).ToDictionary(t => t.Name);
         var rows = Rows(dates, freeText);
 
-        Assert.Equal(["dm", "ex", "lb", "rs", "ae", "cm", "ds"], tables.Keys);
+        Assert.Equal(["dm", "ex", "lb", "rs", "ae", "cm", "ds", "sg"], tables.Keys);
         Assert.Equal(tables.Keys.Order(), rows.Keys.Order());
         foreach (var (table, tableRows) in rows)
         {

@@ -36,12 +36,13 @@ public sealed record PatientDetail(
     IReadOnlyList<PatientEntry> Entries,
     RecordLock? Lock,
     IReadOnlyList<DataQuery> Queries,
-    IReadOnlyDictionary<Guid, Verification> Verified)
+    IReadOnlyDictionary<Guid, Verification> Verified,
+    IReadOnlyList<Signature> Signatures)
 {
     public static PatientDetail From(PatientRecord r) => new(
         r.Id, r.SubjectCode, r.SiteId, r.DiseaseCode, r.Status, r.EnrolledOn, r.FirstDoseOn, r.Version,
         r.BirthYear, r.Sex, r.ConsentVersion, r.TherapyLine, r.Setting, r.Regimen, r.LastVisitOn,
-        r.Entries.OrderBy(x => x.Date).ThenBy(x => x.RecordedAt).ToList(), r.Lock, r.Queries, r.Verified);
+        r.Entries.OrderBy(x => x.Date).ThenBy(x => x.RecordedAt).ToList(), r.Lock, r.Queries, r.Verified, r.Signatures);
 }
 
 public static class GetPatientsEndpoint

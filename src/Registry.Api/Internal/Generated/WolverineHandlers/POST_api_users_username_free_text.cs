@@ -41,7 +41,7 @@ namespace Internal.Generated.WolverineHandlers
             }
 
             // Reading the request body via JSON deserialization
-            var (command, jsonContinue) = await ReadJsonAsync<Registry.Identity.ChangeUserFreeText>(httpContext);
+            var (command, jsonContinue) = await ReadJsonAsync<Registry.Identity.ChangeUserPermission>(httpContext);
             if (jsonContinue == Wolverine.HandlerContinuation.Stop) return;
             
             // The actual HTTP request handler execution
