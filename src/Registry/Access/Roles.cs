@@ -89,6 +89,9 @@ public static class Policies
     /// <summary>The lists of data queries: site staff (their own sites' patients) and monitors.</summary>
     public const string Queries = "queries";
 
+    /// <summary>Moving a patient to another site: monitors and admins (who see both sites).</summary>
+    public const string Transfers = "transfers";
+
     public static readonly IReadOnlyDictionary<string, string[]> RolesOf = new Dictionary<string, string[]>
     {
         [AnyRole] = [.. Roles.All],
@@ -102,6 +105,7 @@ public static class Policies
         [Monitoring] = [Roles.Monitor],
         [Locking] = [Roles.Monitor, Roles.Admin],
         [Queries] = [Roles.Site, Roles.Monitor],
+        [Transfers] = [Roles.Monitor, Roles.Admin],
     };
 }
 

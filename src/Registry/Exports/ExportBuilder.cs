@@ -50,15 +50,36 @@ public sealed class ExportBuilder(IDocumentStore store, byte[] secret)
         }
     }
 
-    /// <summary>The cohort's patients as of the export's sequence, ordered by pseudonym, each folded up to that point.</summary>
+    /// <summary>
+    /// The cohort's patients as of the export's sequence, ordered by pseudonym, each folded up to that point. Who is in
+    /// the cohort follows the enrolment as its amendments left it then (a transfer, a corrected disease or therapy line);
+    /// an enrolment voided as a duplicate is in none.
+    /// </summary>
     public async IAsyncEnumerable<(PatientEnrolled Patient, string Key, PatientState State)> PatientsAsync(
         ExportDefinition export, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         await using var session = store.QuerySession();
-        var enrolments = await session.Events.QueryAllRawEvents()
-            .Where(e => e.EventTypeName == "patient_enrolled" && e.Sequence <= export.AsOfSequence)
+        var names = Amendments.EnrolmentEventTypes.Prepend(typeof(PatientEnrolled))
+            .Select(t => System.Text.RegularExpressions.Regex.Replace(t.Name, "(?<!^)([A-Z])", "_$1").ToLowerInvariant())
+            .ToArray();
+        var enrolmentEvents = await session.Events.QueryAllRawEvents()
+            .Where(e => e.EventTypeName.IsOneOf(names) && e.Sequence <= export.AsOfSequence)
+            .OrderBy(e => e.Sequence)
             .ToListAsync(ct);
-        var members = enrolments.Select(e => (PatientEnrolled)e.Data).Where(p => InCohort(p, export.Cohort))
+        var enrolments = new Dictionary<Guid, PatientEnrolled?>();
+        foreach (var e in enrolmentEvents)
+        {
+            enrolments[e.StreamId] = e.Data switch
+            {
+                PatientEnrolled enrolled => enrolled,
+                EnrolmentVoided => null,
+                var amendment when enrolments.GetValueOrDefault(e.StreamId) is { } current =>
+                    Amendments.Apply(current, amendment) ?? current,
+                _ => null,
+            };
+        }
+
+        var members = enrolments.Values.OfType<PatientEnrolled>().Where(p => InCohort(p, export.Cohort))
             .Select(p => (Patient: p, Key: Usubjid(export.PseudonymScope, p.PatientId)))
             .OrderBy(p => p.Key, StringComparer.Ordinal)
             .ToList();

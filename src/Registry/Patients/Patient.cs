@@ -35,6 +35,9 @@ public enum PatientStatus
     OnTreatment,
     Withdrawn,
     Completed,
+
+    /// <summary>A duplicate enrolment, voided: it counts nowhere.</summary>
+    Voided,
 }
 
 /// <summary>The dosing regimen that drives the worklist's due doses.</summary>

@@ -41,6 +41,9 @@ public sealed class PatientFacts : IAdverseEventLog
 
     public DateOnly EnrolledOn { get; set; }
 
+    /// <summary>A duplicate enrolment, voided: it contributes no figure row, exposure, TEAE or SAE.</summary>
+    public bool Voided { get; set; }
+
     public Dictionary<Guid, DoseData> Doses { get; set; } = [];
 
     public Dictionary<Guid, TregFact> Tregs { get; set; } = [];
@@ -195,6 +198,11 @@ public sealed class PatientFactsProjection : SingleStreamProjection<PatientFacts
 
         IncludeType<EntryCorrected>();
         IncludeType<EntryVoided>();
+        foreach (var type in Amendments.EnrolmentEventTypes)
+        {
+            IncludeType(type);
+        }
+
         // Events per daemon batch (Marten's default is 500): a rebuild commits once per batch and writes each patient's
         // document once per batch, so fewer, larger batches rebuild twice as fast (docs/performance.md); a caught-up
         // daemon's batches are small whatever this says.
@@ -226,11 +234,21 @@ public sealed class PatientFactsProjection : SingleStreamProjection<PatientFacts
         {
             figures.Apply(facts);
         }
+
+        if (facts.Voided)
+        {
+            (facts.Figures, facts.Exposure, facts.Teaes, facts.SeriousAdverseEventIds) = ([], null, [], []);
+        }
     }
 
     private string? RowsJson(PatientFacts facts)
     {
         Rows(facts);
+        if (facts.Voided)
+        {
+            return null;
+        }
+
         return _toJson!(new PatientRows(
             facts.DiseaseCode, facts.SiteId, Kebab.Name(facts.TherapyLine), facts.LastSequence, facts.Figures, facts.Exposure,
             facts.Teaes, facts.SeriousAdverseEventIds.Select(id => SaeRow.Of(facts, id)).OfType<SaeRow>().ToList()));
@@ -273,6 +291,16 @@ public sealed class PatientFactsProjection : SingleStreamProjection<PatientFacts
                 snapshot.Tregs.Remove(x.EntryId);
                 snapshot.Scores.Remove(x.EntryId);
                 snapshot.Ends.Remove(x.EntryId);
+                break;
+            case EnrolmentVoided:
+                snapshot.Voided = true;
+                break;
+            case EnrolmentCorrected x:
+                (snapshot.DiseaseCode, snapshot.TherapyLine, snapshot.BirthYear, snapshot.Sex, snapshot.EnrolledOn) =
+                    (x.Values.DiseaseCode, x.Values.TherapyLine, x.Values.BirthYear, x.Values.Sex, x.Values.EnrolledOn);
+                break;
+            case PatientTransferred x:
+                (snapshot.SiteId, snapshot.SubjectCode) = (x.ToSiteId, x.SubjectCode);
                 break;
         }
 

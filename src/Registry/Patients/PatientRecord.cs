@@ -20,6 +20,9 @@ public enum EntryAction
     Recorded,
     Corrected,
     Voided,
+
+    /// <summary>A medication stopped (its own event: <see cref="MedicationStopped"/>).</summary>
+    Stopped,
 }
 
 /// <summary>One recorded fact on a patient's timeline, as the detail view shows it (its current values).</summary>
@@ -155,6 +158,12 @@ public sealed class PatientRecord : IAdverseEventLog, IMonitored
     /// a later change, or follow-up ended (withdrawal or completion) and no signature is in force.
     /// </summary>
     public bool SignatureDue { get; set; }
+
+    /// <summary>The enrolment's amendments (corrections, transfers, regimen changes, void), oldest first.</summary>
+    public List<Amendment> Amendments { get; set; } = [];
+
+    /// <summary>Why the enrolment was voided as a duplicate, if it was.</summary>
+    public string? VoidedBecause { get; set; }
 }
 
 /// <summary>
@@ -181,7 +190,7 @@ public sealed class PatientRecordProjection : SingleStreamProjection<PatientReco
 
         IncludeType<EntryCorrected>();
         IncludeType<EntryVoided>();
-        foreach (var type in MonitoringFold.EventTypes)
+        foreach (var type in Patients.Amendments.EventTypes.Concat(MonitoringFold.EventTypes))
         {
             IncludeType(type);
         }
@@ -255,21 +264,58 @@ public sealed class PatientRecordProjection : SingleStreamProjection<PatientReco
                 target.Revision = snapshot.History[voided.EntryId].Count + 1;
                 AddVersion(snapshot, voided.EntryId, EntryAction.Voided, e, target.Data, null, voided.Reason, null);
                 break;
+
+            case MedicationStopped stopped when Find(snapshot, stopped.EntryId) is { } target:
+                target.Data["stoppedOn"] = stopped.StoppedOn.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+                target.Revision = snapshot.History[stopped.EntryId].Count + 1;
+                AddVersion(snapshot, stopped.EntryId, EntryAction.Stopped, e, target.Data, null, stopped.Reason,
+                    new JsonObject { ["stoppedOn"] = target.Data["stoppedOn"]!.DeepClone() });
+                break;
+
+            case EnrolmentVoided voidedEnrolment:
+                snapshot.VoidedBecause = voidedEnrolment.Reason;
+                break;
+        }
+
+        if (Patients.Amendments.Apply(Enrolment(snapshot), e.Data) is { } amended)
+        {
+            snapshot.SiteId = amended.SiteId;
+            snapshot.SubjectCode = amended.SubjectCode;
+            snapshot.DiseaseCode = amended.DiseaseCode;
+            snapshot.BirthYear = amended.BirthYear;
+            snapshot.Sex = amended.Sex;
+            snapshot.EnrolledOn = amended.EnrolledOn;
+            snapshot.ConsentVersion = amended.ConsentVersion;
+            snapshot.TherapyLine = amended.TherapyLine;
+            snapshot.Setting = amended.Setting;
+            snapshot.Regimen = amended.Regimen;
+        }
+
+        if (Patients.Amendments.Describe(e.Data, e.Timestamp, e.UserName) is { } amendment)
+        {
+            snapshot.Amendments.Add(amendment);
         }
 
         AdverseEventFold.Apply(snapshot, e.Data, new EntryMoment(e.Sequence, e.Version, e.Timestamp, e.UserName, e.Data is EntryCorrected));
         MonitoringFold.Apply(snapshot, e);
-        snapshot.OpenQueries = snapshot.Queries.Count(q => q.Status != QueryStatus.Closed);
+        snapshot.OpenQueries = snapshot.VoidedBecause is not null ? 0 : snapshot.Queries.Count(q => q.Status != QueryStatus.Closed);
         Derive(snapshot);
         snapshot.SignatureDue = snapshot.Signatures is [.., { Valid: false }]
             || (snapshot.Status is PatientStatus.Withdrawn or PatientStatus.Completed && snapshot.Signatures is not [.., { Valid: true }]);
-        snapshot.Pending = [.. PendingWork.Of(snapshot, _window)];
+        // A voided enrolment owes nothing and shows on no list of work.
+        var duplicate = snapshot.VoidedBecause is not null;
+        snapshot.SignatureDue &= !duplicate;
+        snapshot.Pending = duplicate ? [] : [.. PendingWork.Of(snapshot, _window)];
         snapshot.NextDueOn = snapshot.Pending.Count == 0 ? null : snapshot.Pending.Min(p => p.From);
-        snapshot.Serious = [.. SeriousEventSummary.Of(snapshot)];
+        snapshot.Serious = duplicate ? [] : [.. SeriousEventSummary.Of(snapshot)];
         snapshot.HasSeriousEvents = snapshot.Serious.Count > 0;
         snapshot.Version = e.Version;
         return snapshot;
     }
+
+    private static PatientEnrolled Enrolment(PatientRecord r) => new(
+        r.Id, r.SiteId, r.SubjectCode, r.DiseaseCode, r.BirthYear, r.Sex, r.EnrolledOn, r.ConsentVersion, r.TherapyLine, r.Setting,
+        r.Regimen);
 
     private static PatientEntry? Find(PatientRecord record, Guid entryId) => record.Entries.FirstOrDefault(x => x.EntryId == entryId);
 
@@ -290,7 +336,7 @@ public sealed class PatientRecordProjection : SingleStreamProjection<PatientReco
         record.VerifiedEntries = live.Count(x => record.Verified.ContainsKey(x.EntryId));
         record.FirstDoseOn = live.Where(x => x.Kind == EntryKind.Dose).Select(x => (DateOnly?)x.Date).Min();
         var ended = live.FirstOrDefault(x => x.Kind is EntryKind.Withdrawal or EntryKind.Completion);
-        record.Status = ended?.Kind switch
+        record.Status = record.VoidedBecause is not null ? PatientStatus.Voided : ended?.Kind switch
         {
             EntryKind.Withdrawal => PatientStatus.Withdrawn,
             EntryKind.Completion => PatientStatus.Completed,

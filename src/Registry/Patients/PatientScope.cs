@@ -25,7 +25,10 @@ public static class PatientScope
             return NotFound();
         }
 
-        if (!known.TryGet(patientId, out var site))
+        // A site user's access is decided on the site the record names now (a transfer moves a patient, on whichever
+        // node): read from its column, never from a cache. The cross-site roles only need the patient to exist.
+        var caller = Caller.From(user);
+        if (caller.IsSiteBound || !known.TryGet(patientId, out var site))
         {
             site = await session.Query<PatientRecord>()
                 .Where(p => p.Id == patientId)
@@ -37,7 +40,7 @@ public static class PatientScope
             }
         }
 
-        return site is not null && Caller.From(user).MaySee(site) ? WolverineContinue.Result() : NotFound();
+        return site is not null && caller.MaySee(site) ? WolverineContinue.Result() : NotFound();
     }
 
     /// <summary>The patients a caller may see: a site user's own sites, everyone's for the cross-site roles.</summary>
@@ -60,8 +63,8 @@ public static class PatientScope
 }
 
 /// <summary>
-/// Which site each patient belongs to, as far as this process has looked it up. A patient never
-/// changes site, so an entry never goes stale; only patients that exist are kept.
+/// The patients this process has seen exist (with the site they were at then): the cross-site roles' check needs only
+/// that. A transfer can make the site stale, so a site user's check never reads it from here.
 /// </summary>
 public sealed class PatientSites : IDisposable
 {

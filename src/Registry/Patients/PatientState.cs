@@ -39,6 +39,12 @@ public sealed class PatientState : IAdverseEventLog, IMonitored
 
     public DateOnly EnrolledOn { get; set; }
 
+    /// <summary>The enrolment as its amendments leave it (corrections, transfers, regimen changes).</summary>
+    public PatientEnrolled Enrolment { get; set; } = null!;
+
+    /// <summary>Why the enrolment was voided as a duplicate, if it was: nothing more is written to it.</summary>
+    public string? VoidedBecause { get; set; }
+
     public Dictionary<Guid, StateEntry> Entries { get; set; } = [];
 
     public Dictionary<Guid, AdverseEventFact> AdverseEvents { get; set; } = [];
@@ -90,12 +96,28 @@ public sealed class PatientStateProjection : SingleStreamProjection<PatientState
                 SiteId = enrolled.SiteId,
                 DiseaseCode = enrolled.DiseaseCode,
                 EnrolledOn = enrolled.EnrolledOn,
+                Enrolment = enrolled,
             };
         }
 
         if (snapshot is null)
         {
             return null;
+        }
+
+        if (Amendments.Apply(snapshot.Enrolment, e.Data) is { } amended)
+        {
+            snapshot.Enrolment = amended;
+            (snapshot.SiteId, snapshot.DiseaseCode, snapshot.EnrolledOn) = (amended.SiteId, amended.DiseaseCode, amended.EnrolledOn);
+        }
+        else if (e.Data is EnrolmentVoided voidedEnrolment)
+        {
+            snapshot.VoidedBecause = voidedEnrolment.Reason;
+        }
+        else if (e.Data is MedicationStopped stopped && snapshot.Entries.TryGetValue(stopped.EntryId, out var medication))
+        {
+            medication.Data["stoppedOn"] = stopped.StoppedOn.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+            medication.Revision++;
         }
 
         if (NewEntry.From(e.Data) is { } entry)

@@ -32,7 +32,8 @@ public static class PatientWrites
         TimeProvider time,
         Func<PatientState, DateOnly, Decision> decide,
         bool evenWhenLocked = false,
-        Func<CancellationToken, Task<ProblemDetails?>>? check = null)
+        Func<CancellationToken, Task<ProblemDetails?>>? check = null,
+        Func<Exception, CancellationToken, Task<ProblemDetails?>>? lostClaim = null)
     {
         JasperFx.Events.IEventStream<PatientState>? stream = null;
         var version = 0L;
@@ -47,6 +48,11 @@ public static class PatientWrites
             async ct =>
             {
                 var patient = stream!.Aggregate!;
+                if (patient.VoidedBecause is { } why)
+                {
+                    return WriteOutcome.Reject(Voided(why));
+                }
+
                 // A locked record takes no change of its data (the site's writes); the monitor's own steps go on.
                 if (!evenWhenLocked && patient.Lock is { } locked)
                 {
@@ -69,8 +75,17 @@ public static class PatientWrites
                 stream.AppendMany(decision.Events.ToArray());
                 return WriteOutcome.Accept(new WriteAnswer(
                     StatusCodes.Status201Created, decision.Answer!(version + decision.Events.Count), $"/api/patients/{patientId}"));
-            });
+            },
+            lostClaim);
     }
+
+    /// <summary>409: the enrolment was voided as a duplicate; nothing more is written to it.</summary>
+    public static ProblemDetails Voided(string reason) => new()
+    {
+        Status = StatusCodes.Status409Conflict,
+        Title = "This enrolment was voided as a duplicate.",
+        Detail = $"Voided: {reason}. Nothing more can be recorded on it; record on the patient's other enrolment.",
+    };
 
     /// <summary>409 naming the lock: who locked the record, when and why, and how it is lifted.</summary>
     public static ProblemDetails Locked(RecordLock locked) => new()

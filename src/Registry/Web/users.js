@@ -26,7 +26,8 @@ async function load() {
     return h("tr", null,
       h("th", { scope: "row" }, u.username),
       h("td", null, u.displayName),
-      h("td", null, u.role === "researcher" && u.freeText ? "researcher (free text allowed)" : u.role),
+      h("td", null, u.role === "researcher" && u.freeText ? "researcher (free text allowed)"
+        : u.role === "site" && u.investigator ? "site (investigator: signs records)" : u.role),
       h("td", null, u.sites.join(", ") || "–"),
       h("td", null, [u.active ? "active" : "deactivated", u.externalIssuer ? " · signs in at its identity provider"
         : u.signInReady ? " · password and app set" : " · invited, not set up"].join("")),
@@ -41,8 +42,11 @@ async function load() {
         u.externalIssuer ? null
           : h("button", { type: "button", class: "quiet", onclick: () => invite(u) }, `Invite ${u.username}`),
         u.role !== "researcher" ? null
-          : h("button", { type: "button", class: "quiet", onclick: () => freeText(u, !u.freeText) },
-            u.freeText ? `Withdraw free text from ${u.username}` : `Allow ${u.username} free text in exports`)));
+          : h("button", { type: "button", class: "quiet", onclick: () => permission(u, "free-text", !u.freeText) },
+            u.freeText ? `Withdraw free text from ${u.username}` : `Allow ${u.username} free text in exports`),
+        u.role !== "site" || (u.externalIssuer && !u.investigator) ? null
+          : h("button", { type: "button", class: "quiet", onclick: () => permission(u, "investigator", !u.investigator) },
+            u.investigator ? `Withdraw investigator from ${u.username}` : `Name ${u.username} investigator`)));
   });
   $("#users tbody").replaceChildren(...rows);
 }
@@ -70,13 +74,20 @@ async function act(user, action, verb) {
   await load();
 }
 
-async function freeText(user, allowed) {
+const PERMISSIONS = {
+  "free-text": { allow: "allow {u} free text", withdraw: "withdraw free text from {u}", done: "free text" },
+  investigator: { allow: "name {u} investigator", withdraw: "withdraw investigator from {u}", done: "investigator" },
+};
+
+/** Free text in exports (researchers) or signing records (site staff): an admin's grant, with a reason. */
+async function permission(user, which, allowed) {
   clearErrors(form);
-  const reason = reasonFor(allowed ? `allow ${user.username} free text` : `withdraw free text from ${user.username}`);
+  const words = PERMISSIONS[which];
+  const reason = reasonFor((allowed ? words.allow : words.withdraw).replace("{u}", user.username));
   if (!reason) return;
-  const result = await api("POST", `/api/users/${encodeURIComponent(user.username)}/free-text`, { allowed, reason });
+  const result = await api("POST", `/api/users/${encodeURIComponent(user.username)}/${which}`, { allowed, reason });
   if (!result.ok) { showProblem(form, problemOf(result)); return; }
-  status(`${user.username}: free text ${allowed ? "allowed" : "withdrawn"}.`);
+  status(`${user.username}: ${words.done} ${allowed ? "allowed" : "withdrawn"}.`);
   await load();
 }
 

@@ -43,6 +43,21 @@ public sealed class AccessMatrixTests(RegistryApp app) : ApiTest(app)
         ["scores"] = new JsonArray(new JsonObject { ["assessedOn"] = "2026-11-20", ["instrument"] = "cgi-s", ["value"] = 4 }),
     };
 
+    private static JsonObject EnrolmentCorrection() => new()
+    {
+        ["changes"] = new JsonObject { ["birthYear"] = 1985 },
+        ["reasonCode"] = "transcription-error",
+        ["reason"] = "ID card",
+    };
+
+    private static JsonObject Regimen() => new()
+    {
+        ["inductionDays"] = 5,
+        ["maintenanceIntervalDays"] = 21,
+        ["changedOn"] = "2026-11-21",
+        ["reason"] = "remission",
+    };
+
     private static JsonObject Query(Guid entryId) => new() { ["entryId"] = entryId, ["field"] = "$.term", ["text"] = "Which term?" };
 
     private static readonly int[] SiteWrite = [401, 201, 403, 403, 403, 403];
@@ -85,6 +100,25 @@ public sealed class AccessMatrixTests(RegistryApp app) : ApiTest(app)
             _ => new JsonObject { ["text"] = "still?" }, [401, 403, 404, 403, 403, 403]),
         new("/api/patients/{patientId}/verifications", "POST", "/api/patients/{own}/verifications",
             ids => new JsonObject { ["entryId"] = ids.OwnAe, ["revision"] = 1 }, [401, 403, 201, 403, 403, 403]),
+        new("/api/patients/{patientId}/enrolment/corrections", "POST", "/api/patients/{own}/enrolment/corrections",
+            _ => EnrolmentCorrection(), SiteWrite),
+        new("/api/patients/{patientId}/enrolment/corrections", "POST", "/api/patients/{other}/enrolment/corrections",
+            _ => EnrolmentCorrection(), OtherSiteWrite),
+        new("/api/patients/{patientId}/enrolment/void", "POST", "/api/patients/{own}/enrolment/void",
+            _ => new JsonObject { ["reason"] = "duplicate of FR01-0002" }, SiteWrite),
+        new("/api/patients/{patientId}/enrolment/void", "POST", "/api/patients/{other}/enrolment/void",
+            _ => new JsonObject { ["reason"] = "duplicate of DE01-0002" }, OtherSiteWrite),
+        new("/api/patients/{patientId}/regimen", "POST", "/api/patients/{own}/regimen", _ => Regimen(), SiteWrite),
+        new("/api/patients/{patientId}/regimen", "POST", "/api/patients/{other}/regimen", _ => Regimen(), OtherSiteWrite),
+        // The matrix's patients take no medication: the site reaches the endpoint and is told so (400).
+        new("/api/patients/{patientId}/medication-stops", "POST", "/api/patients/{own}/medication-stops",
+            ids => new JsonObject { ["entryId"] = ids.OwnAe, ["stoppedOn"] = "2026-11-21", ["reason"] = "remission" },
+            [401, 400, 403, 403, 403, 403]),
+        new("/api/patients/{patientId}/medication-stops", "POST", "/api/patients/{other}/medication-stops",
+            ids => new JsonObject { ["entryId"] = ids.OtherAe, ["stoppedOn"] = "2026-11-21", ["reason"] = "remission" }, OtherSiteWrite),
+        new("/api/patients/{patientId}/transfer", "POST", "/api/patients/{own}/transfer",
+            _ => new JsonObject { ["toSiteId"] = "DE01", ["subjectCode"] = "DE01-0500", ["transferredOn"] = "2026-11-21", ["reason"] = "moved" },
+            [401, 403, 201, 403, 403, 201]),
         // A token-only site user is no investigator (403); the directory's investigator is tested in SignatureTests.
         new("/api/patients/{patientId}/signatures", "POST", "/api/patients/{own}/signatures",
             _ => new JsonObject { ["meaning"] = "review", ["password"] = "a password" }, [401, 403, 403, 403, 403, 403]),

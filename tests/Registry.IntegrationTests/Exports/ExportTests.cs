@@ -129,7 +129,7 @@ public sealed class ExportTests(RegistryApp app) : ApiTest(app)
     {
         var status = await ExportAsync(Request());
         var files = status["manifest"]!["files"]!.AsArray().Select(f => f!["name"]!.GetValue<string>()).ToList();
-        Assert.Equal(["dm.csv", "ex.csv", "lb.csv", "rs.csv", "ae.csv", "cm.csv", "ds.csv", "dictionary.csv"], files);
+        Assert.Equal(["dm.csv", "ex.csv", "lb.csv", "rs.csv", "ae.csv", "cm.csv", "ds.csv", "sg.csv", "dictionary.csv"], files);
 
         foreach (var name in files)
         {

@@ -58,6 +58,25 @@ public sealed class RegistryApp : IAsyncLifetime
 
     public ApiClient Anonymous => new(Host, null);
 
+    /// <summary>A researcher's CSV export of the SLE cohort as of now (run to the end), and one of its files' text.</summary>
+    public async Task<string> ExportFileAsync(string file)
+    {
+        var researcher = AsUser("researcher1", Roles.Researcher);
+        Guid exportId = default;
+        await Wolverine.Tracking.WolverineHostMessageTrackingExtensions.ExecuteAndWaitAsync(Host, async () =>
+        {
+            var accepted = await researcher.PostAsync("/api/exports", new System.Text.Json.Nodes.JsonObject
+            {
+                ["cohort"] = new System.Text.Json.Nodes.JsonObject { ["diseaseCodes"] = new System.Text.Json.Nodes.JsonArray("sle") },
+                ["format"] = "csv",
+                ["dates"] = "study-day",
+                ["pseudonymScope"] = "registry",
+            }, 202);
+            exportId = System.Text.Json.Nodes.JsonNode.Parse(await accepted.ReadAsTextAsync())!["exportId"]!.GetValue<Guid>();
+        }, 60_000);
+        return await (await researcher.GetAsync($"/api/exports/{exportId}/files/{file}")).ReadAsTextAsync();
+    }
+
     /// <summary>Waits until the async projections have caught up with every event appended so far (no sleeping).</summary>
     public Task WaitForProjectionsAsync() => Host.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(30));
 

@@ -176,20 +176,7 @@ public sealed class SignatureTests(RegistryApp app) : ApiTest(app)
         Assert.Equal("responsibility", record["signatures"]![0]!["meaning"]!.GetValue<string>());
 
         // The export's sg table: meaning, study day, UTC time and status; the printed name only with free text.
-        var researcher = App.AsUser("researcher1", Roles.Researcher);
-        Guid exportId = default;
-        await Wolverine.Tracking.WolverineHostMessageTrackingExtensions.ExecuteAndWaitAsync(App.Host, async () =>
-        {
-            var accepted = await researcher.PostAsync("/api/exports", new JsonObject
-            {
-                ["cohort"] = new JsonObject { ["diseaseCodes"] = new JsonArray("sle") },
-                ["format"] = "csv",
-                ["dates"] = "study-day",
-                ["pseudonymScope"] = "registry",
-            }, 202);
-            exportId = JsonNode.Parse(await accepted.ReadAsTextAsync())!["exportId"]!.GetValue<Guid>();
-        }, 60_000);
-        var sg = await (await researcher.GetAsync($"/api/exports/{exportId}/files/sg.csv")).ReadAsTextAsync();
+        var sg = await App.ExportFileAsync("sg.csv");
         var lines = sg.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("usubjid,sgmean,sgdy,sgtim,sgstat,sgbrdy", lines[0].Trim());
         // Never dosed: day 1 is the enrolment (2 March); 29 November is day 273.

@@ -29,7 +29,9 @@ public sealed class WriteFuzzTests(RegistryApp app) : ApiTest(app)
         "/api/patients/{patientId}/verifications", "/api/patients/{patientId}/signatures", "/api/patients/{patientId}/lock",
         "/api/patients/{patientId}/unlock", "/api/users", "/api/users/{username}/access", "/api/users/{username}/link",
         "/api/users/{username}/deactivation", "/api/users/{username}/reactivation", "/api/users/{username}/invitation",
-        "/api/users/{username}/free-text", "/api/users/{username}/investigator",
+        "/api/users/{username}/free-text", "/api/users/{username}/investigator", "/api/patients/{patientId}/enrolment/corrections",
+        "/api/patients/{patientId}/enrolment/void", "/api/patients/{patientId}/regimen", "/api/patients/{patientId}/medication-stops",
+        "/api/patients/{patientId}/transfer",
     ];
 
     private const long BodiesPerRound = 1_000;

@@ -26,8 +26,11 @@ public sealed record WriteTarget(
 /// </summary>
 public sealed class WriteTargets
 {
-    private WriteTargets(Guid patient, Guid adverseEvent, Guid seriousEvent, Guid query)
+    private WriteTargets(Guid patient, Guid adverseEvent, Guid seriousEvent, Guid query, Guid medication, Guid duplicate, Guid mover)
     {
+        Medication = medication;
+        Duplicate = duplicate;
+        Mover = mover;
         Patient = patient;
         AdverseEvent = adverseEvent;
         SeriousEvent = seriousEvent;
@@ -39,6 +42,15 @@ public sealed class WriteTargets
 
     public Guid Patient { get; }
 
+    /// <summary>A medication of <see cref="Patient"/>, in force (the stop target stops it).</summary>
+    public Guid Medication { get; }
+
+    /// <summary>A second enrolment, the void target's (a voided enrolment takes no more writes).</summary>
+    public Guid Duplicate { get; }
+
+    /// <summary>A third enrolment, the transfer target's (the site user loses it).</summary>
+    public Guid Mover { get; }
+
     public Guid AdverseEvent { get; }
 
     public Guid SeriousEvent { get; }
@@ -46,8 +58,18 @@ public sealed class WriteTargets
     public static async Task<WriteTargets> SetUpAsync(RegistryApp app)
     {
         await app.Admin.RegisterSiteAsync("FR01");
+        await app.Admin.RegisterSiteAsync("DE01", "Europe/Berlin");
         var nurse = app.As(Roles.Site, "FR01");
         var patient = await nurse.EnrolAsync(Requests.Enrolment());
+        var duplicate = await nurse.EnrolAsync(Requests.Enrolment("FR01", "FR01-0201"));
+        var mover = await nurse.EnrolAsync(Requests.Enrolment("FR01", "FR01-0202"));
+        var medicated = await nurse.PostAsync($"/api/patients/{patient}/visits", new JsonObject
+        {
+            ["visitId"] = Guid.NewGuid(),
+            ["visitDate"] = "2026-11-19",
+            ["conmeds"] = new JsonArray(new JsonObject { ["drug"] = "prednisone", ["drugClass"] = "corticosteroid", ["startedOn"] = "2026-01-10" }),
+        }, 201);
+        var medication = JsonNode.Parse(await medicated.ReadAsTextAsync())!["entryIds"]![0]!.GetValue<Guid>();
         var adverseEvent = Guid.NewGuid();
         var serious = Guid.NewGuid();
         var seriousReport = Requests.AdverseEvent(serious);
@@ -87,7 +109,7 @@ public sealed class WriteTargets
         var opened = await app.As(Roles.Monitor).PostAsync($"/api/patients/{patient}/queries",
             new JsonObject { ["entryId"] = adverseEvent, ["field"] = "$.term", ["text"] = "Which term?" }, 201);
         var query = JsonNode.Parse(await opened.ReadAsTextAsync())!["queryId"]!.GetValue<Guid>();
-        return new WriteTargets(patient, adverseEvent, serious, query);
+        return new WriteTargets(patient, adverseEvent, serious, query, medication, duplicate, mover);
     }
 
     /// <summary>A user of the directory to change, and one already deactivated.</summary>
@@ -162,6 +184,24 @@ public sealed class WriteTargets
             () => new JsonObject { ["withdrawnOn"] = "2026-11-25", ["reasonCode"] = "patient-decision", ["reason"] = "moved away" }),
         new("/api/patients/{patientId}/completion", Roles.Site, ["FR01"], $"/api/patients/{Patient}/completion",
             () => new JsonObject { ["completedOn"] = "2026-11-25" }),
+        new("/api/patients/{patientId}/enrolment/corrections", Roles.Site, ["FR01"], $"/api/patients/{Patient}/enrolment/corrections",
+            () => new JsonObject
+            {
+                ["changes"] = new JsonObject { ["birthYear"] = 1985, ["setting"] = "trial" }, ["reasonCode"] = "transcription-error",
+                ["reason"] = "ID card",
+            }),
+        new("/api/patients/{patientId}/regimen", Roles.Site, ["FR01"], $"/api/patients/{Patient}/regimen", () => new JsonObject
+        {
+            ["inductionDays"] = 5, ["maintenanceIntervalDays"] = 21, ["changedOn"] = "2026-11-21", ["reason"] = "remission",
+        }),
+        new("/api/patients/{patientId}/medication-stops", Roles.Site, ["FR01"], $"/api/patients/{Patient}/medication-stops",
+            () => new JsonObject { ["entryId"] = Medication, ["stoppedOn"] = "2026-11-21", ["reason"] = "remission" }),
+        new("/api/patients/{patientId}/enrolment/void", Roles.Site, ["FR01"], $"/api/patients/{Duplicate}/enrolment/void",
+            () => new JsonObject { ["reason"] = "the same patient as FR01-0007" }),
+        new("/api/patients/{patientId}/transfer", Roles.Monitor, [], $"/api/patients/{Mover}/transfer", () => new JsonObject
+        {
+            ["toSiteId"] = "DE01", ["subjectCode"] = "DE01-0202", ["transferredOn"] = "2026-11-21", ["reason"] = "moved to Berlin",
+        }),
         new("/api/patients/{patientId}/signatures", Roles.Site, ["FR01"], $"/api/patients/{Patient}/signatures",
             () => new JsonObject { ["meaning"] = "review", ["password"] = SignerPassword }, User: Signer),
         // Last of the patient's writes: a locked record refuses the site's.

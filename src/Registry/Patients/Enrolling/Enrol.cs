@@ -77,58 +77,11 @@ public static class EnrolEndpoint
             }
         }
 
-        var diseaseCode = errors.Required("diseaseCode", command.DiseaseCode, "Give the disease's catalogue code, e.g. sle.");
-        if (diseaseCode is not null && catalogue.FindDisease(diseaseCode) is null)
-        {
-            errors.Add("diseaseCode",
-                $"'{diseaseCode}' is not in the disease catalogue: " +
-                $"use one of {string.Join(", ", catalogue.Diseases.Select(d => d.Code))}.");
-        }
-
         var today = SiteClock.Today(time, site?.TimeZone ?? "UTC");
-        if (command.BirthYear is not { } birthYear)
-        {
-            errors.Add("birthYear", "Give the year of birth (the year only).");
-        }
-        else if (birthYear > today.Year)
-        {
-            errors.Add("birthYear", $"The year of birth {birthYear} is in the future.");
-        }
-        else if (birthYear < today.Year - OldestBirthYearSpan)
-        {
-            errors.Add("birthYear", $"The year of birth {birthYear} is more than {OldestBirthYearSpan} years ago; check it.");
-        }
-
-        errors.Enumeration<Sex>("sex", command.Sex, "sex");
-
-        if (command.EnrolledOn is not { } enrolledOn)
-        {
-            errors.Add("enrolledOn", "Give the enrolment date (yyyy-MM-dd).");
-        }
-        else if (enrolledOn > today)
-        {
-            errors.Add("enrolledOn", $"The enrolment date {enrolledOn:yyyy-MM-dd} is after the site's today ({today:yyyy-MM-dd}).");
-        }
-        else if (command.BirthYear is { } year && enrolledOn.Year < year)
-        {
-            errors.Add("enrolledOn", $"The enrolment date {enrolledOn:yyyy-MM-dd} is before the year of birth {year}.");
-        }
-
-        errors.Required("consentVersion", command.ConsentVersion, "Give the version of the consent form the patient signed.");
-        errors.Enumeration<TherapyLine>("therapyLine", command.TherapyLine, "therapy line");
-        errors.Enumeration<CareSetting>("setting", command.Setting, "care setting");
-
+        CheckFields(command, errors, catalogue, today, path => path);
         if (command.Regimen is { } regimen)
         {
-            if (regimen.InductionDays is < 0 or > 31)
-            {
-                errors.Add("regimen.inductionDays", "Induction lasts 0 to 31 days.");
-            }
-
-            if (regimen.MaintenanceIntervalDays is < 1 or > 90)
-            {
-                errors.Add("regimen.maintenanceIntervalDays", "The maintenance interval is 1 to 90 days.");
-            }
+            CheckRegimen(errors, regimen.InductionDays, regimen.MaintenanceIntervalDays, path => "regimen." + path);
         }
 
         if (errors.Any)
@@ -138,6 +91,67 @@ public static class EnrolEndpoint
 
         var claim = await session.LoadAsync<SubjectCodeClaim>(SubjectCodeClaim.KeyFor(siteId!, subjectCode!), ct);
         return claim is null ? WolverineContinue.NoProblems : SubjectCodeTaken(siteId!, subjectCode!, claim.PatientId);
+    }
+
+    /// <summary>
+    /// The enrolment's clinical fields, checked the same way at enrolment and in a correction of it (<paramref name="at"/>
+    /// names each field's path in the request: <c>birthYear</c>, or <c>changes.birthYear</c>).
+    /// </summary>
+    public static void CheckFields(
+        EnrolPatient command, ValidationErrors errors, DiseaseCatalogue catalogue, DateOnly today, Func<string, string> at)
+    {
+        var diseaseCode = errors.Required(at("diseaseCode"), command.DiseaseCode, "Give the disease's catalogue code, e.g. sle.");
+        if (diseaseCode is not null && catalogue.FindDisease(diseaseCode) is null)
+        {
+            errors.Add(at("diseaseCode"),
+                $"'{diseaseCode}' is not in the disease catalogue: " +
+                $"use one of {string.Join(", ", catalogue.Diseases.Select(d => d.Code))}.");
+        }
+
+        if (command.BirthYear is not { } birthYear)
+        {
+            errors.Add(at("birthYear"), "Give the year of birth (the year only).");
+        }
+        else if (birthYear > today.Year)
+        {
+            errors.Add(at("birthYear"), $"The year of birth {birthYear} is in the future.");
+        }
+        else if (birthYear < today.Year - OldestBirthYearSpan)
+        {
+            errors.Add(at("birthYear"), $"The year of birth {birthYear} is more than {OldestBirthYearSpan} years ago; check it.");
+        }
+
+        errors.Enumeration<Sex>(at("sex"), command.Sex, "sex");
+
+        if (command.EnrolledOn is not { } enrolledOn)
+        {
+            errors.Add(at("enrolledOn"), "Give the enrolment date (yyyy-MM-dd).");
+        }
+        else if (enrolledOn > today)
+        {
+            errors.Add(at("enrolledOn"), $"The enrolment date {enrolledOn:yyyy-MM-dd} is after the site's today ({today:yyyy-MM-dd}).");
+        }
+        else if (command.BirthYear is { } year && enrolledOn.Year < year)
+        {
+            errors.Add(at("enrolledOn"), $"The enrolment date {enrolledOn:yyyy-MM-dd} is before the year of birth {year}.");
+        }
+
+        errors.Required(at("consentVersion"), command.ConsentVersion, "Give the version of the consent form the patient signed.");
+        errors.Enumeration<TherapyLine>(at("therapyLine"), command.TherapyLine, "therapy line");
+        errors.Enumeration<CareSetting>(at("setting"), command.Setting, "care setting");
+    }
+
+    public static void CheckRegimen(ValidationErrors errors, int? inductionDays, int? maintenanceIntervalDays, Func<string, string> at)
+    {
+        if (inductionDays is < 0 or > 31)
+        {
+            errors.Add(at("inductionDays"), "Induction lasts 0 to 31 days.");
+        }
+
+        if (maintenanceIntervalDays is < 1 or > 90)
+        {
+            errors.Add(at("maintenanceIntervalDays"), "The maintenance interval is 1 to 90 days.");
+        }
     }
 
     [WolverinePost("/api/patients", OperationId = "enrolPatient")]

@@ -37,12 +37,15 @@ public sealed record PatientDetail(
     RecordLock? Lock,
     IReadOnlyList<DataQuery> Queries,
     IReadOnlyDictionary<Guid, Verification> Verified,
-    IReadOnlyList<Signature> Signatures)
+    IReadOnlyList<Signature> Signatures,
+    IReadOnlyList<Amendment> Amendments,
+    string? VoidedBecause)
 {
     public static PatientDetail From(PatientRecord r) => new(
         r.Id, r.SubjectCode, r.SiteId, r.DiseaseCode, r.Status, r.EnrolledOn, r.FirstDoseOn, r.Version,
         r.BirthYear, r.Sex, r.ConsentVersion, r.TherapyLine, r.Setting, r.Regimen, r.LastVisitOn,
-        r.Entries.OrderBy(x => x.Date).ThenBy(x => x.RecordedAt).ToList(), r.Lock, r.Queries, r.Verified, r.Signatures);
+        r.Entries.OrderBy(x => x.Date).ThenBy(x => x.RecordedAt).ToList(), r.Lock, r.Queries, r.Verified, r.Signatures, r.Amendments,
+        r.VoidedBecause);
 }
 
 public static class GetPatientsEndpoint
