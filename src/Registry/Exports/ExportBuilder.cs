@@ -120,7 +120,7 @@ public sealed class ExportBuilder(IDocumentStore store, byte[] secret)
     {
         var shape = ExportTables.ShapeOf(export);
         var firstDose = ((DoseEntry)EntryKinds.Of(EntryKind.Dose)).Given(state).Select(d => (DateOnly?)d.GivenOn).FirstOrDefault();
-        var patient = new ExportPatient(key, state, shape, firstDose ?? p.EnrolledOn);
+        var patient = new ExportPatient(key, state, shape, firstDose ?? p.EnrolledOn, firstDose);
         var age = Math.Min(90, p.EnrolledOn.Year - p.BirthYear);
 
         yield return ("dm", [key, p.SiteId, p.DiseaseCode, Kebab.Name(p.Sex), age, Kebab.Name(p.TherapyLine), Kebab.Name(p.Setting),

@@ -136,7 +136,8 @@ public static class FhirExport
                 Actuality = AdverseEvent.AdverseEventActuality.Actual,
                 Subject = subject,
                 Event = @event,
-                DateElement = When(now.OnsetOn),
+                // A partial onset goes out imputed (DOMAIN.md), shifted like every date of the export.
+                DateElement = When(now.OnsetOn.ImputeStart(doses.Count > 0 ? anchor : null)),
                 Seriousness = new CodeableConcept(
                     "http://terminology.hl7.org/CodeSystem/adverse-event-seriousness",
                     now.SeriousCriteria.Count > 0 ? "serious" : "non-serious"),

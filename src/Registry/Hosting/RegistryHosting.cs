@@ -151,7 +151,8 @@ public static class RegistryHosting
                     .Duplicate(x => x.OpenQueries, pgType: "integer")
                     .Duplicate(x => x.CurrentEntries, pgType: "integer")
                     .Duplicate(x => x.VerifiedEntries, pgType: "integer")
-                    .Duplicate(x => x.SignatureDue, pgType: "boolean");
+                    .Duplicate(x => x.SignatureDue, pgType: "boolean")
+                    .Duplicate(x => x.Voided, pgType: "boolean");
                 opts.Schema.For<IdempotencyRecord>();
                 opts.Schema.For<DataProtectionKey>();
                 // The audit pages newest first by (at, id) and filters by patient or user: real columns.

@@ -227,7 +227,14 @@ public sealed class PasswordSignIn(
             && account is { Active: true, ExternalKey: null };
         if (Credentials.VerifyPassword(usable ? credential! : Nobody, password) && usable)
         {
-            return true;
+            // Counted as the sign-in counts: a success holds only while the account is not locked (checked in the same
+            // statement, so requests in flight at once cannot get round a lockout), and it resets the failures.
+            return await RowsAsync(session, $"""
+                update {Infrastructure.RegistrySchema.Name}.mt_doc_usercredential
+                set data = data || jsonb_build_object('failures', 0)
+                where id = @id and {NotLocked}
+                returning id
+                """, ("id", credential!.Id), ("step", 0L), ("now", now), ("attempts", 0), ("until", now), ct) == 1;
         }
 
         if (credential is not null && usable)

@@ -29,10 +29,10 @@ public sealed record UserLinked(string Username, string? ExternalIssuer, string?
 /// </summary>
 public sealed record UserFreeTextChanged(string Username, bool Allowed, string Reason);
 
-/// <summary>An admin took the user's access away: refused from the next request on.</summary>
 /// <summary>An admin named a site user an investigator (who signs patients' records), or withdrew it.</summary>
 public sealed record UserInvestigatorChanged(string Username, bool Allowed, string Reason);
 
+/// <summary>An admin took the user's access away: refused from the next request on.</summary>
 public sealed record UserDeactivated(string Username, string Reason);
 
 /// <summary>An admin gave a deactivated user's access back.</summary>

@@ -5,13 +5,13 @@ namespace Registry.Patients;
 
 /// <summary>An adverse event as it stands: its report (as corrected) with its follow-ups applied in order.</summary>
 public sealed record AdverseEventNow(
-    DateOnly OnsetOn,
+    PartialDate OnsetOn,
     DateOnly AwareOn,
     int Grade,
     int WorstGrade,
     IReadOnlyList<SeriousCriterion> SeriousCriteria,
     AeOutcome Outcome,
-    DateOnly? ResolvedOn,
+    PartialDate? ResolvedOn,
     Causality? Causality,
     bool? Expected)
 {

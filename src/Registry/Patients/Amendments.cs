@@ -18,8 +18,11 @@ public sealed record PatientTransferred(string FromSiteId, string ToSiteId, stri
 /// <summary>A change of the dosing regimen from a date (a clinical decision, not a correction of the enrolment).</summary>
 public sealed record RegimenChanged(Regimen Regimen, DateOnly ChangedOn, string Reason);
 
-/// <summary>A duplicate enrolment voided: the patient leaves every figure, list of work and export; nothing more is written.</summary>
-public sealed record EnrolmentVoided(string Reason);
+/// <summary>
+/// A duplicate enrolment voided (<paramref name="DuplicateOf"/>: the enrolment that stays): the patient leaves every
+/// figure, list of work and export; nothing more is written to it.
+/// </summary>
+public sealed record EnrolmentVoided(string Reason, Guid DuplicateOf);
 
 /// <summary>A concomitant medication stopped (its own event, not a correction of the entry).</summary>
 public sealed record MedicationStopped(Guid EntryId, DateOnly StoppedOn, string Reason);
@@ -65,13 +68,13 @@ public static class Amendments
         {
             ["fromSiteId"] = t.FromSiteId,
             ["toSiteId"] = t.ToSiteId,
-            ["transferredOn"] = t.TransferredOn.ToString("yyyy-MM-dd"),
+            ["transferredOn"] = t.TransferredOn.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
         }),
         RegimenChanged r => new("regimen-changed", at, by, null, r.Reason, new JsonObject
         {
             ["inductionDays"] = r.Regimen.InductionDays,
             ["maintenanceIntervalDays"] = r.Regimen.MaintenanceIntervalDays,
-            ["changedOn"] = r.ChangedOn.ToString("yyyy-MM-dd"),
+            ["changedOn"] = r.ChangedOn.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
         }),
         EnrolmentVoided v => new("enrolment-voided", at, by, null, v.Reason, null),
         _ => null,

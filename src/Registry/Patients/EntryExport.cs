@@ -28,6 +28,14 @@ public sealed record ExportShape(bool Years, bool FreeText)
         : new($"{prefix}dy", ColumnType.Integer, "study day",
             $"Study day of {meaning} (day 1 = first dose; no day 0; negative before it; relative to enrolment if never dosed)");
 
+    /// <summary>
+    /// The ADaM-style imputation flag of a date that may be partial (DOMAIN.md): the export carries the imputed study day
+    /// (or the year, which is always known) and this flag, never a calendar date.
+    /// </summary>
+    public static Column Flag(string prefix, string meaning) => new($"{prefix}dtf", ColumnType.Text, null,
+        $"Imputation flag of {meaning}: D when the day was imputed (known to the month), M when month and day were (known to the " +
+        "year), empty when the date was complete");
+
     /// <summary>The free-text columns, only when the export includes free text.</summary>
     public IEnumerable<Column> Text(params Column[] columns) => FreeText ? columns : [];
 
@@ -39,9 +47,15 @@ public sealed record ExportShape(bool Years, bool FreeText)
 /// One patient as an export sees it: the pseudonymous key, the state as of the export's point, and its
 /// dates as study days (or years) from the first dose. An entry kind turns it into its table's rows.
 /// </summary>
-public sealed record ExportPatient(string Key, PatientState State, ExportShape Shape, DateOnly Anchor)
+public sealed record ExportPatient(string Key, PatientState State, ExportShape Shape, DateOnly Anchor, DateOnly? FirstDose = null)
 {
     public int? Day(DateOnly? date) => date is not { } d ? null : Shape.Years ? d.Year : StudyDays.Of(Anchor, d);
+
+    /// <summary>The day of an onset or start, imputed when partial (<see cref="PartialDate.ImputeStart"/>).</summary>
+    public int? StartDay(PartialDate? date) => Day(date?.ImputeStart(FirstDose));
+
+    /// <summary>The day of a resolution or stop, imputed when partial (<see cref="PartialDate.ImputeEnd"/>).</summary>
+    public int? EndDay(PartialDate? date) => Day(date?.ImputeEnd(null));
 }
 
 /// <summary>The disposition table (ds), shared by the two kinds that end a patient's follow-up.</summary>

@@ -43,6 +43,23 @@ public sealed partial class EntryRules(PatientState patient, DateOnly today, Dis
         return d;
     }
 
+    /// <summary>A date that may be known to the month or year only (<see cref="PartialDate"/>): required, not after today.</summary>
+    public PartialDate? ClinicalDate(string path, PartialDate? date, string what)
+    {
+        if (date is not { } d)
+        {
+            errors.Add(path, $"Give the {what} (yyyy-MM-dd, or yyyy-MM or yyyy when only the month or the year is known).");
+            return null;
+        }
+
+        if (d.First > today)
+        {
+            errors.Add(path, $"The {what} {d} is after the site's today ({today:yyyy-MM-dd}).");
+        }
+
+        return d;
+    }
+
     public void NotBeforeEnrolment(string path, DateOnly date, string what, int daysAllowedBefore)
     {
         var earliest = patient.EnrolledOn.AddDays(-daysAllowedBefore);
@@ -157,21 +174,25 @@ public sealed partial class EntryRules(PatientState patient, DateOnly today, Dis
         return parsed.Distinct().ToList();
     }
 
-    public void ResolvedOn(string path, DateOnly? resolvedOn, DateOnly? onsetOn, AeOutcome? outcome)
+    /// <summary>
+    /// A resolution date, partial or full: not after today, and consistent with the onset as each is known (an onset
+    /// known as 2026-03 cannot follow a resolution on 2026-02-10; 2026-03 and 2026-03-05 can go together).
+    /// </summary>
+    public void ResolvedOn(string path, PartialDate? resolvedOn, PartialDate? onsetOn, AeOutcome? outcome)
     {
         if (resolvedOn is not { } resolved)
         {
             return;
         }
 
-        if (resolved > today)
+        if (resolved.First > today)
         {
-            errors.Add(path, $"The resolution date {resolved:yyyy-MM-dd} is after the site's today ({today:yyyy-MM-dd}).");
+            errors.Add(path, $"The resolution date {resolved} is after the site's today ({today:yyyy-MM-dd}).");
         }
 
-        if (onsetOn is { } onset && resolved < onset)
+        if (onsetOn is { } onset && onset.First > resolved.Last)
         {
-            errors.Add(path, $"An adverse event cannot resolve ({resolved:yyyy-MM-dd}) before its onset ({onset:yyyy-MM-dd}).");
+            errors.Add(path, $"An adverse event cannot resolve ({resolved}) before its onset ({onset}).");
         }
 
         if (outcome is AeOutcome.Recovering or AeOutcome.NotRecovered or AeOutcome.Unknown)

@@ -164,9 +164,12 @@ public static class MonitoringFold
             case EntryVoided voided:
                 target.Verified.Remove(voided.EntryId);
                 break;
+            case MedicationStopped stopped:
+                target.Verified.Remove(stopped.EntryId);
+                break;
             case RecordSigned signed:
                 target.Signatures.Add(
-                    new Signature(signed.SignatureId, e.UserName, signed.SignerName, signed.Meaning, e.Timestamp, e.Version));
+                    new Signature(signed.SignatureId, e.UserName, signed.SignerName, signed.Meaning, e.Timestamp, signed.SignedVersion));
                 break;
         }
 

@@ -164,6 +164,9 @@ public sealed class PatientRecord : IAdverseEventLog, IMonitored
 
     /// <summary>Why the enrolment was voided as a duplicate, if it was.</summary>
     public string? VoidedBecause { get; set; }
+
+    /// <summary>Whether the enrolment was voided (a column: the worklist and the monitor's lists leave these out).</summary>
+    public bool Voided { get; set; }
 }
 
 /// <summary>
@@ -303,7 +306,7 @@ public sealed class PatientRecordProjection : SingleStreamProjection<PatientReco
         snapshot.SignatureDue = snapshot.Signatures is [.., { Valid: false }]
             || (snapshot.Status is PatientStatus.Withdrawn or PatientStatus.Completed && snapshot.Signatures is not [.., { Valid: true }]);
         // A voided enrolment owes nothing and shows on no list of work.
-        var duplicate = snapshot.VoidedBecause is not null;
+        var duplicate = snapshot.Voided = snapshot.VoidedBecause is not null;
         snapshot.SignatureDue &= !duplicate;
         snapshot.Pending = duplicate ? [] : [.. PendingWork.Of(snapshot, _window)];
         snapshot.NextDueOn = snapshot.Pending.Count == 0 ? null : snapshot.Pending.Min(p => p.From);

@@ -48,6 +48,13 @@ public static class PatientWrites
             async ct =>
             {
                 var patient = stream!.Aggregate!;
+                // The site check before the endpoint ran may predate a transfer this write queued behind: checked again
+                // on the locked stream, so an old site's write never lands on a patient that moved.
+                if (!Access.Caller.From(http.User).MaySee(patient.SiteId))
+                {
+                    return WriteOutcome.Reject(new ProblemDetails { Status = StatusCodes.Status404NotFound, Title = "No such patient." });
+                }
+
                 if (patient.VoidedBecause is { } why)
                 {
                     return WriteOutcome.Reject(Voided(why));

@@ -71,7 +71,7 @@ public sealed record SeriousEventSummary(
     string Term,
     int WorstGrade,
     IReadOnlyList<SeriousCriterion> SeriousCriteria,
-    DateOnly OnsetOn,
+    PartialDate OnsetOn,
     AeChange FirstSerious)
 {
     /// <summary>The record's adverse events in force that are serious now (a voided one counts nowhere).</summary>

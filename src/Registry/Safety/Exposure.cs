@@ -4,7 +4,8 @@ using Registry.Patients;
 namespace Registry.Safety;
 
 /// <summary>A treatment-emergent adverse event as the safety figures count it (corrected, follow-ups applied).</summary>
-public sealed record Teae(Guid AdverseEventId, AdverseEventData Report, AdverseEventNow Now, int TimeToOnsetDays)
+/// <param name="OnsetOn">The onset, imputed when partial (<see cref="PartialDate.ImputeStart"/>).</param>
+public sealed record Teae(Guid AdverseEventId, AdverseEventData Report, AdverseEventNow Now, DateOnly OnsetOn, int TimeToOnsetDays)
 {
     public bool Serious => Now.SeriousCriteria.Count > 0;
 
@@ -38,9 +39,12 @@ public static class Exposure
 
         var died = DeathDate(facts);
         var end = new[] { last.AddDays(DaysAfterLastDose), cutOff, facts.End?.On ?? DateOnly.MaxValue, died ?? DateOnly.MaxValue }.Min();
+        // A partial onset is imputed as DOMAIN.md says: an event in the first dose's month (or year, when only the year is
+        // known) counts from the first dose, so it is treatment-emergent; one known only to an earlier period is not.
         var events = facts.AdverseEvents
-            .Where(ae => ae.Value.Report.OnsetOn >= first && ae.Value.Report.OnsetOn <= end)
-            .Select(ae => new Teae(ae.Key, ae.Value.Report, facts.Current(ae.Key), StudyDays.Of(first, ae.Value.Report.OnsetOn) - 1))
+            .Select(ae => (ae, Onset: ae.Value.Report.OnsetOn.ImputeStart(first)))
+            .Where(x => x.Onset >= first && x.Onset <= end)
+            .Select(x => new Teae(x.ae.Key, x.ae.Value.Report, facts.Current(x.ae.Key), x.Onset, StudyDays.Of(first, x.Onset) - 1))
             .ToList();
         return new PatientExposure(facts, first, end, died, events);
     }
@@ -59,7 +63,7 @@ public static class Exposure
             var now = facts.Current(id);
             if (now.WorstGrade == 5)
             {
-                dates.Add(now.ResolvedOn ?? now.OnsetOn);
+                dates.Add(now.ResolvedOn?.ImputeEnd(null) ?? now.OnsetOn.ImputeStart(facts.FirstDoseOn));
             }
         }
 

@@ -48,7 +48,7 @@ public static class GetLineListingEndpoint
                     Text(r.MeddraPtCode ?? ""),
                     Num(r.Grade), Num(r.WorstGrade), string.Join('|', r.SeriousCriteria.Select(c => Kebab.Name(c))),
                     r.Causality is { } c ? Kebab.Name(c) : "", r.Expected?.ToString().ToLowerInvariant() ?? "",
-                    r.Outcome is { } o ? Kebab.Name(o) : "", Date(r.OnsetOn), Date(r.AwareOn),
+                    r.Outcome is { } o ? Kebab.Name(o) : "", r.OnsetOn.ToString(), Date(r.AwareOn),
                     r.RecordedAt.ToString("O", CultureInfo.InvariantCulture), r.SiteDueAt.ToString("O", CultureInfo.InvariantCulture),
                     Bool(r.SiteLate), Bool(r.Susar), Date(r.RegulatoryDueOn), Date(r.CompleteReportDueOn),
                     r.AcknowledgedAt?.ToString("O", CultureInfo.InvariantCulture) ?? "", Date(r.SubmittedOn), Kebab.Name(r.Status),

@@ -27,7 +27,7 @@ public sealed record SaeClock(
     Causality? Causality,
     bool? Expected,
     AeOutcome? Outcome,
-    DateOnly OnsetOn,
+    PartialDate OnsetOn,
     DateOnly AwareOn,
     DateTimeOffset RecordedAt,
     DateTimeOffset SiteDueAt,

@@ -17,7 +17,7 @@ public sealed class SafetyRows : IPatientFigures
             ? null
             : new ExposureRow(exposure.From, exposure.To, exposure.DiedOn is not null, exposure.DiscontinuedForAe);
         facts.Teaes = exposure?.Events
-            .Select(e => new TeaeRow(e.AdverseEventId, e.Report.OnsetOn, e.Report.MeddraPtCode is null ? null : e.Report.MeddraSocCode,
+            .Select(e => new TeaeRow(e.AdverseEventId, e.OnsetOn, e.Report.MeddraPtCode is null ? null : e.Report.MeddraSocCode,
                 e.Report.MeddraPtCode, e.TermKey, e.Report.Term.Trim(), e.Now.WorstGrade, e.Serious, e.TimeToOnsetDays))
             .ToList() ?? [];
         facts.SeriousAdverseEventIds = facts.AeHistory

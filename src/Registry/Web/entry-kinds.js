@@ -5,7 +5,7 @@
 //   { "kinds": [ { "kind": "dose", "list": "doses" | null (kinds not entered with a visit: ae-follow-up,
 //                  withdrawal, completion), "title": "Doses", "one": "Dose", "add": "Add a dose" | null,
 //                  "fields": [ { "name", "label",
-//                    "type": "date" | "integer" | "decimal" | "text" | "select" | "bool" | "check" | "multi",
+//                    "type": "date" | "partial-date" | "integer" | "decimal" | "text" | "select" | "bool" | "check" | "multi",
 //                    "optional": bool, "wide": bool, "hint": text | null,
 //                    "options": a vocabulary list's name | null (a bool field's options are yesNo),
 //                    "optionsFrom": "instruments" | null (the patient's disease's instruments),

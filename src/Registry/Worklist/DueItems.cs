@@ -37,7 +37,7 @@ public sealed record SiteSeriousEvent(
     string Term,
     int WorstGrade,
     IReadOnlyList<SeriousCriterion> SeriousCriteria,
-    DateOnly OnsetOn,
+    PartialDate OnsetOn,
     DateOnly AwareOn,
     DateTimeOffset RecordedAt,
     DateTimeOffset SiteDueAt,

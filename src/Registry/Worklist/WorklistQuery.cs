@@ -103,7 +103,7 @@ public static class WorklistQuery
         IQuerySession session, string[] sites, string? find, WorklistCursor? after, int take, CancellationToken ct)
     {
         var command = new NpgsqlCommand();
-        var where = "d.data ->> 'siteId' = any(@sites)";
+        var where = "d.data ->> 'siteId' = any(@sites) and d.voided is not true";
         command.Parameters.Add(new NpgsqlParameter("sites", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = sites });
         if (find is not null)
         {

@@ -104,10 +104,11 @@ public sealed class AccessMatrixTests(RegistryApp app) : ApiTest(app)
             _ => EnrolmentCorrection(), SiteWrite),
         new("/api/patients/{patientId}/enrolment/corrections", "POST", "/api/patients/{other}/enrolment/corrections",
             _ => EnrolmentCorrection(), OtherSiteWrite),
+        // The matrix has one patient a site: the site reaches the endpoint and is told a patient is no duplicate of itself.
         new("/api/patients/{patientId}/enrolment/void", "POST", "/api/patients/{own}/enrolment/void",
-            _ => new JsonObject { ["reason"] = "duplicate of FR01-0002" }, SiteWrite),
+            ids => new JsonObject { ["duplicateOf"] = ids.Own, ["reason"] = "enrolled twice" }, [401, 400, 403, 403, 403, 403]),
         new("/api/patients/{patientId}/enrolment/void", "POST", "/api/patients/{other}/enrolment/void",
-            _ => new JsonObject { ["reason"] = "duplicate of DE01-0002" }, OtherSiteWrite),
+            ids => new JsonObject { ["duplicateOf"] = ids.Other, ["reason"] = "enrolled twice" }, OtherSiteWrite),
         new("/api/patients/{patientId}/regimen", "POST", "/api/patients/{own}/regimen", _ => Regimen(), SiteWrite),
         new("/api/patients/{patientId}/regimen", "POST", "/api/patients/{other}/regimen", _ => Regimen(), OtherSiteWrite),
         // The matrix's patients take no medication: the site reaches the endpoint and is told so (400).

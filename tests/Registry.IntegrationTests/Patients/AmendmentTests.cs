@@ -87,6 +87,17 @@ public sealed class AmendmentTests(RegistryApp app) : ApiTest(app)
         var dm = (await App.ExportFileAsync("dm.csv")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(",DE01,", dm[1][dm[1].IndexOf(',', StringComparison.Ordinal)..(dm[1].IndexOf(",sle", StringComparison.Ordinal) + 1)]);
 
+        // Back to Paris under its old code (the claim is still the patient's).
+        await Monitor.PostAsync($"/api/patients/{_patientId}/transfer", new JsonObject
+        {
+            ["toSiteId"] = "FR01",
+            ["subjectCode"] = "FR01-0007",
+            ["transferredOn"] = "2026-11-26",
+            ["reason"] = "came back",
+        }, 201);
+        Assert.Equal("FR01-0007", (await Paris.GetJsonAsync($"/api/patients/{_patientId}"))["subjectCode"]!.GetValue<string>());
+        await Berlin.GetAsync($"/api/patients/{_patientId}", 404);
+
         // The subject code is taken at the new site; a second transfer to where it is, or to a site that does not exist, is 400.
         var second = await Paris.EnrolAsync(Requests.Enrolment("FR01", "FR01-0008"));
         var refused = await Monitor.PostAsync($"/api/patients/{second}/transfer", new JsonObject
@@ -158,8 +169,20 @@ public sealed class AmendmentTests(RegistryApp app) : ApiTest(app)
     {
         var duplicate = await Paris.EnrolAsync(Requests.Enrolment("FR01", "FR01-0099"));
         Assert.Equal(2, (await CohortAsync())["enrolled"]!.GetValue<int>());
-        await Paris.PostAsync($"/api/patients/{duplicate}/enrolment/void", new JsonObject { ["reason"] = "" }, 400);
-        await Paris.PostAsync($"/api/patients/{duplicate}/enrolment/void", new JsonObject { ["reason"] = "the same patient as FR01-0007" }, 201);
+        var errors = await (await Paris.PostAsync($"/api/patients/{duplicate}/enrolment/void",
+            new JsonObject { ["duplicateOf"] = duplicate, ["reason"] = "" }, 400)).ValidationErrorsAsync();
+        Assert.Equal(["duplicateOf", "reason"], errors.Keys.Order());
+
+        // An SAE in force moves first: the void is refused until its entry is voided here.
+        var sae = Requests.AdverseEvent(Guid.NewGuid());
+        sae["seriousCriteria"] = new JsonArray("hospitalisation");
+        var visit = await Paris.PostAsync($"/api/patients/{duplicate}/visits",
+            new JsonObject { ["visitId"] = Guid.NewGuid(), ["visitDate"] = "2026-11-20", ["adverseEvents"] = new JsonArray(sae) }, 201);
+        var saeEntry = JsonNode.Parse(await visit.ReadAsTextAsync())!["entryIds"]![0]!.GetValue<Guid>();
+        var voidBody = new JsonObject { ["duplicateOf"] = _patientId, ["reason"] = "the same patient as FR01-0007" };
+        await Paris.PostAsync($"/api/patients/{duplicate}/enrolment/void", voidBody, 409);
+        await Paris.PostAsync($"/api/patients/{duplicate}/voids", new JsonObject { ["entryId"] = saeEntry, ["reason"] = "recorded on FR01-0007" }, 201);
+        await Paris.PostAsync($"/api/patients/{duplicate}/enrolment/void", voidBody, 201);
 
         Assert.Equal(1, (await CohortAsync())["enrolled"]!.GetValue<int>());
         var record = await Paris.GetJsonAsync($"/api/patients/{duplicate}");
@@ -169,7 +192,7 @@ public sealed class AmendmentTests(RegistryApp app) : ApiTest(app)
         var refused = await Paris.PostAsync($"/api/patients/{duplicate}/visits",
             new JsonObject { ["visitId"] = Guid.NewGuid(), ["visitDate"] = "2026-11-25" }, 409);
         Assert.Contains("voided", await refused.ReadAsTextAsync());
-        await Paris.PostAsync($"/api/patients/{duplicate}/enrolment/void", new JsonObject { ["reason"] = "again" }, 409);
+        await Paris.PostAsync($"/api/patients/{duplicate}/enrolment/void", voidBody, 409);
         Assert.Equal(2, (await App.ExportFileAsync("dm.csv")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
     }
 

@@ -197,7 +197,7 @@ public sealed class WriteTargets
         new("/api/patients/{patientId}/medication-stops", Roles.Site, ["FR01"], $"/api/patients/{Patient}/medication-stops",
             () => new JsonObject { ["entryId"] = Medication, ["stoppedOn"] = "2026-11-21", ["reason"] = "remission" }),
         new("/api/patients/{patientId}/enrolment/void", Roles.Site, ["FR01"], $"/api/patients/{Duplicate}/enrolment/void",
-            () => new JsonObject { ["reason"] = "the same patient as FR01-0007" }),
+            () => new JsonObject { ["duplicateOf"] = Patient, ["reason"] = "the same patient as FR01-0007" }),
         new("/api/patients/{patientId}/transfer", Roles.Monitor, [], $"/api/patients/{Mover}/transfer", () => new JsonObject
         {
             ["toSiteId"] = "DE01", ["subjectCode"] = "DE01-0202", ["transferredOn"] = "2026-11-21", ["reason"] = "moved to Berlin",

@@ -30,6 +30,50 @@ public sealed class SafetyApiTests(RegistryApp app) : ApiTest(app)
     }
 
     [Fact]
+    public async Task a_partial_onset_in_the_first_dose_s_month_is_treatment_emergent_and_one_in_the_month_before_is_not()
+    {
+        await App.Admin.RegisterSiteAsync("FR01");
+        // First dose 10 March; the site knows one onset only as March 2026 (imputed: 10 March, a TEAE) and one as February
+        // 2026 (imputed: 1 February, before the first dose: not a TEAE, and still recorded as given).
+        var inMonth = Requests.AdverseEvent(Guid.NewGuid(), "2026-03", "2026-03-20");
+        var before = Requests.AdverseEvent(Guid.NewGuid(), "2026-02", "2026-03-20");
+        before["term"] = "headache";
+        before["meddraPtCode"] = "10019211";
+        before["meddraSocCode"] = "10029205";
+        var patient = await TreatedPatientAsync("P-1", "sle", "2026-03-10");
+        await Nurse.PostAsync($"/api/patients/{patient}/visits", new JsonObject
+        {
+            ["visitId"] = Guid.NewGuid(),
+            ["visitDate"] = "2026-03-20",
+            ["adverseEvents"] = new JsonArray(inMonth, before),
+        }, 201);
+        await App.WaitForProjectionsAsync();
+
+        var profile = await App.As(Roles.Pv).GetJsonAsync("/api/safety/profile?diseaseCode=sle");
+        Assert.Equal(1, profile["events"]!.GetValue<int>());
+        var record = await Nurse.GetJsonAsync($"/api/patients/{patient}");
+        Assert.Equal(["2026-02", "2026-03"], record["entries"]!.AsArray()
+            .Where(e => e!["kind"]!.GetValue<string>() == "adverse-event")
+            .Select(e => e!["data"]!["onsetOn"]!.GetValue<string>()).Order());
+
+        // The export: the imputed study day (1, the first dose's) and the flag D (day imputed), never a calendar date.
+        var ae = (await App.ExportFileAsync("ae.csv")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("aestdy,aestdtf,aeendy,aeendtf", ae[0], StringComparison.Ordinal);
+        Assert.Contains(ae.Skip(1), line => line.Contains(",1,D,", StringComparison.Ordinal));
+        Assert.Contains(ae.Skip(1), line => line.Contains(",-37,D,", StringComparison.Ordinal));
+
+        // A partial date that is not one is a 400 naming the field.
+        var bad = Requests.AdverseEvent(Guid.NewGuid(), "2026-3", "2026-03-20");
+        var refused = await Nurse.PostAsync($"/api/patients/{patient}/visits", new JsonObject
+        {
+            ["visitId"] = Guid.NewGuid(),
+            ["visitDate"] = "2026-03-20",
+            ["adverseEvents"] = new JsonArray(bad),
+        }, 400);
+        Assert.Contains("onsetOn", await refused.ReadAsTextAsync());
+    }
+
+    [Fact]
     public async Task a_voided_sae_counts_nowhere_and_a_withdrawal_ends_exposure()
     {
         await App.Admin.RegisterSiteAsync("FR01");

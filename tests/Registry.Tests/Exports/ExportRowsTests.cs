@@ -65,7 +65,7 @@ public sealed class ExportRowsTests
         Assert.Equal(4, rows["ae"][0][3]);
         Assert.Equal("Y", rows["ae"][0][4]);
         Assert.Equal("fever", rows["ae"][0][^1]);
-        Assert.Equal(["Rkey", "corticosteroid", 10m, -30, null, "prednisone", "mg/day"], rows["cm"][0]);
+        Assert.Equal(["Rkey", "corticosteroid", 10m, -30, null, null, null, "prednisone", "mg/day"], rows["cm"][0]);
         Assert.Equal(["Rkey", "patient-decision", 61, null], rows["ds"][0]);
         Assert.Equal("Y", rows["dm"][0][^1]);
     }

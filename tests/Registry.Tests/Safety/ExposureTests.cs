@@ -42,7 +42,7 @@ public sealed class ExposureTests
     private static void FollowUp(
         PatientFacts p, Guid adverseEventId, int? grade, SeriousCriterion[]? criteria = null, DateOnly? resolvedOn = null)
     {
-        var reportedOn = p.AdverseEvents[adverseEventId].Report.OnsetOn.AddDays(1);
+        var reportedOn = p.AdverseEvents[adverseEventId].Report.OnsetOn.First.AddDays(1);
         p.FollowUps[Guid.NewGuid()] = new FollowUpFact(
             adverseEventId,
             new AeFollowUpData(adverseEventId, reportedOn, grade, criteria, null, resolvedOn, null, null),
@@ -54,7 +54,7 @@ public sealed class ExposureTests
         p.Ends[Guid.NewGuid()] = new EndFact(kind, on, reason);
     }
 
-    private static Teae Emergent(AdverseEventData report) => new(Guid.NewGuid(), report, AdverseEventNow.From(report), 0);
+    private static Teae Emergent(AdverseEventData report) => new(Guid.NewGuid(), report, AdverseEventNow.From(report), report.OnsetOn.First, 0);
 
     [Fact]
     public void exposure_runs_from_the_first_dose_to_28_days_after_the_last_dose_counting_both_ends()

@@ -54,7 +54,7 @@ public sealed class SafetyProfileTests
 
     private static void FollowUp(PatientFacts p, Guid adverseEventId, int? grade, SeriousCriterion[]? criteria)
     {
-        var reportedOn = p.AdverseEvents[adverseEventId].Report.OnsetOn.AddDays(1);
+        var reportedOn = p.AdverseEvents[adverseEventId].Report.OnsetOn.First.AddDays(1);
         p.FollowUps[Guid.NewGuid()] = new FollowUpFact(
             adverseEventId,
             new AeFollowUpData(adverseEventId, reportedOn, grade, criteria, null, null, null, null),

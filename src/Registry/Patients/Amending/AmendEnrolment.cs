@@ -16,7 +16,7 @@ namespace Registry.Patients.Amending;
 
 public sealed record CorrectEnrolment(JsonObject? Changes, string? ReasonCode, string? Reason);
 
-public sealed record VoidEnrolment(string? Reason);
+public sealed record VoidEnrolment(Guid? DuplicateOf, string? Reason);
 
 public sealed record ChangeRegimen(int? InductionDays, int? MaintenanceIntervalDays, DateOnly? ChangedOn, string? Reason);
 
@@ -81,6 +81,19 @@ public static class AmendEnrolmentEndpoints
                 errors.Add("changes", "Nothing differs from the enrolment as it stands.");
             }
 
+            if (values is not null && values.DiseaseCode != current.DiseaseCode)
+            {
+                var instruments = catalogue.FindDisease(values.DiseaseCode)?.Instruments.Select(i => i.Code).ToHashSet() ?? [];
+                var foreign = patient.Current(EntryKind.Score).Select(e => e.Value.Read<ScoreData>().Instrument)
+                    .Where(i => !instruments.Contains(i)).Distinct().Order(StringComparer.Ordinal).ToList();
+                if (foreign.Count > 0)
+                {
+                    errors.Add("changes.diseaseCode",
+                        $"The patient has scores on {string.Join(", ", foreign)}, which {values.DiseaseCode} does not use: "
+                        + "void or correct them first.");
+                }
+            }
+
             var firstDose = patient.Current(EntryKind.Dose).Select(e => e.Value.Date).DefaultIfEmpty(DateOnly.MaxValue).Min();
             if (merged.EnrolledOn is { } enrolledOn && enrolledOn > firstDose)
             {
@@ -99,16 +112,45 @@ public static class AmendEnrolmentEndpoints
     [Authorize(Policy = Policies.SiteStaff)]
     [ProducesResponseType<PatientAmended>(StatusCodes.Status201Created)]
     public static Task<IResult> Void(
-        Guid patientId, VoidEnrolment request, IDocumentSession session, HttpContext http, TimeProvider time) =>
-        PatientWrites.ExecuteAsync(session, http, patientId, request, [], time, (patient, _) =>
+        Guid patientId, VoidEnrolment request, IDocumentSession session, HttpContext http, TimeProvider time)
+    {
+        PatientRecord? kept = null;
+        async Task<ProblemDetails?> LoadAsync(CancellationToken ct)
+        {
+            kept = request.DuplicateOf is { } other && other != patientId ? await session.LoadAsync<PatientRecord>(other, ct) : null;
+            return null;
+        }
+
+        return PatientWrites.ExecuteAsync(session, http, patientId, request, [], time, (patient, _) =>
         {
             var errors = new ValidationErrors();
             var reason = errors.Required("reason", request.Reason,
-                "Say why this enrolment is a duplicate, e.g. the same patient as FR01-0012.", MaxReason);
-            return errors.Any
-                ? Decision.Reject(errors.ToProblem())
-                : Decision.Accept([new EnrolmentVoided(reason!)], version => new PatientAmended(patient.Id, version));
-        });
+                "Say why this enrolment is a duplicate, e.g. the same patient enrolled twice by two nurses.", MaxReason);
+            if (kept is null || kept.Voided || kept.SiteId != patient.SiteId)
+            {
+                errors.Add("duplicateOf", "Give the id of the enrolment that stays: another patient of the same site, not voided.");
+            }
+
+            if (errors.Any)
+            {
+                return Decision.Reject(errors.ToProblem());
+            }
+
+            // An SAE in force would leave the safety figures and clocks with the enrolment: it moves first (recorded on
+            // the enrolment that stays, then voided here as an entry, which pharmacovigilance sees on its case).
+            var serious = patient.Current(EntryKind.AdverseEvent)
+                .Count(e => AdverseEventFold.Current(patient, e.Key).SeriousCriteria.Count > 0);
+            return serious > 0
+                ? Decision.Reject(new ProblemDetails
+                {
+                    Status = StatusCodes.Status409Conflict,
+                    Title = "This enrolment holds serious adverse events in force.",
+                    Detail = $"{serious} serious adverse event(s): record them on the enrolment that stays, void them here as entries "
+                        + "(pharmacovigilance sees it on the case), then void the enrolment.",
+                })
+                : Decision.Accept([new EnrolmentVoided(reason!, kept!.Id)], version => new PatientAmended(patient.Id, version));
+        }, check: LoadAsync);
+    }
 
     [WolverinePost("/api/patients/{patientId}/regimen", OperationId = "changeRegimen")]
     [EndpointSummary("Change the dosing regimen from a date (the worklist's due doses follow it).")]
@@ -134,6 +176,15 @@ public static class AmendEnrolmentEndpoints
             var reason = errors.Required("reason", request.Reason, "Say why the regimen changes, e.g. grade 2 injection-site reactions.",
                 MaxReason);
             var regimen = new Regimen(request.InductionDays ?? 0, request.MaintenanceIntervalDays ?? 0);
+            var firstDose = patient.Current(EntryKind.Dose).Select(e => (DateOnly?)e.Value.Date).Min();
+            if (!errors.Any && regimen.InductionDays != patient.Enrolment.Regimen.InductionDays && firstDose is { } first
+                && StudyDays.Of(first, changedOn!.Value) > patient.Enrolment.Regimen.InductionDays)
+            {
+                errors.Add("inductionDays",
+                    $"Induction ended on study day {patient.Enrolment.Regimen.InductionDays}: a change from {changedOn:yyyy-MM-dd} "
+                    + "changes the maintenance interval only.");
+            }
+
             if (!errors.Any && regimen == patient.Enrolment.Regimen)
             {
                 errors.Add("maintenanceIntervalDays", "This is the regimen already in force.");
@@ -168,7 +219,8 @@ public static class AmendEnrolmentEndpoints
                 errors.Add("entryId", $"This medication already stopped on {already:yyyy-MM-dd}; correct the entry to change that date.");
             }
 
-            var stoppedOn = Dated(errors, "stoppedOn", request.StoppedOn, "the stop", medication.StartedOn ?? DateOnly.MinValue, today);
+            var stoppedOn = Dated(
+                errors, "stoppedOn", request.StoppedOn, "the stop", medication.StartedOn?.First ?? DateOnly.MinValue, today);
             return errors.Any
                 ? Decision.Reject(errors.ToProblem())
                 : Decision.Accept(
@@ -216,7 +268,7 @@ public static class AmendEnrolmentEndpoints
             {
                 errors.Add("subjectCode", $"A subject code has at most {EnrolEndpoint.MaxSubjectCodeLength} characters.");
             }
-            else if (taken is not null)
+            else if (taken is not null && taken.PatientId != patient.Id)
             {
                 errors.Add("subjectCode", $"Subject code {code} is already used at {to!.Id}.");
             }
@@ -229,8 +281,13 @@ public static class AmendEnrolmentEndpoints
                 return Decision.Reject(errors.ToProblem());
             }
 
-            session.Insert(new SubjectCodeClaim { Id = SubjectCodeClaim.KeyFor(to!.Id, code!), PatientId = patient.Id });
-            known.Remember(patient.Id, to.Id);
+            // A patient coming back to a site keeps the code it had there (its claim is still the patient's).
+            if (taken is null)
+            {
+                session.Insert(new SubjectCodeClaim { Id = SubjectCodeClaim.KeyFor(to!.Id, code!), PatientId = patient.Id });
+            }
+
+            known.Remember(patient.Id, to!.Id);
             return Decision.Accept([new PatientTransferred(patient.SiteId, to.Id, code!, on!.Value, reason!)],
                 version => new PatientAmended(patient.Id, version));
         }, check: LoadAsync, lostClaim: (_, _) => Task.FromResult<ProblemDetails?>(

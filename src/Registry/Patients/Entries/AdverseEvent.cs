@@ -41,7 +41,7 @@ public enum ActionTaken
 
 public sealed record AdverseEventRequest(
     Guid? AdverseEventId,
-    DateOnly? OnsetOn,
+    PartialDate? OnsetOn,
     DateOnly? AwareOn,
     string? Term,
     string? MeddraPtCode,
@@ -52,10 +52,11 @@ public sealed record AdverseEventRequest(
     bool? Expected,
     string? Outcome,
     string? ActionTaken,
-    DateOnly? ResolvedOn);
+    PartialDate? ResolvedOn);
 
+/// <summary>An adverse event's report; its onset and resolution as the site knows them (<see cref="PartialDate"/>).</summary>
 public sealed record AdverseEventData(
-    DateOnly OnsetOn,
+    PartialDate OnsetOn,
     DateOnly AwareOn,
     string Term,
     string? MeddraPtCode,
@@ -66,7 +67,7 @@ public sealed record AdverseEventData(
     bool? Expected,
     AeOutcome Outcome,
     ActionTaken ActionTaken,
-    DateOnly? ResolvedOn);
+    PartialDate? ResolvedOn);
 
 /// <summary>An adverse event as first reported; its entry id is the client's <c>adverseEventId</c>.</summary>
 public sealed record AdverseEventRecorded(Guid EntryId, Guid VisitId, DateOnly VisitDate, AdverseEventData Data) : IVisitEntryEvent
@@ -91,7 +92,8 @@ public sealed class AdverseEventEntry : VisitEntryKindModule<AdverseEventRequest
     public override EntryForm Form => new("Adverse events", "Adverse event", "Add an adverse event",
     [
         new("term", "Event (verbatim term)", "text"),
-        new("onsetOn", "Onset date", "date", Initial: FieldInitial.VisitDate),
+        new("onsetOn", "Onset date", "partial-date", Initial: FieldInitial.VisitDate,
+            Hint: PartialDate.FormHint),
         new("awareOn", "Date the site became aware", "date", Initial: FieldInitial.VisitDate),
         new("grade", "CTCAE grade", "select", Wide: true, Options: "grade"),
         new("seriousCriteria", "Seriousness criteria (none ticked: not serious)", "multi", Options: "seriousCriteria"),
@@ -99,12 +101,14 @@ public sealed class AdverseEventEntry : VisitEntryKindModule<AdverseEventRequest
         new("expected", "Expected (in the reference safety information)", "bool", Optional: true),
         new("outcome", "Outcome", "select", Options: "outcome"),
         new("actionTaken", "Action taken with IL-2", "select", Options: "actionTaken", Initial: new(Value: "none")),
-        new("resolvedOn", "Resolution date", "date", Optional: true),
+        new("resolvedOn", "Resolution date", "partial-date", Optional: true,
+            Hint: PartialDate.FormHint),
         new("meddraPtCode", "MedDRA preferred term code", "text", Optional: true, Hint: "8 digits, if coded."),
         new("meddraSocCode", "MedDRA system organ class code", "text", Optional: true),
     ]);
 
-    public override DateOnly? DateOf(AdverseEventData values) => values.OnsetOn;
+    /// <summary>The onset's first possible day: where the event sorts on the timeline (its data keep the onset as known).</summary>
+    public override DateOnly? DateOf(AdverseEventData values) => values.OnsetOn.First;
 
     public override AdverseEventRecorded Start(Guid entryId, Guid visitId, DateOnly visitDate, AdverseEventData values) =>
         new(entryId, visitId, visitDate, values);
@@ -141,10 +145,10 @@ public sealed class AdverseEventEntry : VisitEntryKindModule<AdverseEventRequest
         var start = rules.Count;
         var onsetOn = rules.ClinicalDate(EntryRules.At(p, "onsetOn"), r.OnsetOn, "onset date");
         var awareOn = rules.ClinicalDate(EntryRules.At(p, "awareOn"), r.AwareOn, "date the site became aware of it");
-        if (onsetOn is { } onset && awareOn is { } aware && aware < onset)
+        if (onsetOn is { } onset && awareOn is { } aware && aware < onset.First)
         {
             errors.Add(EntryRules.At(p, "awareOn"),
-                $"The site cannot have become aware of it ({aware:yyyy-MM-dd}) before its onset ({onset:yyyy-MM-dd}).");
+                $"The site cannot have become aware of it ({aware:yyyy-MM-dd}) before its onset ({onset}).");
         }
 
         var term = errors.Required(EntryRules.At(p, "term"), r.Term,
@@ -178,8 +182,10 @@ public sealed class AdverseEventEntry : VisitEntryKindModule<AdverseEventRequest
         new("aerel", ColumnType.Text, null, "Causality (WHO-UMC); empty when not assessed"),
         new("aeexp", ColumnType.Text, null, "Y expected, N unexpected, empty when not assessed"),
         new("aeout", ColumnType.Text, null, "Outcome"),
-        shape.Day("aest", "onset"),
-        shape.Day("aeen", "resolution"),
+        shape.Day("aest", "onset (imputed when partial: the first dose's day when in its month or year, else the period's first day)"),
+        ExportShape.Flag("aest", "the onset"),
+        shape.Day("aeen", "resolution (imputed when partial: the period's last day)"),
+        ExportShape.Flag("aeen", "the resolution"),
         .. shape.Text(new Column("aeterm", ColumnType.Text, null, "Verbatim term as the site wrote it (free text)", FreeText: true)),
     ]);
 
@@ -194,7 +200,8 @@ public sealed class AdverseEventEntry : VisitEntryKindModule<AdverseEventRequest
             [
                 p.Key, report.MeddraPtCode, report.MeddraSocCode, now.WorstGrade, now.SeriousCriteria.Count > 0 ? "Y" : "N",
                 string.Join('|', now.SeriousCriteria.Select(c => Kebab.Name(c))), now.Causality is { } c ? Kebab.Name(c) : null,
-                now.Expected is { } x ? (x ? "Y" : "N") : null, Kebab.Name(now.Outcome), p.Day(now.OnsetOn), p.Day(now.ResolvedOn),
+                now.Expected is { } x ? (x ? "Y" : "N") : null, Kebab.Name(now.Outcome), p.StartDay(now.OnsetOn), now.OnsetOn.Imputed,
+                p.EndDay(now.ResolvedOn), now.ResolvedOn?.Imputed,
             ], report.Term);
         }
     }

@@ -5,7 +5,7 @@ public sealed record AeFollowUpRequest(
     int? Grade,
     List<string>? SeriousCriteria,
     string? Outcome,
-    DateOnly? ResolvedOn,
+    PartialDate? ResolvedOn,
     string? Causality,
     bool? Expected);
 
@@ -15,7 +15,7 @@ public sealed record AeFollowUpData(
     int? Grade,
     IReadOnlyList<SeriousCriterion>? SeriousCriteria,
     AeOutcome? Outcome,
-    DateOnly? ResolvedOn,
+    PartialDate? ResolvedOn,
     Causality? Causality,
     bool? Expected);
 
@@ -38,7 +38,8 @@ public sealed class AeFollowUpEntry : EntryKindModule<AeFollowUpRequest, AeFollo
         new("grade", "New CTCAE grade", "select", Optional: true, Wide: true, Options: "grade"),
         new("seriousCriteria", "Seriousness criteria to add", "multi", Options: "seriousCriteria"),
         new("outcome", "Outcome", "select", Optional: true, Options: "outcome"),
-        new("resolvedOn", "Resolution date", "date", Optional: true),
+        new("resolvedOn", "Resolution date", "partial-date", Optional: true,
+            Hint: PartialDate.FormHint),
         new("causality", "Causality (WHO-UMC)", "select", Optional: true, Options: "causality"),
         new("expected", "Expected", "bool", Optional: true),
     ]);

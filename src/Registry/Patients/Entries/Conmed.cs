@@ -10,9 +10,12 @@ public enum DrugClass
     Other,
 }
 
-public sealed record ConmedRequest(string? Drug, string? DrugClass, decimal? Dose, string? Unit, DateOnly? StartedOn, DateOnly? StoppedOn);
+public sealed record ConmedRequest(
+    string? Drug, string? DrugClass, decimal? Dose, string? Unit, PartialDate? StartedOn, PartialDate? StoppedOn);
 
-public sealed record ConmedData(string Drug, DrugClass DrugClass, decimal? Dose, string? Unit, DateOnly? StartedOn, DateOnly? StoppedOn);
+/// <summary>A medication; its start and stop as the site knows them (<see cref="PartialDate"/>).</summary>
+public sealed record ConmedData(
+    string Drug, DrugClass DrugClass, decimal? Dose, string? Unit, PartialDate? StartedOn, PartialDate? StoppedOn);
 
 public sealed record MedicationRecorded(Guid EntryId, Guid VisitId, DateOnly VisitDate, ConmedData Data) : IVisitEntryEvent
 {
@@ -32,11 +35,11 @@ public sealed class ConmedEntry : VisitEntryKindModule<ConmedRequest, ConmedData
         new("drugClass", "Class", "select", Options: "drugClass"),
         new("dose", "Dose", "decimal", Optional: true),
         new("unit", "Unit", "text", Optional: true, Hint: "e.g. mg/day"),
-        new("startedOn", "Started on", "date", Optional: true),
-        new("stoppedOn", "Stopped on", "date", Optional: true),
+        new("startedOn", "Started on", "partial-date", Optional: true, Hint: PartialDate.FormHint),
+        new("stoppedOn", "Stopped on", "partial-date", Optional: true, Hint: PartialDate.FormHint),
     ]);
 
-    public override DateOnly? DateOf(ConmedData values) => values.StartedOn;
+    public override DateOnly? DateOf(ConmedData values) => values.StartedOn?.First;
 
     public override MedicationRecorded Start(Guid entryId, Guid visitId, DateOnly visitDate, ConmedData values) =>
         new(entryId, visitId, visitDate, values);
@@ -56,9 +59,9 @@ public sealed class ConmedEntry : VisitEntryKindModule<ConmedRequest, ConmedData
 
         var started = r.StartedOn is null ? null : rules.ClinicalDate(EntryRules.At(p, "startedOn"), r.StartedOn, "start date");
         var stopped = r.StoppedOn is null ? null : rules.ClinicalDate(EntryRules.At(p, "stoppedOn"), r.StoppedOn, "stop date");
-        if (started is { } s && stopped is { } e && e < s)
+        if (started is { } s && stopped is { } e && s.First > e.Last)
         {
-            errors.Add(EntryRules.At(p, "stoppedOn"), $"The medication cannot stop ({e:yyyy-MM-dd}) before it started ({s:yyyy-MM-dd}).");
+            errors.Add(EntryRules.At(p, "stoppedOn"), $"The medication cannot stop ({e}) before it started ({s}).");
         }
 
         return rules.Count > start
@@ -71,8 +74,10 @@ public sealed class ConmedEntry : VisitEntryKindModule<ConmedRequest, ConmedData
         ExportShape.Usubjid,
         new("cmclass", ColumnType.Text, null, "corticosteroid, csdmard, bdmard, jak-inhibitor or other"),
         new("cmdose", ColumnType.Number, null, "Dose"),
-        shape.Day("cmst", "the start"),
-        shape.Day("cmen", "the stop"),
+        shape.Day("cmst", "the start (imputed when partial: the first dose's day when in its month or year, else the period's first day)"),
+        ExportShape.Flag("cmst", "the start"),
+        shape.Day("cmen", "the stop (imputed when partial: the period's last day)"),
+        ExportShape.Flag("cmen", "the stop"),
         .. shape.Text(
             new Column("cmtrt", ColumnType.Text, null, "Drug name as the site wrote it (free text)", FreeText: true),
             new Column("cmdosu", ColumnType.Text, null, "Dose unit as the site wrote it (free text)", FreeText: true)),
@@ -81,6 +86,7 @@ public sealed class ConmedEntry : VisitEntryKindModule<ConmedRequest, ConmedData
     public override IEnumerable<object?[]> ExportRows(ExportPatient p) =>
         from m in Entries(p.State).OrderBy(x => x.Values.StartedOn).ThenBy(x => x.Id)
         select p.Shape.WithText(
-            [p.Key, Kebab.Name(m.Values.DrugClass), m.Values.Dose, p.Day(m.Values.StartedOn), p.Day(m.Values.StoppedOn)],
+            [p.Key, Kebab.Name(m.Values.DrugClass), m.Values.Dose, p.StartDay(m.Values.StartedOn), m.Values.StartedOn?.Imputed,
+             p.EndDay(m.Values.StoppedOn), m.Values.StoppedOn?.Imputed],
             m.Values.Drug, m.Values.Unit);
 }

@@ -114,7 +114,7 @@ public static class MonitorListEndpoints
                    d.current_entries, d.verified_entries
             from {RegistrySchema.Name}.mt_doc_patientrecord d
             left join {RegistrySchema.Name}.worklist_rows w on w.id = d.id
-            where {where} and (@all or d.data ->> 'siteId' = any(@sites))
+            where {where} and (@all or d.data ->> 'siteId' = any(@sites)) and d.voided is not true
             """);
         // A site user's own sites (or the one asked for) in the query itself: other sites' records are not even read.
         var sites = only ?? caller.Sites.ToArray();

@@ -55,11 +55,59 @@ public sealed class AdverseEventRulesTests
         var errors = VisitErrors(Visit(request));
 
         AssertPaths(errors, $"{Ae}.onsetOn", $"{Ae}.awareOn", $"{Ae}.term", $"{Ae}.grade", $"{Ae}.outcome", $"{Ae}.actionTaken");
-        AssertMessage(errors, $"{Ae}.onsetOn", "Give the onset date (yyyy-MM-dd).");
+        AssertMessage(errors, $"{Ae}.onsetOn",
+            "Give the onset date (yyyy-MM-dd, or yyyy-MM or yyyy when only the month or the year is known).");
         AssertMessage(errors, $"{Ae}.awareOn", "Give the date the site became aware of it (yyyy-MM-dd).");
         AssertMessage(errors, $"{Ae}.outcome",
             "Give the outcome: one of recovering, recovered, recovered-with-sequelae, not-recovered, fatal, unknown.");
         AssertMessage(errors, $"{Ae}.actionTaken", "Give the action taken with IL-2: one of none, dose-reduced, interrupted, withdrawn.");
+    }
+
+    // Partial dates (DOMAIN.md)
+
+    [Fact]
+    public void an_onset_known_only_to_the_month_is_kept_as_given()
+    {
+        var recorded = Recorded<AdverseEventRecorded>(Visit(ValidAe() with { OnsetOn = new PartialDate(2026, 11) }));
+
+        Assert.Equal("2026-11", recorded.Data.OnsetOn.ToString());
+    }
+
+    [Fact]
+    public void an_onset_known_to_the_month_cannot_follow_a_resolution_or_the_awareness_within_it()
+    {
+        var errors = VisitErrors(Visit(ValidAe() with
+        {
+            OnsetOn = new PartialDate(2026, 3),
+            AwareOn = new DateOnly(2026, 2, 27),
+            Outcome = "recovered",
+            ResolvedOn = new DateOnly(2026, 2, 10),
+        }));
+
+        AssertMessage(errors, $"{Ae}.resolvedOn", "An adverse event cannot resolve (2026-02-10) before its onset (2026-03).");
+        AssertMessage(errors, $"{Ae}.awareOn", "before its onset (2026-03)");
+    }
+
+    [Fact]
+    public void an_onset_and_a_resolution_in_the_same_partial_month_go_together()
+    {
+        var recorded = Recorded<AdverseEventRecorded>(Visit(ValidAe() with
+        {
+            OnsetOn = new PartialDate(2026, 3),
+            AwareOn = new DateOnly(2026, 3, 20),
+            Outcome = "recovered",
+            ResolvedOn = new PartialDate(2026, 3, 5),
+        }));
+
+        Assert.Equal("2026-03-05", recorded.Data.ResolvedOn.ToString());
+    }
+
+    [Fact]
+    public void a_partial_onset_in_a_month_still_to_come_is_refused()
+    {
+        var errors = VisitErrors(Visit(ValidAe() with { OnsetOn = new PartialDate(2026, 12) }));
+
+        AssertMessage(errors, $"{Ae}.onsetOn", "is after the site's today");
     }
 
     // The client's id
