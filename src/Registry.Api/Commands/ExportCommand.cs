@@ -83,14 +83,16 @@ public sealed class ExportCommand : JasperFxAsyncCommand<ExportInput>
         var folder = Path.GetFullPath(input.OutFlag);
         var total = (await session.Query<Registry.Patients.PatientRecord>().CountAsync()) is var n and > 0 ? n : 1;
         IReadOnlyList<ExportFile> files = [];
+        var tally = new ExportTally();
         await AnsiConsole.Progress().StartAsync(async progress =>
         {
             var task = progress.AddTask("Exporting patients", maxValue: total);
-            files = await RunExportHandler.WriteAsync(store, secret, definition, folder, () => task.Increment(1), CancellationToken.None);
+            files = await RunExportHandler.WriteAsync(
+                store, secret, definition, folder, () => task.Increment(1), CancellationToken.None, tally);
             task.Value = task.MaxValue;
         });
 
-        var manifest = RunExportHandler.Manifest(definition, at: null, files);
+        var manifest = RunExportHandler.Manifest(definition, at: null, files) with { Locks = tally.Locks };
         await File.WriteAllTextAsync(
             Path.Combine(folder, "manifest.json"),
             JsonSerializer.Serialize(manifest, new JsonSerializerOptions(RegistryJson.Options) { WriteIndented = true }));

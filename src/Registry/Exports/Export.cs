@@ -11,7 +11,33 @@ public sealed record ExportManifest(
     bool IncludeFreeText,
     string DeIdentification,
     IReadOnlyList<ExportFile> Files,
-    string Software);
+    string Software,
+    RecordLocks? Locks = null);
+
+/// <summary>
+/// Which of an export's records were locked (for an analysis) at the export's point: how many records, how many
+/// locked, and the locked ones' pseudonymous keys (the export's <c>usubjid</c>).
+/// </summary>
+public sealed record RecordLocks(int Records, int Locked, IReadOnlyList<string> LockedKeys);
+
+/// <summary>What an export run counts as it reaches each patient.</summary>
+public sealed class ExportTally
+{
+    private readonly List<string> _locked = [];
+
+    public int Records { get; private set; }
+
+    public void Add(string key, Patients.PatientState state)
+    {
+        Records++;
+        if (state.Lock is not null)
+        {
+            _locked.Add(key);
+        }
+    }
+
+    public RecordLocks Locks => new(Records, _locked.Count, [.. _locked]);
+}
 
 public sealed class ExportRecord
 {

@@ -43,10 +43,11 @@ public static class RunExportHandler
         {
             var definition = record.Definition;
             await SettleAsync(session, definition.AsOfSequence, logger, ct);
-            var files = await WriteAsync(store, options.Value.Secret(), definition, folder, onPatient: null, ct);
+            var tally = new ExportTally();
+            var files = await WriteAsync(store, options.Value.Secret(), definition, folder, onPatient: null, ct, tally);
             await ExportFileStore.SaveAsync(store, record.Id, folder, files, ct);
             var at = await AsOfTimeAsync(session, definition.AsOfSequence, ct);
-            record.Manifest = Manifest(definition, at, files);
+            record.Manifest = Manifest(definition, at, files) with { Locks = tally.Locks };
             record.Status = "done";
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -73,9 +74,10 @@ public static class RunExportHandler
     /// tables with their data dictionary, or as FHIR NDJSON.
     /// </summary>
     public static async Task<IReadOnlyList<ExportFile>> WriteAsync(
-        IDocumentStore store, byte[] secret, ExportDefinition definition, string folder, Action? onPatient, CancellationToken ct)
+        IDocumentStore store, byte[] secret, ExportDefinition definition, string folder, Action? onPatient, CancellationToken ct,
+        ExportTally? tally = null)
     {
-        var patients = EachPatientAsync(new ExportBuilder(store, secret), definition, onPatient, ct);
+        var patients = EachPatientAsync(new ExportBuilder(store, secret), definition, onPatient, tally, ct);
         if (definition.Format == "fhir-ndjson")
         {
             var resources = Flatten(patients, p => FhirExport.Resources(definition, p.Patient, p.Key, p.State));
@@ -119,11 +121,13 @@ public static class RunExportHandler
         (d.IncludeFreeText ? "free text (verbatim terms, reasons, products, drug names, units) INCLUDED as requested." : "no free text.");
 
     private static async IAsyncEnumerable<(PatientEnrolled Patient, string Key, PatientState State)> EachPatientAsync(
-        ExportBuilder builder, ExportDefinition definition, Action? onPatient, [EnumeratorCancellation] CancellationToken ct)
+        ExportBuilder builder, ExportDefinition definition, Action? onPatient, ExportTally? tally,
+        [EnumeratorCancellation] CancellationToken ct)
     {
         await foreach (var patient in builder.PatientsAsync(definition, ct))
         {
             onPatient?.Invoke();
+            tally?.Add(patient.Key, patient.State);
             yield return patient;
         }
     }

@@ -161,7 +161,7 @@ public static class RegistryHosting
                     .Duplicate(x => x.PatientId!, pgType: "uuid")
                     .Duplicate(x => x.UserId);
                 var response = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ResponseOptions>>().Value;
-                opts.Projections.Add(new PatientRecordProjection(Worklist.DueItems.Window(response)), ProjectionLifecycle.Inline);
+                opts.Projections.Add(new PatientRecordProjection(Worklist.DueItems.Plan(response)), ProjectionLifecycle.Inline);
                 opts.Projections.Add<PatientStateProjection>(ProjectionLifecycle.Live);
                 // The facts carry each patient's figure rows (the response rules): PostgreSQL aggregates them.
                 var figureRows = new PatientFigureRows(sp.GetRequiredService<Response>(), sp.GetRequiredService<DiseaseCatalogue>());

@@ -322,6 +322,10 @@ public sealed partial class JsonBodyCheck(RequestDelegate next, IOptions<JsonOpt
             {
                 errors.Add(Name(path), $"{text} is before 1900: check the year.");
             }
+            else if (target == typeof(PartialDate) && PartialDate.TryParse(text, out var partial) && partial.Year < EarliestDate.Year)
+            {
+                errors.Add(Name(path), $"{text} is before 1900: check the year.");
+            }
             else if ((target == typeof(DateTimeOffset) || target == typeof(DateTime))
                 && element.TryGetDateTimeOffset(out var instant)
                 && instant.Year < EarliestDate.Year)

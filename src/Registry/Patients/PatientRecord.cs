@@ -175,16 +175,16 @@ public sealed class PatientRecord : IAdverseEventLog, IMonitored
 /// </summary>
 public sealed class PatientRecordProjection : SingleStreamProjection<PatientRecord, Guid>
 {
-    private readonly SampleWindow _window;
+    private readonly WorkPlan _plan;
 
     public PatientRecordProjection()
-        : this(SampleWindow.Default)
+        : this(WorkPlan.Default)
     {
     }
 
-    public PatientRecordProjection(SampleWindow window)
+    public PatientRecordProjection(WorkPlan plan)
     {
-        _window = window;
+        _plan = plan;
         IncludeType<PatientEnrolled>();
         foreach (var type in EntryKinds.EventTypes)
         {
@@ -308,7 +308,7 @@ public sealed class PatientRecordProjection : SingleStreamProjection<PatientReco
         // A voided enrolment owes nothing and shows on no list of work.
         var duplicate = snapshot.Voided = snapshot.VoidedBecause is not null;
         snapshot.SignatureDue &= !duplicate;
-        snapshot.Pending = duplicate ? [] : [.. PendingWork.Of(snapshot, _window)];
+        snapshot.Pending = duplicate ? [] : [.. PendingWork.Of(snapshot, _plan)];
         snapshot.NextDueOn = snapshot.Pending.Count == 0 ? null : snapshot.Pending.Min(p => p.From);
         snapshot.Serious = duplicate ? [] : [.. SeriousEventSummary.Of(snapshot)];
         snapshot.HasSeriousEvents = snapshot.Serious.Count > 0;

@@ -10,6 +10,16 @@ public sealed record SampleWindow(int TargetDay, int HalfWidth)
 }
 
 /// <summary>
+/// What the worklist asks of a treated patient besides doses: a Treg sample in each target day's window (the
+/// <c>Response</c> settings' target days: 8, 15, 29, 85, 183), and a clinical score in the clinical target day's window.
+/// </summary>
+public sealed record WorkPlan(IReadOnlyList<SampleWindow> TregSamples, SampleWindow? ClinicalScore)
+{
+    public static WorkPlan Default { get; } =
+        new([new(8, 2), new(15, 3), new(29, 6), new(85, 17), new(183, 36)], new(85, 17));
+}
+
+/// <summary>
 /// Something the patient owes whatever the day: a dose due on <see cref="DueOn"/>, or a sample to take in its window.
 /// <see cref="From"/> is the first day the worklist asks for it.
 /// </summary>
@@ -35,7 +45,7 @@ public static class PendingWork
     /// What the patient still owes, whatever the day (the record keeps it, and the worklist pages by its earliest
     /// <see cref="PendingItem.From"/>): the next dose, and the primary Treg sample until one is in its window.
     /// </summary>
-    public static IReadOnlyList<PendingItem> Of(PatientRecord patient, SampleWindow window)
+    public static IReadOnlyList<PendingItem> Of(PatientRecord patient, WorkPlan plan)
     {
         if (patient.Status is PatientStatus.Withdrawn or PatientStatus.Completed)
         {
@@ -43,7 +53,11 @@ public static class PendingWork
         }
 
         var live = patient.Entries.Where(e => e.Status != EntryStatus.Voided).ToList();
-        return new[] { NextDose(patient, live), PrimaryTregSample(patient, live, window) }.OfType<PendingItem>().ToList();
+        return new[] { NextDose(patient, live) }
+            .Concat(plan.TregSamples.Select(w => InWindow(patient, live, w, NotDoneItem.TregSample, EntryKind.Treg)))
+            .Append(plan.ClinicalScore is { } score ? InWindow(patient, live, score, NotDoneItem.Score, EntryKind.Score) : null)
+            .OfType<PendingItem>()
+            .ToList();
     }
 
     public static PendingItem NextDose(PatientRecord patient, IReadOnlyList<PatientEntry> live)
@@ -66,7 +80,12 @@ public static class PendingWork
             induction ? DosePhase.Induction : DosePhase.Maintenance, null, null);
     }
 
-    public static PendingItem? PrimaryTregSample(PatientRecord patient, IReadOnlyList<PatientEntry> live, SampleWindow window)
+    /// <summary>
+    /// A sample (or a score) owed in a target day's window: asked for once the window opens, until one of that kind or a
+    /// "not done" of it is dated in the window.
+    /// </summary>
+    public static PendingItem? InWindow(
+        PatientRecord patient, IReadOnlyList<PatientEntry> live, SampleWindow window, NotDoneItem item, EntryKind kind)
     {
         if (patient.FirstDoseOn is not { } first)
         {
@@ -77,13 +96,13 @@ public static class PendingWork
         var dueOn = first.AddDays(target - 1);
         var from = dueOn.AddDays(-halfWidth);
         var to = dueOn.AddDays(halfWidth);
-        bool InWindow(DateOnly d) => d >= from && d <= to;
-        if (live.Any(e => (e.Kind == EntryKind.Treg || IsNotDone(e, NotDoneItem.TregSample)) && InWindow(e.Date)))
+        bool Inside(DateOnly d) => d >= from && d <= to;
+        if (live.Any(e => (e.Kind == kind || IsNotDone(e, item)) && Inside(e.Date)))
         {
             return null;
         }
 
-        return new PendingItem(NotDoneItem.TregSample, dueOn, target, null, from, to);
+        return new PendingItem(item, dueOn, target, null, from, to);
     }
 
     private static bool IsNotDone(PatientEntry entry, NotDoneItem item) =>

@@ -1,3 +1,4 @@
+using Registry.Infrastructure;
 namespace Registry.Patients;
 
 /// <summary>
@@ -72,8 +73,21 @@ public sealed record SeriousEventSummary(
     int WorstGrade,
     IReadOnlyList<SeriousCriterion> SeriousCriteria,
     PartialDate OnsetOn,
-    AeChange FirstSerious)
+    AeChange FirstSerious,
+    IReadOnlyList<string>? Missing = null)
 {
+    /// <summary>
+    /// What a serious case needs for its regulatory report that the site has not given yet: the MedDRA preferred term,
+    /// the causality and the expectedness (the worklist asks for them).
+    /// </summary>
+    public static IReadOnlyList<string> MissingFields(AdverseEventData report, AdverseEventNow now) =>
+        [.. new[]
+        {
+            report.MeddraPtCode is null ? "meddraPtCode" : null,
+            now.Causality is null ? "causality" : null,
+            now.Expected is null ? "expected" : null,
+        }.OfType<string>()];
+
     /// <summary>The record's adverse events in force that are serious now (a voided one counts nowhere).</summary>
     public static IEnumerable<SeriousEventSummary> Of(PatientRecord patient)
     {
@@ -84,7 +98,8 @@ public sealed record SeriousEventSummary(
             if (now is { SeriousCriteria.Count: > 0 } && first is not null)
             {
                 yield return new SeriousEventSummary(
-                    id, fact.Report.Term, now.WorstGrade, now.SeriousCriteria.Order().ToList(), now.OnsetOn, first);
+                    id, fact.Report.Term, now.WorstGrade, now.SeriousCriteria.Order().ToList(), now.OnsetOn, first,
+                    MissingFields(fact.Report, now));
             }
         }
     }

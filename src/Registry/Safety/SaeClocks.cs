@@ -1,4 +1,5 @@
 using Registry.Cohorts;
+using Registry.Infrastructure;
 using Registry.Patients;
 
 namespace Registry.Safety;

@@ -5,12 +5,13 @@ import { $, h, status, formatInstant } from "./dom.js";
 import { api, uuid, initHeader, patientIdFromPath, loadPatient, SessionEnded } from "./api.js";
 import { renderField, showProblem, problemOf } from "./forms.js";
 import { loadEntryKinds, KINDS, KIND_NAMES, VOCAB, readEntry, summarise } from "./entry-kinds.js";
+import { renderAmendments } from "./amend.js";
 
 const patientId = patientIdFromPath();
 let patient = null;
 let isSite = false;
 let isMonitor = false;
-const ctx = { visitDate: "", instruments: [], timeZone: "UTC" };
+const ctx = { visitDate: "", instruments: [], timeZone: "UTC", catalogue: null };
 
 const row = (label, value) => [h("dt", null, label), h("dd", null, value ?? "–")];
 
@@ -149,6 +150,20 @@ function followUp(entry, tr) {
     const result = await api("POST", `/api/patients/${patientId}/adverse-events/${entry.entryId}/follow-ups`, values,
       { "Idempotency-Key": form.dataset.key ||= uuid() });
     await afterWrite(form, result, "Follow-up saved.");
+  }, tr);
+}
+
+/** A medication stopped: its own event (not a correction), with the date and a reason. */
+function stopMedication(entry, tr) {
+  const fields = [
+    renderField({ name: "stoppedOn", label: "Stopped on", type: "date" }, "stoppedOn", ctx.visitDate),
+    renderField({ name: "stopReason", label: "Why it stopped", type: "text" }, "reason"),
+  ];
+  panelForm(`Record that ${entry.data.drug} stopped`, fields, "Save the stop", async (form) => {
+    const body = { entryId: entry.entryId, stoppedOn: text(form, "stoppedOn"), reason: text(form, "stopReason") };
+    const result = await api("POST", `/api/patients/${patientId}/medication-stops`, body,
+      { "Idempotency-Key": form.dataset.key ||= uuid(), "If-Match": `"${patient.version}"` });
+    await afterWrite(form, result, "Medication stop saved.");
   }, tr);
 }
 
@@ -328,6 +343,9 @@ function renderTimeline() {
       if (entry.kind === "adverse-event") {
         actions.append(action("Follow-up", `Follow-up of the ${name.toLowerCase()}`, () => followUp(entry, tr)));
       }
+      if (entry.kind === "conmed" && !entry.data.stoppedOn) {
+        actions.append(action("Stop", `Record that the ${name.toLowerCase()} stopped`, () => stopMedication(entry, tr)));
+      }
     }
     body.append(tr);
     for (const query of (patient.queries || []).filter((q) => q.entryId === entry.entryId)) body.append(queryRow(query));
@@ -343,11 +361,14 @@ async function load(message) {
     const [catalogue, site] = await Promise.all([
       api("GET", "/api/catalogue"), api("GET", `/api/sites/${encodeURIComponent(patient.siteId)}`)]);
     ctx.instruments = catalogue.data.diseases.find((d) => d.code === patient.diseaseCode)?.instruments || [];
+    ctx.catalogue = catalogue.data;
     ctx.visitDate = site.ok ? site.data.today : new Date().toISOString().slice(0, 10);
     ctx.timeZone = site.ok ? site.data.timeZone : undefined;
   }
   renderSummary();
   renderLock();
+  await renderAmendments($("#amendment-list"), {
+    patient, isSite, isMonitor, timeZone: ctx.timeZone, today: ctx.visitDate, catalogue: ctx.catalogue, reload: load });
   renderSignatures();
   renderTimeline();
   $("#patient").hidden = false;

@@ -16,6 +16,7 @@ let found = null; // the server's answer to a search while not every patient is 
 
 function describeItem(item) {
   if (item.item === "dose") return `${ITEM_NAMES.dose} (${item.phase}, study day ${item.studyDay})`;
+  if (item.item === "score") return `Day-${item.studyDay} clinical score (window ${item.windowFrom} to ${item.windowTo})`;
   return `Day-${item.studyDay} Treg sample (window ${item.windowFrom} to ${item.windowTo})`;
 }
 
@@ -103,10 +104,19 @@ function render() {
     h("td", null, q.ageDays === 1 ? "1 day" : `${q.ageDays} days`))));
   if (!queries.length) $("#queries tbody").append(h("tr", null, h("td", { colspan: "5" }, "No open queries.")));
 
+  const signatures = (worklist.signaturesDue || []).filter((s) => visible(s.siteId));
+  $("#signatures-due tbody").replaceChildren(...signatures.map((s) => h("tr", null,
+    h("th", { scope: "row" }, h("a", { href: `/site/patients/${s.patientId}#signatures` }, s.subjectCode)),
+    h("td", null, s.reason === "broken" ? "A change after the last signature broke it" : "Follow-up ended; not signed"),
+    h("td", null, s.since ? formatInstant(s.since, zoneOf(s.siteId)) : "–"))));
+  if (!signatures.length) $("#signatures-due tbody").append(h("tr", null, h("td", { colspan: "3" }, "No signature due.")));
+
+  const MISSING = { meddraPtCode: "MedDRA preferred term", causality: "causality", expected: "expectedness" };
   const saes = worklist.seriousAdverseEvents.filter((e) => visible(e.siteId));
   $("#saes tbody").replaceChildren(...saes.map((e) => h("tr", null,
     h("th", { scope: "row" }, h("a", { href: `/site/patients/${e.patientId}` }, e.subjectCode)),
-    h("td", null, `${e.term}, grade ${e.worstGrade} (${e.seriousCriteria.join(", ")})`),
+    h("td", null, `${e.term}, grade ${e.worstGrade} (${e.seriousCriteria.join(", ")})`,
+      e.missing?.length ? h("div", { class: "notice" }, `Still to give: ${e.missing.map((m) => MISSING[m] || m).join(", ")}`) : null),
     h("td", null, e.awareOn), h("td", null, formatInstant(e.recordedAt, zoneOf(e.siteId))),
     h("td", null, h("span", { class: "flag " + (e.siteLate ? "overdue" : "met") }, e.siteLate ? "late" : "met"),
       ` due by ${formatInstant(e.siteDueAt, zoneOf(e.siteId))}`))));

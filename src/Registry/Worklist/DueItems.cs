@@ -1,4 +1,5 @@
 using Registry.Cohorts;
+using Registry.Infrastructure;
 using Registry.Patients;
 
 namespace Registry.Worklist;
@@ -41,7 +42,8 @@ public sealed record SiteSeriousEvent(
     DateOnly AwareOn,
     DateTimeOffset RecordedAt,
     DateTimeOffset SiteDueAt,
-    bool SiteLate);
+    bool SiteLate,
+    IReadOnlyList<string> Missing);
 
 /// <summary>
 /// What is due for a patient, from the patient's record alone (entries in force; voided ones count
@@ -52,9 +54,9 @@ public sealed record SiteSeriousEvent(
 /// <c>inductionDays</c>) the next dose is due the next day; after it, <c>maintenanceIntervalDays</c>
 /// after the anchor. A late dose moves the following ones, as a nurse would plan them. Before the first
 /// dose, the first dose is due from enrolment (or the day after a first dose held or not done).</item>
-/// <item>The primary Treg sample (day 8 by default) is asked for once its window opens (days 6 to 10),
-/// until a sample of any gating is in the window or the sample is marked not done; it is overdue once
-/// the window has closed.</item>
+/// <item>A Treg sample at each target day (8, 15, 29, 85 and 183 by default) is asked for once its window opens
+/// (day 8: days 6 to 10), until a sample of any gating is in the window or the sample is marked not done; it is
+/// overdue once the window has closed. A clinical score likewise at the clinical target day (85, days 68 to 102).</item>
 /// <item>Nothing is due for a withdrawn or completed patient (no doses or samples are accepted then).</item>
 /// </list>
 /// </summary>
@@ -62,11 +64,16 @@ public static class DueItems
 {
     /// <summary>What is due for the patient on <paramref name="today"/>: <see cref="PendingWork.Of"/>, as that day sees it.</summary>
     public static IReadOnlyList<DueItem> For(PatientRecord patient, DateOnly today, ResponseOptions response) =>
-        On(PendingWork.Of(patient, Window(response)), today);
+        On(PendingWork.Of(patient, Plan(response)), today);
 
-    /// <summary>The primary Treg sample's window as the <c>Response</c> settings place it.</summary>
-    public static SampleWindow Window(ResponseOptions response) =>
-        new(response.PrimaryTargetDay, response.HalfWidth(response.PrimaryTargetDay));
+    /// <summary>
+    /// The samples and the score asked for, as the <c>Response</c> settings place them: a Treg sample at each target day
+    /// (and the primary one), a score at the clinical target day, each in its window (<see cref="ResponseOptions.HalfWidth"/>).
+    /// </summary>
+    public static WorkPlan Plan(ResponseOptions response) => new(
+        [.. response.TargetDays.Append(response.PrimaryTargetDay).Distinct().Order()
+            .Select(day => new SampleWindow(day, response.HalfWidth(day)))],
+        new SampleWindow(response.ClinicalTargetDay, response.HalfWidth(response.ClinicalTargetDay)));
 
     /// <summary>
     /// The pending items as a day sees them: the next dose always, with its state; a Treg sample once its window
@@ -92,7 +99,7 @@ public static class DueItems
         let clock = SaeSiteClock.Compute([e.FirstSerious], zone)
         where clock is not null
         select new SiteSeriousEvent(patient.Id, patient.SubjectCode, patient.SiteId, e.AdverseEventId, e.Term, e.WorstGrade,
-            e.SeriousCriteria, e.OnsetOn, clock.AwareOn, clock.RecordedAt, clock.SiteDueAt, clock.SiteLate);
+            e.SeriousCriteria, e.OnsetOn, clock.AwareOn, clock.RecordedAt, clock.SiteDueAt, clock.SiteLate, e.Missing ?? []);
 
     private static DueState State(DateOnly due, DateOnly today) =>
         due < today ? DueState.Overdue : due == today ? DueState.Due : DueState.Upcoming;

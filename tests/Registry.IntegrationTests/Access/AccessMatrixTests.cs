@@ -127,6 +127,10 @@ public sealed class AccessMatrixTests(RegistryApp app) : ApiTest(app)
             _ => new JsonObject { ["reason"] = "analysis" }, [401, 403, 201, 403, 403, 201]),
         new("/api/patients/{patientId}/unlock", "POST", "/api/patients/{own}/unlock",
             _ => new JsonObject { ["reason"] = "late result" }, [401, 403, 409, 403, 403, 409]),
+        new("/api/cohort-locks", "POST", "/api/cohort-locks", _ => new JsonObject
+        {
+            ["diseaseCode"] = "sle", ["enrolledTo"] = "2026-11-29", ["reason"] = "interim analysis",
+        }, [401, 403, 201, 403, 403, 201]),
         new("/api/queries", "GET", "/api/queries", _ => null, [401, 200, 200, 403, 403, 403]),
         new("/api/queries", "GET", "/api/queries?siteId=DE01", _ => null, [401, 403, 200, 403, 403, 403]),
         new("/api/verification", "GET", "/api/verification", _ => null, [401, 403, 200, 403, 403, 403]),

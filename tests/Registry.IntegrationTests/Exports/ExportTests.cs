@@ -185,7 +185,7 @@ public sealed class ExportTests(RegistryApp app) : ApiTest(app)
         Assert.Contains("itchy red patch on left arm", await FileAsync(status, "ae.csv", researcher));
         Assert.Contains("aldesleukin", await FileAsync(status, "ex.csv", researcher));
         var cm = await FileAsync(status, "cm.csv", researcher);
-        Assert.StartsWith("usubjid,cmclass,cmdose,cmstdy,cmendy,cmtrt,cmdosu", cm);
+        Assert.StartsWith("usubjid,cmclass,cmdose,cmstdy,cmstdtf,cmendy,cmendtf,cmtrt,cmdosu", cm);
         Assert.Contains("Dr Smith's prednisone,mg/day", cm);
         Assert.Contains("INCLUDED", status["manifest"]!["deIdentification"]!.GetValue<string>());
         Assert.True(status["manifest"]!["includeFreeText"]!.GetValue<bool>());

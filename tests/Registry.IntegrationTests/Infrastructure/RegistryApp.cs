@@ -61,6 +61,14 @@ public sealed class RegistryApp : IAsyncLifetime
     /// <summary>A researcher's CSV export of the SLE cohort as of now (run to the end), and one of its files' text.</summary>
     public async Task<string> ExportFileAsync(string file)
     {
+        var status = await ExportAsync();
+        var researcher = AsUser("researcher1", Roles.Researcher);
+        return await (await researcher.GetAsync($"/api/exports/{status["exportId"]}/files/{file}")).ReadAsTextAsync();
+    }
+
+    /// <summary>A researcher's CSV export of the SLE cohort as of now, run to the end: its status with the manifest.</summary>
+    public async Task<System.Text.Json.Nodes.JsonObject> ExportAsync()
+    {
         var researcher = AsUser("researcher1", Roles.Researcher);
         Guid exportId = default;
         await Wolverine.Tracking.WolverineHostMessageTrackingExtensions.ExecuteAndWaitAsync(Host, async () =>
@@ -74,7 +82,7 @@ public sealed class RegistryApp : IAsyncLifetime
             }, 202);
             exportId = System.Text.Json.Nodes.JsonNode.Parse(await accepted.ReadAsTextAsync())!["exportId"]!.GetValue<Guid>();
         }, 60_000);
-        return await (await researcher.GetAsync($"/api/exports/{exportId}/files/{file}")).ReadAsTextAsync();
+        return await researcher.GetJsonAsync($"/api/exports/{exportId}");
     }
 
     /// <summary>Waits until the async projections have caught up with every event appended so far (no sleeping).</summary>

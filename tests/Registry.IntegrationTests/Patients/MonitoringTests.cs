@@ -222,4 +222,44 @@ public sealed class MonitoringTests(RegistryApp app) : ApiTest(app)
         await App.Admin.PostAsync($"/api/patients/{_patientId}/lock", new JsonObject { ["reason"] = "frozen" }, 201);
         await App.AsUser("pv1", Roles.Pv).PostAsync($"/api/patients/{_patientId}/unlock", new JsonObject { ["reason"] = "x" }, 403);
     }
+
+    [Fact]
+    public async Task a_cohort_locked_up_to_a_date_refuses_its_visits_and_the_export_manifest_names_its_locked_records()
+    {
+        // A second SLE patient enrolled later, outside the lock's date.
+        var later = await Nurse.EnrolAsync(Requests.Enrolment("FR01", "FR01-0500", "2026-10-01"));
+        var body = new JsonObject
+        {
+            ["diseaseCode"] = "sle",
+            ["siteId"] = "FR01",
+            ["enrolledTo"] = "2026-06-30",
+            ["reason"] = "2026 interim analysis",
+        };
+        await Nurse.PostAsync("/api/cohort-locks", body, 403);
+        var errors = await (await Monitor.PostAsync("/api/cohort-locks", new JsonObject
+        {
+            ["diseaseCode"] = "nope",
+            ["siteId"] = "XX",
+            ["therapyLine"] = "sideways",
+            ["reason"] = "",
+        }, 400)).ValidationErrorsAsync();
+        Assert.Equal(["diseaseCode", "enrolledTo", "reason", "siteId", "therapyLine"], errors.Keys.Order());
+
+        var locked = JsonNode.Parse(await (await Monitor.PostAsync("/api/cohort-locks", body, 201)).ReadAsTextAsync())!;
+        Assert.Equal(1, locked["locked"]!.GetValue<int>());
+        Assert.Equal(_patientId, locked["patientIds"]![0]!.GetValue<Guid>());
+        await Nurse.PostAsync($"/api/patients/{_patientId}/visits", Visit("2026-11-20", 6.0m), 409);
+        await Nurse.PostAsync($"/api/patients/{later}/visits", Visit("2026-11-20", 6.0m), 201);
+
+        // Again: nothing more to lock.
+        var again = JsonNode.Parse(await (await Monitor.PostAsync("/api/cohort-locks", body, 201)).ReadAsTextAsync())!;
+        Assert.Equal(0, again["locked"]!.GetValue<int>());
+        Assert.Equal(1, again["alreadyLocked"]!.GetValue<int>());
+
+        var manifest = (await App.ExportAsync())["manifest"]!["locks"]!;
+        Assert.Equal(2, manifest["records"]!.GetValue<int>());
+        Assert.Equal(1, manifest["locked"]!.GetValue<int>());
+        var dm = (await App.ExportFileAsync("dm.csv")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l.Split(',')[0]);
+        Assert.Contains(manifest["lockedKeys"]![0]!.GetValue<string>(), dm);
+    }
 }

@@ -209,6 +209,10 @@ public sealed class WriteTargets
             () => new JsonObject { ["reason"] = "cleaned for the analysis" }),
         new("/api/patients/{patientId}/unlock", Roles.Monitor, [], $"/api/patients/{Patient}/unlock",
             () => new JsonObject { ["reason"] = "a late result" }),
+        new("/api/cohort-locks", Roles.Monitor, [], "/api/cohort-locks", () => new JsonObject
+        {
+            ["diseaseCode"] = "sle", ["siteId"] = "FR01", ["enrolledTo"] = "2026-11-29", ["reason"] = "interim analysis",
+        }),
         new("/api/safety/sae/{adverseEventId}/acknowledgement", Roles.Pv, [], $"/api/safety/sae/{SeriousEvent}/acknowledgement", () => new JsonObject()),
         new("/api/safety/sae/{adverseEventId}/submissions", Roles.Pv, [], $"/api/safety/sae/{SeriousEvent}/submissions",
             () => new JsonObject { ["submittedOn"] = "2026-11-25", ["authority"] = "ANSM", ["reference"] = "R-1" }),

@@ -55,8 +55,10 @@ public sealed class WorklistApiTests(RegistryApp app) : ApiTest(app)
         return worklist["patients"]!.AsArray().Single(p => p!["patientId"]!.GetValue<Guid>() == patientId)!.AsObject();
     }
 
-    private static JsonObject? Due(JsonObject patient, string item) =>
-        patient["due"]!.AsArray().SingleOrDefault(d => d!["item"]!.GetValue<string>() == item)?.AsObject();
+    /// <summary>The item due of this kind (a Treg sample: the day-8 one, unless another target day is named).</summary>
+    private static JsonObject? Due(JsonObject patient, string item, int sampleDay = 8) =>
+        patient["due"]!.AsArray().SingleOrDefault(d => d!["item"]!.GetValue<string>() == item
+            && (item != "treg-sample" || d["studyDay"]!.GetValue<int>() == sampleDay))?.AsObject();
 
     [Fact]
     public async Task a_patient_without_a_dose_is_due_the_first_dose_from_enrolment()
@@ -141,6 +143,13 @@ public sealed class WorklistApiTests(RegistryApp app) : ApiTest(app)
         await VisitAsync(patientId, "2026-11-29", NotDone("treg-sample", "2026-11-09", "patient did not come"));
 
         Assert.Null(Due(await PatientAsync(patientId), "treg-sample"));
+
+        // The later target days: day 15 (16 November, window 13 to 19) overdue; day 29 (30 November, window 24 November to
+        // 6 December) due; day 85 not yet asked for.
+        var patient = await PatientAsync(patientId);
+        Assert.Equal("overdue", Due(patient, "treg-sample", 15)!["state"]!.GetValue<string>());
+        Assert.Equal("due", Due(patient, "treg-sample", 29)!["state"]!.GetValue<string>());
+        Assert.Null(Due(patient, "treg-sample", 85));
     }
 
     [Fact]

@@ -99,11 +99,11 @@ public sealed class DueItemsTests
     {
         var record = Given(Regimen.Default, Dose(D(2)));
 
-        Assert.DoesNotContain(DueItems.For(record, D(6), Response), i => i.Item == NotDoneItem.TregSample);
-        var due = Assert.Single(DueItems.For(record, D(7), Response), i => i.Item == NotDoneItem.TregSample);
+        Assert.DoesNotContain(DueItems.For(record, D(6), Response), i => i.Item == NotDoneItem.TregSample && i.StudyDay == 8);
+        var due = Assert.Single(DueItems.For(record, D(7), Response), i => i.Item == NotDoneItem.TregSample && i.StudyDay == 8);
         Assert.Equal(D(9), due.DueOn);
         Assert.Equal(DueState.Due, due.State);
-        Assert.Equal(DueState.Overdue, Assert.Single(DueItems.For(record, D(12), Response), i => i.Item == NotDoneItem.TregSample).State);
+        Assert.Equal(DueState.Overdue, Assert.Single(DueItems.For(record, D(12), Response), i => i.Item == NotDoneItem.TregSample && i.StudyDay == 8).State);
     }
 
     [Fact]
@@ -112,7 +112,29 @@ public sealed class DueItemsTests
         var record = Given(Regimen.Default, Dose(D(2)),
             new TregMeasured(Guid.CreateVersion7(), Guid.CreateVersion7(), D(12), new TregData(D(12), 9m, Gating.Cd4Cd25Foxp3, null, null, null, null)));
 
-        Assert.Contains(DueItems.For(record, D(12), Response), i => i.Item == NotDoneItem.TregSample);
+        Assert.Contains(DueItems.For(record, D(12), Response), i => i.Item == NotDoneItem.TregSample && i.StudyDay == 8);
+    }
+
+    [Fact]
+    public void every_target_day_asks_for_its_sample_and_the_clinical_target_day_for_a_score_each_in_its_window()
+    {
+        // First dose 2 November: day 15 is 16 November (window 13 to 19), day 85 is 25 January (window 8 January to
+        // 11 February) for both the sample and the score.
+        var record = Given(Regimen.Default, Dose(D(2)), Treg(D(9)));
+        var onThe20th = DueItems.For(record, D(20), Response);
+        var day15 = Assert.Single(onThe20th, i => i.Item == NotDoneItem.TregSample);
+        Assert.Equal((15, D(16), D(13), D(19), DueState.Overdue), (day15.StudyDay!.Value, day15.DueOn, day15.WindowFrom!.Value,
+            day15.WindowTo!.Value, day15.State));
+        Assert.DoesNotContain(onThe20th, i => i.Item == NotDoneItem.Score);
+
+        var january = DueItems.For(Given(Regimen.Default, Dose(D(2)), Treg(D(9)), Treg(D(16)), Treg(D(30))), new DateOnly(2027, 1, 10), Response);
+        var score = Assert.Single(january, i => i.Item == NotDoneItem.Score);
+        Assert.Equal((85, new DateOnly(2027, 1, 25), DueState.Due), (score.StudyDay!.Value, score.DueOn, score.State));
+        Assert.Contains(january, i => i.Item == NotDoneItem.TregSample && i.StudyDay == 85);
+
+        // A score taken in the window, or marked not done, answers it.
+        var scored = Given(Regimen.Default, Dose(D(2)), NotDone(NotDoneItem.Score, new DateOnly(2027, 1, 20)));
+        Assert.DoesNotContain(DueItems.For(scored, new DateOnly(2027, 1, 21), Response), i => i.Item == NotDoneItem.Score);
     }
 
     [Fact]
@@ -148,7 +170,7 @@ public sealed class DueItemsTests
         new(Guid.CreateVersion7(), Guid.CreateVersion7(), on, new NotDoneData(item, on, "not possible"));
 
     private static DueItem? Sample(PatientRecord record, DateOnly today) =>
-        DueItems.For(record, today, Response).SingleOrDefault(i => i.Item == NotDoneItem.TregSample);
+        DueItems.For(record, today, Response).SingleOrDefault(i => i.Item == NotDoneItem.TregSample && i.StudyDay == 8);
 
     // First dose on day 2 of November: the day-8 sample is due on the 9th, its window the 7th to the 11th.
     [Theory]
@@ -205,7 +227,12 @@ public sealed class DueItemsTests
         // Dosed on days 2 to 6 (induction): the next dose on 11-20, the day-8 sample's window 11-07 to 11-11.
         var record = Given(Regimen.Default, Dose(D(2)), Dose(D(3)), Dose(D(4)), Dose(D(5)), Dose(D(6)));
 
-        Assert.Equal([NotDoneItem.Dose, NotDoneItem.TregSample], record.Pending.Select(p => p.Item));
+        // Then a Treg sample at each target day (8, 15, 29, 85, 183) and a score at day 85, each in its window.
+        Assert.Equal(
+            [NotDoneItem.Dose, NotDoneItem.TregSample, NotDoneItem.TregSample, NotDoneItem.TregSample, NotDoneItem.TregSample,
+             NotDoneItem.TregSample, NotDoneItem.Score],
+            record.Pending.Select(p => p.Item));
+        Assert.Equal([8, 15, 29, 85, 183, 85], record.Pending.Skip(1).Select(p => p.StudyDay!.Value));
         Assert.Equal(D(7), record.NextDueOn);
         // Each day's items are the pending ones as that day sees them.
         foreach (var today in new[] { D(3), D(7), D(12), D(25) })
@@ -214,7 +241,8 @@ public sealed class DueItemsTests
         }
 
         var sampled = Given(Regimen.Default, Dose(D(2)), Dose(D(3)), Dose(D(4)), Dose(D(5)), Dose(D(6)), Treg(D(9)));
-        Assert.Equal(D(20), sampled.NextDueOn);
+        // The day-8 sample taken: the next thing asked for is the day-15 sample, its window opening on 11-13.
+        Assert.Equal(D(13), sampled.NextDueOn);
         Assert.False(sampled.HasSeriousEvents);
     }
 }

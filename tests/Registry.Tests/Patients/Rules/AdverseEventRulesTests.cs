@@ -1,3 +1,4 @@
+using Registry.Infrastructure;
 using Registry.Patients;
 using static Registry.Tests.Patients.Rules.RuleFixture;
 

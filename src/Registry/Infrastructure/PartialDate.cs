@@ -2,12 +2,13 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Registry.Patients;
+namespace Registry.Infrastructure;
 
 /// <summary>
 /// A date known only to the month or the year (ISO 8601 reduced precision: <c>2026-03</c>, <c>2026</c>), or a full date
 /// (<c>2026-03-05</c>). Sites record what they know, never an invented day; computations impute conservatively as
 /// DOMAIN.md says (<see cref="ImputeStart"/>, <see cref="ImputeEnd"/>) and exports flag what was imputed.
+/// (A value type of the registry's JSON dialect, beside the body check that knows it, hence in Infrastructure.)
 /// Stored and sent as that text, so a full date reads exactly as a <see cref="DateOnly"/> did.
 /// </summary>
 [JsonConverter(typeof(PartialDateConverter))]
