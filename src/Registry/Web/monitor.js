@@ -5,9 +5,14 @@ import { problemOf } from "./forms.js";
 
 const percent = (share) => (share === null || share === undefined ? "–" : `${Math.round(share * 1000) / 10} %`);
 
+let latest = 0;
+
 async function loadQueries() {
   const chosen = $("#query-status").value;
+  // Only the answer to the latest choice is shown: an earlier, slower one never overwrites it.
+  const asked = ++latest;
   const result = await api("GET", `/api/queries?status=${encodeURIComponent(chosen)}`);
+  if (asked !== latest) return;
   if (!result.ok) { status(problemOf(result).title, "error"); return; }
   const rows = [...result.data].sort((a, b) => a.siteId.localeCompare(b.siteId));
   $("#queries tbody").replaceChildren(...rows.map((q) => h("tr", null,

@@ -56,7 +56,7 @@ public sealed class AmendmentPagesTests(BrowserApp browser) : IClassFixture<Brow
 
         // A nurse corrects the year of birth: the signature is broken, and her worklist asks for a new one.
         var nurse = await browser.SignedInPageAsync("nurse-a1", Roles.Site, ["A1"], $"/site/patients/{patientId}");
-        await nurse.GetByText("Correct the enrolment", new() { Exact = true }).ClickAsync();
+        await nurse.Locator("summary", new() { HasText = "Correct the enrolment" }).ClickAsync();
         await nurse.GetByLabel("Year of birth").FillAsync("1948");
         await nurse.GetByLabel("Reason for the correction").SelectOptionAsync("transcription-error");
         await nurse.GetByLabel("What was wrong, and where the right value comes from").FillAsync("ID card says 1948");
@@ -79,7 +79,7 @@ public sealed class AmendmentPagesTests(BrowserApp browser) : IClassFixture<Brow
 
         // A monitor moves the patient to A2: A1 loses it, A2 finds it with its history.
         var monitor = await browser.SignedInPageAsync("monitor-a", Roles.Monitor, [], $"/site/patients/{patientId}");
-        await monitor.GetByText("Transfer to another site", new() { Exact = true }).ClickAsync();
+        await monitor.Locator("summary", new() { HasText = "Transfer to another site" }).ClickAsync();
         await monitor.GetByLabel("Site the patient moves to").FillAsync("A2");
         await monitor.GetByLabel("Subject code at that site").FillAsync("A2-0007");
         await monitor.GetByLabel("Why the patient moves").FillAsync("moved house");

@@ -247,7 +247,6 @@ public sealed class MonitoringTests(RegistryApp app) : ApiTest(app)
 
         var locked = JsonNode.Parse(await (await Monitor.PostAsync("/api/cohort-locks", body, 201)).ReadAsTextAsync())!;
         Assert.Equal(1, locked["locked"]!.GetValue<int>());
-        Assert.Equal(_patientId, locked["patientIds"]![0]!.GetValue<Guid>());
         await Nurse.PostAsync($"/api/patients/{_patientId}/visits", Visit("2026-11-20", 6.0m), 409);
         await Nurse.PostAsync($"/api/patients/{later}/visits", Visit("2026-11-20", 6.0m), 201);
 

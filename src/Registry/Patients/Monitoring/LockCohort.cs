@@ -14,7 +14,8 @@ namespace Registry.Patients.Monitoring;
 
 public sealed record LockCohort(string? DiseaseCode, string? SiteId, string? TherapyLine, DateOnly? EnrolledTo, string? Reason);
 
-public sealed record CohortLocked(int Locked, int AlreadyLocked, IReadOnlyList<Guid> PatientIds);
+/// <summary>How many records the lock took, and how many were locked already (no patient ids: an admin may lock).</summary>
+public sealed record CohortLocked(int Locked, int AlreadyLocked);
 
 /// <summary>
 /// Locks every record of a cohort enrolled up to a date, for an analysis: each record not yet locked gets its
@@ -94,6 +95,6 @@ public static class LockCohortEndpoint
             }
 
             return WriteOutcome.Accept(new WriteAnswer(
-                StatusCodes.Status201Created, new CohortLocked(locked.Count, ids.Count - locked.Count, locked), null));
+                StatusCodes.Status201Created, new CohortLocked(locked.Count, ids.Count - locked.Count), null));
         });
 }
