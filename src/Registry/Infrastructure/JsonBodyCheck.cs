@@ -485,7 +485,10 @@ public sealed partial class JsonBodyCheck(RequestDelegate next, IOptions<JsonOpt
     public static (string Path, string Message) Describe(JsonException e, Type requestType)
     {
         var path = e.Path is null or "$" ? "$" : e.Path.StartsWith("$.", StringComparison.Ordinal) ? e.Path[2..] : e.Path.TrimStart('$');
-        if (!e.Message.Contains("could not be converted", StringComparison.Ordinal))
+        // A partial date's own converter refuses what is not one (its message is not the serializer's "could not be converted").
+        var partial = Nullable.GetUnderlyingType(TypeAt(requestType, path) ?? typeof(object)) == typeof(PartialDate)
+            || TypeAt(requestType, path) == typeof(PartialDate);
+        if (!partial && !e.Message.Contains("could not be converted", StringComparison.Ordinal))
         {
             return (path, $"The request body is not valid JSON (line {e.LineNumber + 1}, position {e.BytePositionInLine + 1}).");
         }
@@ -532,6 +535,7 @@ public sealed partial class JsonBodyCheck(RequestDelegate next, IOptions<JsonOpt
         return type switch
         {
             _ when type == typeof(DateOnly) => "a date written yyyy-MM-dd",
+            _ when type == typeof(PartialDate) => "a date written yyyy-MM-dd, or yyyy-MM or yyyy when only the month or the year is known",
             _ when type == typeof(DateTimeOffset) || type == typeof(DateTime) => "a date and time in ISO 8601 with its offset",
             _ when type == typeof(int) || type == typeof(long) || type == typeof(short) => "a whole number",
             _ when type == typeof(decimal) || type == typeof(double) || type == typeof(float) => "a number",

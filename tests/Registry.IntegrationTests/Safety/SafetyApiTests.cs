@@ -70,7 +70,9 @@ public sealed class SafetyApiTests(RegistryApp app) : ApiTest(app)
             ["visitDate"] = "2026-03-20",
             ["adverseEvents"] = new JsonArray(bad),
         }, 400);
-        Assert.Contains("onsetOn", await refused.ReadAsTextAsync());
+        var message = await refused.ReadAsTextAsync();
+        Assert.Contains("adverseEvents[0].onsetOn", message);
+        Assert.Contains("yyyy-MM or yyyy when only the month", message);
     }
 
     [Fact]
