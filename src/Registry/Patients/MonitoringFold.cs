@@ -10,8 +10,11 @@ public sealed record RecordLocked(string Reason);
 
 public sealed record RecordUnlocked(string Reason);
 
-/// <summary>A monitor asks about one field of an entry (<paramref name="Field"/>: a JSON path such as <c>$.doseIu</c>).</summary>
-public sealed record QueryOpened(Guid QueryId, Guid EntryId, EntryKind EntryKind, string Field, string Text);
+/// <summary>
+/// A monitor asks about one field of an entry (<paramref name="Field"/>: a JSON path such as <c>$.doseIu</c>), or the
+/// registry does, by one of the catalogue's rules (<paramref name="Rule"/>), in the step that recorded the entry.
+/// </summary>
+public sealed record QueryOpened(Guid QueryId, Guid EntryId, EntryKind EntryKind, string Field, string Text, string? Rule = null);
 
 /// <summary>The site's answer; <paramref name="Corrected"/> when a correction of the entry came with it (the same step).</summary>
 public sealed record QueryAnswered(Guid QueryId, string Text, bool Corrected);
@@ -139,8 +142,8 @@ public static class MonitoringFold
                     Field = opened.Field,
                     Status = QueryStatus.Open,
                     OpenedAt = e.Timestamp,
-                    OpenedBy = e.UserName,
-                    Thread = [new QueryStep("opened", e.Timestamp, e.UserName, opened.Text)],
+                    OpenedBy = opened.Rule is { } rule ? $"registry ({rule})" : e.UserName,
+                    Thread = [new QueryStep("opened", e.Timestamp, opened.Rule is { } r ? $"registry ({r})" : e.UserName, opened.Text)],
                 });
                 break;
             case QueryAnswered answered when Find(target, answered.QueryId) is { } query:

@@ -261,4 +261,35 @@ public sealed class MonitoringTests(RegistryApp app) : ApiTest(app)
         var dm = (await App.ExportFileAsync("dm.csv")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l.Split(',')[0]);
         Assert.Contains(manifest["lockedKeys"]![0]!.GetValue<string>(), dm);
     }
+
+    [Fact]
+    public async Task the_catalogue_s_rules_open_queries_on_a_treg_result_without_baseline_and_a_score_beyond_its_usual_change()
+    {
+        // A second patient dosed first, sampled only after: no baseline.
+        var other = await Nurse.EnrolAsync(Requests.Enrolment("FR01", "FR01-0600"));
+        await Nurse.PostAsync($"/api/patients/{other}/visits", new JsonObject
+        {
+            ["visitId"] = Guid.NewGuid(),
+            ["visitDate"] = "2026-03-09",
+            ["doses"] = new JsonArray(new JsonObject { ["givenOn"] = "2026-03-09", ["doseIu"] = 1_000_000, ["product"] = "aldesleukin", ["phase"] = "induction" }),
+            ["scores"] = new JsonArray(new JsonObject { ["assessedOn"] = "2026-03-09", ["instrument"] = "cgi-s", ["value"] = 6 }),
+        }, 201);
+        await Nurse.PostAsync($"/api/patients/{other}/visits", Visit("2026-03-16", 5.0m), 201);
+        // CGI-S runs 1 to 7: the usual change is half its range, 3; 6 to 2 is a change of 4.
+        await Nurse.PostAsync($"/api/patients/{other}/visits", new JsonObject
+        {
+            ["visitId"] = Guid.NewGuid(),
+            ["visitDate"] = "2026-04-06",
+            ["scores"] = new JsonArray(new JsonObject { ["assessedOn"] = "2026-04-06", ["instrument"] = "cgi-s", ["value"] = 2 }),
+        }, 201);
+
+        var queries = (await Nurse.GetJsonArrayAsync("/api/queries")).Where(q => q!["patientId"]!.GetValue<Guid>() == other).ToList();
+        Assert.Equal(["$.tregPercentOfCd4", "$.value"], queries.Select(q => q!["field"]!.GetValue<string>()));
+        Assert.All(queries, q => Assert.StartsWith("registry (", q!["openedBy"]!.GetValue<string>(), StringComparison.Ordinal));
+        Assert.Contains("changed by -4 since the previous one (6 on 2026-03-09), more than the usual change of 3",
+            queries[1]!["last"]!["text"]!.GetValue<string>());
+
+        // The first patient had its baseline: its day-8 result raised nothing.
+        Assert.DoesNotContain(await Monitor.GetJsonArrayAsync("/api/queries"), q => q!["patientId"]!.GetValue<Guid>() == _patientId);
+    }
 }

@@ -109,9 +109,14 @@ public static class RecordVisitEndpoint
             }
         }
 
-        return errors.Any
-            ? Decision.Reject(errors.ToProblem())
-            : Decision.Accept(events, version => new EntriesRecorded(patient.Id, version, entryIds));
+        if (errors.Any)
+        {
+            return Decision.Reject(errors.ToProblem());
+        }
+
+        // The catalogue's data-quality rules open their queries in the same step; the answer's version counts them.
+        events.AddRange(AutomaticQueries.For(patient, events, catalogue));
+        return Decision.Accept(events, version => new EntriesRecorded(patient.Id, version, entryIds));
     }
 
     /// <summary>The visit's lists of entries, each with its kind, in the order their events are recorded.</summary>
