@@ -137,7 +137,7 @@ public static class FhirExport
                 Subject = subject,
                 Event = @event,
                 // A partial onset goes out imputed (DOMAIN.md), shifted like every date of the export.
-                DateElement = When(now.OnsetOn.ImputeStart(doses.Count > 0 ? anchor : null)),
+                DateElement = When(AdverseEventFold.ImputedOnset(report, now, doses.Count > 0 ? anchor : null)),
                 Seriousness = new CodeableConcept(
                     "http://terminology.hl7.org/CodeSystem/adverse-event-seriousness",
                     now.SeriousCriteria.Count > 0 ? "serious" : "non-serious"),

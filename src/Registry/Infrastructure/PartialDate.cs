@@ -48,10 +48,14 @@ public readonly record struct PartialDate : IComparable<PartialDate>
 
     /// <summary>
     /// A partial onset or start: the earliest day it can be that is not before the first dose when the known part holds
-    /// the first dose (so an event in the month of the first dose counts as treatment-emergent), else the period's first day.
+    /// the first dose (so an event in the month of the first dose counts as treatment-emergent), else the period's first
+    /// day. <paramref name="notAfter"/> is the latest day it can be, from the dates known with it (a resolution or stop,
+    /// the day the site became aware): when the first dose falls after that, the start was before the first dose.
     /// </summary>
-    public DateOnly ImputeStart(DateOnly? firstDose) =>
-        IsFull ? First : firstDose is { } dose && Contains(dose) ? dose : First;
+    public DateOnly ImputeStart(DateOnly? firstDose, DateOnly? notAfter = null) =>
+        IsFull ? First
+        : firstDose is { } dose && Contains(dose) && (notAfter is not { } latest || dose <= latest) ? dose
+        : First;
 
     /// <summary>A partial end: the period's last day, but not after <paramref name="ceiling"/> (the data cut-off or death).</summary>
     public DateOnly ImputeEnd(DateOnly? ceiling) =>

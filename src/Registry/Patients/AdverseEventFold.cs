@@ -69,6 +69,16 @@ public interface IAdverseEventLog
 /// </summary>
 public static class AdverseEventFold
 {
+    /// <summary>
+    /// An adverse event's onset as the computations use it: imputed when partial (<see cref="PartialDate.ImputeStart"/>),
+    /// never after the day the site became aware of it or its resolution's last possible day.
+    /// </summary>
+    public static DateOnly ImputedOnset(AdverseEventData report, AdverseEventNow now, DateOnly? firstDose)
+    {
+        var latest = now.ResolvedOn is { } resolved && resolved.Last < report.AwareOn ? resolved.Last : report.AwareOn;
+        return report.OnsetOn.ImputeStart(firstDose, latest);
+    }
+
     /// <summary>Folds one event of the patient's stream; the moment it added to an adverse event's history, if any.</summary>
     public static AeMoment? Apply(IAdverseEventLog log, object data, EntryMoment at)
     {

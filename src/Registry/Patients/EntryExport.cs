@@ -53,7 +53,7 @@ public sealed record ExportPatient(string Key, PatientState State, ExportShape S
     public int? Day(DateOnly? date) => date is not { } d ? null : Shape.Years ? d.Year : StudyDays.Of(Anchor, d);
 
     /// <summary>The day of an onset or start, imputed when partial (<see cref="PartialDate.ImputeStart"/>).</summary>
-    public int? StartDay(PartialDate? date) => Day(date?.ImputeStart(FirstDose));
+    public int? StartDay(PartialDate? date, DateOnly? notAfter = null) => Day(date?.ImputeStart(FirstDose, notAfter));
 
     /// <summary>The day of a resolution or stop, imputed when partial (<see cref="PartialDate.ImputeEnd"/>).</summary>
     public int? EndDay(PartialDate? date) => Day(date?.ImputeEnd(null));

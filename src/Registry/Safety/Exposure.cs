@@ -42,7 +42,7 @@ public static class Exposure
         // A partial onset is imputed as DOMAIN.md says: an event in the first dose's month (or year, when only the year is
         // known) counts from the first dose, so it is treatment-emergent; one known only to an earlier period is not.
         var events = facts.AdverseEvents
-            .Select(ae => (ae, Onset: ae.Value.Report.OnsetOn.ImputeStart(first)))
+            .Select(ae => (ae, Onset: AdverseEventFold.ImputedOnset(ae.Value.Report, facts.Current(ae.Key), first)))
             .Where(x => x.Onset >= first && x.Onset <= end)
             .Select(x => new Teae(x.ae.Key, x.ae.Value.Report, facts.Current(x.ae.Key), x.Onset, StudyDays.Of(first, x.Onset) - 1))
             .ToList();
@@ -63,7 +63,9 @@ public static class Exposure
             var now = facts.Current(id);
             if (now.WorstGrade == 5)
             {
-                dates.Add(now.ResolvedOn?.ImputeEnd(null) ?? now.OnsetOn.ImputeStart(facts.FirstDoseOn));
+                // Known only as a partial onset, a death is imputed as an end (the period's last day), never pulled back to
+                // the first dose (which would end the exposure on day 1).
+                dates.Add(now.ResolvedOn?.ImputeEnd(null) ?? now.OnsetOn.ImputeEnd(null));
             }
         }
 

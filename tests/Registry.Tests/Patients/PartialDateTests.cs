@@ -100,4 +100,28 @@ public sealed class PartialDateTests
         Assert.All(exposure.Events, e => Assert.Equal(FirstDose, e.OnsetOn));
         Assert.All(exposure.Events, e => Assert.Equal(0, e.TimeToOnsetDays));
     }
+
+    [Fact]
+    public void an_onset_known_to_the_first_dose_s_month_that_resolved_before_the_first_dose_is_not_treatment_emergent()
+    {
+        var p = Patient();
+        var id = Guid.NewGuid();
+        var report = new AdverseEventData(new PartialDate(2026, 3), new DateOnly(2026, 3, 6), "Headache", null, null, 1, [], null, null,
+            AeOutcome.Recovered, ActionTaken.None, new PartialDate(2026, 3, 5));
+        p.AdverseEvents[id] = new AdverseEventFact(report, DateTimeOffset.UnixEpoch, "nurse1");
+
+        Assert.Equal(new DateOnly(2026, 3, 1), new PartialDate(2026, 3).ImputeStart(FirstDose, new DateOnly(2026, 3, 5)));
+        Assert.Empty(Exposure.Of(p, new DateOnly(2026, 12, 31))!.Events);
+    }
+
+    [Fact]
+    public void a_death_known_only_by_a_partial_onset_is_imputed_as_an_end_not_at_the_first_dose()
+    {
+        var p = Patient();
+        var report = new AdverseEventData(new PartialDate(2026), new DateOnly(2026, 11, 2), "Death", null, null, 5,
+            [SeriousCriterion.Death], null, null, AeOutcome.Fatal, ActionTaken.Withdrawn, null);
+        p.AdverseEvents[Guid.NewGuid()] = new AdverseEventFact(report, DateTimeOffset.UnixEpoch, "nurse1");
+
+        Assert.Equal(new DateOnly(2026, 12, 31), Exposure.DeathDate(p));
+    }
 }

@@ -162,6 +162,13 @@ public sealed class AdverseEventEntry : VisitEntryKindModule<AdverseEventRequest
         var outcome = errors.Enumeration<AeOutcome>(EntryRules.At(p, "outcome"), r.Outcome, "outcome");
         var action = errors.Enumeration<ActionTaken>(EntryRules.At(p, "actionTaken"), r.ActionTaken, "action taken with IL-2");
         rules.ResolvedOn(EntryRules.At(p, "resolvedOn"), r.ResolvedOn, onsetOn, outcome);
+        // A correction of the onset is checked against the resolution its follow-ups recorded too.
+        if (self is { } id && onsetOn is { } newOnset && rules.Patient.AdverseEvents.ContainsKey(id)
+            && AdverseEventFold.Current(rules.Patient, id).ResolvedOn is { } resolvedNow && newOnset.First > resolvedNow.Last)
+        {
+            errors.Add(EntryRules.At(p, "onsetOn"),
+                $"The onset ({newOnset}) cannot follow the resolution a follow-up recorded ({resolvedNow}).");
+        }
         rules.FatalityRules(p, grade, criteria, outcome);
         return rules.Count > start
             ? null
@@ -200,7 +207,8 @@ public sealed class AdverseEventEntry : VisitEntryKindModule<AdverseEventRequest
             [
                 p.Key, report.MeddraPtCode, report.MeddraSocCode, now.WorstGrade, now.SeriousCriteria.Count > 0 ? "Y" : "N",
                 string.Join('|', now.SeriousCriteria.Select(c => Kebab.Name(c))), now.Causality is { } c ? Kebab.Name(c) : null,
-                now.Expected is { } x ? (x ? "Y" : "N") : null, Kebab.Name(now.Outcome), p.StartDay(now.OnsetOn), now.OnsetOn.Imputed,
+                now.Expected is { } x ? (x ? "Y" : "N") : null, Kebab.Name(now.Outcome),
+                p.Day(AdverseEventFold.ImputedOnset(report, now, p.FirstDose)), now.OnsetOn.Imputed,
                 p.EndDay(now.ResolvedOn), now.ResolvedOn?.Imputed,
             ], report.Term);
         }

@@ -86,7 +86,8 @@ public sealed class ConmedEntry : VisitEntryKindModule<ConmedRequest, ConmedData
     public override IEnumerable<object?[]> ExportRows(ExportPatient p) =>
         from m in Entries(p.State).OrderBy(x => x.Values.StartedOn).ThenBy(x => x.Id)
         select p.Shape.WithText(
-            [p.Key, Kebab.Name(m.Values.DrugClass), m.Values.Dose, p.StartDay(m.Values.StartedOn), m.Values.StartedOn?.Imputed,
+            [p.Key, Kebab.Name(m.Values.DrugClass), m.Values.Dose, p.StartDay(m.Values.StartedOn, m.Values.StoppedOn?.Last),
+             m.Values.StartedOn?.Imputed,
              p.EndDay(m.Values.StoppedOn), m.Values.StoppedOn?.Imputed],
             m.Values.Drug, m.Values.Unit);
 }

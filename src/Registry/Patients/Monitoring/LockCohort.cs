@@ -82,19 +82,29 @@ public static class LockCohortEndpoint
                     $"{ids.Count:N0} records: lock at most {MaxRecords:N0} at once (one site at a time)."));
             }
 
-            // Each stream locked in id order (two cohort locks at once never wait on each other in a circle).
-            var locked = new List<Guid>();
+            // Each stream locked in id order (two cohort locks at once never wait on each other in a circle), and the cohort's
+            // criteria checked again on it: a transfer or correction committed since the query moves a patient in or out.
+            var (locked, already) = (0, 0);
             foreach (var id in ids)
             {
                 var stream = await session.Events.FetchForExclusiveWriting<PatientState>(id, ct);
-                if (stream.Aggregate is { Lock: null, VoidedBecause: null })
+                if (stream.Aggregate is not { VoidedBecause: null, Enrolment: var e } patient || e.DiseaseCode != disease
+                    || e.EnrolledOn > request.EnrolledTo!.Value || (site is not null && e.SiteId != site)
+                    || (line is { } l && e.TherapyLine != l))
                 {
-                    stream.AppendOne(new RecordLocked(reason!));
-                    locked.Add(id);
+                    continue;
                 }
+
+                if (patient.Lock is not null)
+                {
+                    already++;
+                    continue;
+                }
+
+                stream.AppendOne(new RecordLocked(reason!));
+                locked++;
             }
 
-            return WriteOutcome.Accept(new WriteAnswer(
-                StatusCodes.Status201Created, new CohortLocked(locked.Count, ids.Count - locked.Count), null));
+            return WriteOutcome.Accept(new WriteAnswer(StatusCodes.Status201Created, new CohortLocked(locked, already), null));
         });
 }
