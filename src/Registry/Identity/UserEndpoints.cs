@@ -153,54 +153,50 @@ public static partial class UserEndpoints
     [Authorize(Policy = Policies.Admin)]
     public static Task<IResult> ChangeFreeText(
         string username, ChangeUserPermission command, IDocumentSession session, HttpContext http, TimeProvider time) =>
-        ChangeAsync(username, command, session, http, time, (account, errors, _) =>
-        {
-            var reason = Reason(errors, command.Reason);
-            if (command.Allowed is not { } allowed)
-            {
-                errors.Add("allowed", "Say whether free text is allowed: true or false.");
-            }
-            else if (allowed && account.Role != Roles.Researcher)
-            {
-                errors.Add("allowed", $"Only researchers ask for exports: {account.Username} is a {account.Role}.");
-            }
-            else if (allowed == account.FreeText)
-            {
-                errors.Add("allowed", $"{account.Username} {(allowed ? "already has" : "has no")} free text.");
-            }
-
-            return Task.FromResult<object?>(errors.Any ? null : new UserFreeTextChanged(account.Username, command.Allowed!.Value, reason!));
-        });
+        ChangeAsync(username, command, session, http, time, (account, errors, _) => Permission(
+            account, errors, command, "free text is allowed", account.FreeText,
+            account.Role != Roles.Researcher ? $"Only researchers ask for exports: {account.Username} is a {account.Role}." : null,
+            $"{account.Username} already has free text.", $"{account.Username} has no free text.",
+            (allowed, reason) => new UserFreeTextChanged(account.Username, allowed, reason)));
 
     [WolverinePost("/api/users/{username}/investigator", OperationId = "changeUserInvestigator")]
     [EndpointSummary("Name a site user an investigator, who signs patients' records, or withdraw it.")]
     [Authorize(Policy = Policies.Admin)]
     public static Task<IResult> ChangeInvestigator(
         string username, ChangeUserPermission command, IDocumentSession session, HttpContext http, TimeProvider time) =>
-        ChangeAsync(username, command, session, http, time, (account, errors, _) =>
-        {
-            var reason = Reason(errors, command.Reason);
-            if (command.Allowed is not { } allowed)
-            {
-                errors.Add("allowed", "Say whether the user is an investigator: true or false.");
-            }
-            else if (allowed && account.Role != Roles.Site)
-            {
-                errors.Add("allowed", $"Only site staff sign patients' records: {account.Username} is a {account.Role}.");
-            }
-            else if (allowed && account.ExternalKey is not null)
-            {
-                errors.Add("allowed",
-                    $"{account.Username} signs in through an external provider: a signature needs a registry password.");
-            }
-            else if (allowed == account.Investigator)
-            {
-                errors.Add("allowed", $"{account.Username} {(allowed ? "is already" : "is not")} an investigator.");
-            }
+        ChangeAsync(username, command, session, http, time, (account, errors, _) => Permission(
+            account, errors, command, "the user is an investigator", account.Investigator,
+            account.Role != Roles.Site ? $"Only site staff sign patients' records: {account.Username} is a {account.Role}."
+            : account.ExternalKey is not null
+                ? $"{account.Username} signs in through an external provider: a signature needs a registry password."
+                : null,
+            $"{account.Username} is already an investigator.", $"{account.Username} is not an investigator.",
+            (allowed, reason) => new UserInvestigatorChanged(account.Username, allowed, reason)));
 
-            return Task.FromResult<object?>(
-                errors.Any ? null : new UserInvestigatorChanged(account.Username, command.Allowed!.Value, reason!));
-        });
+    /// <summary>
+    /// A permission an admin grants or withdraws with a reason (free text, signing): refused when granting it to someone
+    /// who may not have it (<paramref name="refusal"/>), or when nothing would change.
+    /// </summary>
+    private static Task<object?> Permission(
+        UserAccount account, ValidationErrors errors, ChangeUserPermission command, string what, bool current, string? refusal,
+        string already, string notHeld, Func<bool, string, object> change)
+    {
+        var reason = Reason(errors, command.Reason);
+        if (command.Allowed is not { } allowed)
+        {
+            errors.Add("allowed", $"Say whether {what}: true or false.");
+        }
+        else if (allowed && refusal is not null)
+        {
+            errors.Add("allowed", refusal);
+        }
+        else if (allowed == current)
+        {
+            errors.Add("allowed", allowed ? already : notHeld);
+        }
+
+        return Task.FromResult(errors.Any ? null : change(command.Allowed!.Value, reason!));
+    }
 
     [WolverinePost("/api/users/{username}/deactivation", OperationId = "deactivateUser")]
     [EndpointSummary("Deactivate a user: refused from their next request on.")]

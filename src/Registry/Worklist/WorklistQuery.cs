@@ -62,15 +62,7 @@ public static class WorklistQuery
             where d.data ->> 'siteId' = any(@sites) and d.has_serious_events
             """);
         command.Parameters.Add(new NpgsqlParameter("sites", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = sites });
-        var serializer = session.DocumentStore.Options.Serializer();
-        var records = new List<PatientRecord>();
-        await using var reader = await session.ExecuteReaderAsync(command, ct);
-        while (await reader.ReadAsync(ct))
-        {
-            records.Add(serializer.FromJson<PatientRecord>(reader, 0));
-        }
-
-        return records;
+        return await ReadAsync(session, command, ct);
     }
 
     /// <summary>The records of the sites' patients whose signature is due (its column), without their timeline.</summary>
@@ -84,6 +76,12 @@ public static class WorklistQuery
             order by d.subject_code, d.id
             """);
         command.Parameters.Add(new NpgsqlParameter("sites", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = sites });
+        return await ReadAsync(session, command, ct);
+    }
+
+    /// <summary>The records a command's first column holds, as JSON.</summary>
+    private static async Task<List<PatientRecord>> ReadAsync(IQuerySession session, NpgsqlCommand command, CancellationToken ct)
+    {
         var serializer = session.DocumentStore.Options.Serializer();
         var records = new List<PatientRecord>();
         await using var reader = await session.ExecuteReaderAsync(command, ct);
