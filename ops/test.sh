@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the registry.
 #   ops/test.sh [--long] [extra dotnet test arguments, e.g. --filter Enrolment]
-# --long: the long fuzz run (100,000 generated bodies per write endpoint instead of 2,000).
+# --long: the long fuzz run (100,000 generated bodies per write endpoint instead of 1,500).
 # Database: ConnectionStrings__Registry when set (the run makes a fresh database of its own on
 # that server and drops it afterwards); otherwise the tests start a throwaway PostgreSQL
 # (Testcontainers when a Docker engine answers, else a cluster from the machine's PostgreSQL
