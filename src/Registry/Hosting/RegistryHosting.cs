@@ -50,6 +50,9 @@ public static class RegistryHosting
         services.AddSingleton(DiseaseCatalogue.LoadSeed());
         services.AddOptions<ResponseOptions>().Bind(configuration.GetSection(ResponseOptions.Section));
         services.AddSingleton(sp => new Response(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ResponseOptions>>().Value));
+        services.AddOptions<Worklist.WorklistOptions>().Bind(configuration.GetSection(Worklist.WorklistOptions.Section))
+            .Validate(o => o.AeFollowUpDays >= 1 && o.SeriousAeFollowUpDays >= 1, "Worklist: the follow-up intervals are at least 1 day.")
+            .ValidateOnStart();
         services.AddSingleton<CohortFigures>();
         services.AddSingleton<FiguresCache>();
         services.AddSingleton<Safety.SaeClockQuery>();
@@ -152,7 +155,8 @@ public static class RegistryHosting
                     .Duplicate(x => x.CurrentEntries, pgType: "integer")
                     .Duplicate(x => x.VerifiedEntries, pgType: "integer")
                     .Duplicate(x => x.SignatureDue, pgType: "boolean")
-                    .Duplicate(x => x.Voided, pgType: "boolean");
+                    .Duplicate(x => x.Voided, pgType: "boolean")
+                    .Duplicate(x => x.UnresolvedNewsOn!, pgType: "date");
                 opts.Schema.For<IdempotencyRecord>();
                 opts.Schema.For<DataProtectionKey>();
                 // The audit pages newest first by (at, id) and filters by patient or user: real columns.

@@ -132,6 +132,15 @@ public sealed class PatientRecord : IAdverseEventLog, IMonitored
     /// </summary>
     public List<SeriousEventSummary>? Serious { get; set; }
 
+    /// <summary>
+    /// The adverse events in force not yet resolved, with their last news (<see cref="UnresolvedEventSummary.Of"/>); null
+    /// in a record written before they were kept, until PatientRecord is rebuilt.
+    /// </summary>
+    public List<UnresolvedEventSummary>? Unresolved { get; set; }
+
+    /// <summary>The oldest last news of an unresolved adverse event (a column: the worklist asks for follow-ups by it).</summary>
+    public DateOnly? UnresolvedNewsOn { get; set; }
+
     /// <summary>The lock in force, if any: the site's writes are refused while it holds.</summary>
     public RecordLock? Lock { get; set; }
 
@@ -312,6 +321,8 @@ public sealed class PatientRecordProjection : SingleStreamProjection<PatientReco
         snapshot.NextDueOn = snapshot.Pending.Count == 0 ? null : snapshot.Pending.Min(p => p.From);
         snapshot.Serious = duplicate ? [] : [.. SeriousEventSummary.Of(snapshot)];
         snapshot.HasSeriousEvents = snapshot.Serious.Count > 0;
+        snapshot.Unresolved = duplicate ? [] : [.. UnresolvedEventSummary.Of(snapshot)];
+        snapshot.UnresolvedNewsOn = snapshot.Unresolved.Count == 0 ? null : snapshot.Unresolved.Min(u => u.LastNewsOn);
         snapshot.Version = e.Version;
         return snapshot;
     }

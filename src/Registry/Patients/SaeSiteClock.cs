@@ -104,3 +104,36 @@ public sealed record SeriousEventSummary(
         }
     }
 }
+
+/// <summary>
+/// An adverse event in force not yet resolved (outcome recovering, not recovered or unknown, and no resolution date),
+/// with the day of the last news of it (<see cref="LastNewsOn"/>: the day the site became aware of it, or a later
+/// follow-up's <c>reportedOn</c>): the worklist asks for a follow-up once that news is old (the <c>Worklist</c> settings).
+/// </summary>
+public sealed record UnresolvedEventSummary(
+    Guid AdverseEventId,
+    string Term,
+    int WorstGrade,
+    bool Serious,
+    PartialDate OnsetOn,
+    AeOutcome Outcome,
+    DateOnly LastNewsOn)
+{
+    /// <summary>The record's adverse events in force that are not resolved.</summary>
+    public static IEnumerable<UnresolvedEventSummary> Of(PatientRecord patient)
+    {
+        foreach (var (id, fact) in patient.AdverseEvents)
+        {
+            var now = AdverseEventFold.Current(patient, id);
+            if (now.ResolvedOn is not null || now.Outcome is AeOutcome.Recovered or AeOutcome.RecoveredWithSequelae or AeOutcome.Fatal)
+            {
+                continue;
+            }
+
+            var news = patient.FollowUps.Values.Where(f => f.AdverseEventId == id).Select(f => f.Data.ReportedOn)
+                .Append(fact.Report.AwareOn).Max();
+            yield return new UnresolvedEventSummary(
+                id, fact.Report.Term, now.WorstGrade, now.SeriousCriteria.Count > 0, now.OnsetOn, now.Outcome, news);
+        }
+    }
+}

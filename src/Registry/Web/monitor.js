@@ -1,7 +1,8 @@
-// The monitor's lists: data queries by site (oldest first, with their age) and the verification coverage per site.
+// The monitor's lists: data queries by site (oldest first, with their age) and the verification coverage per site;
+// and the cohort lock for an analysis (POST /api/cohort-locks), its errors beside its fields.
 import { $, h, status } from "./dom.js";
-import { api, initHeader } from "./api.js";
-import { problemOf } from "./forms.js";
+import { api, initHeader, uuid } from "./api.js";
+import { clearErrors, problemOf, renderField, readField, showProblem } from "./forms.js";
 
 const percent = (share) => (share === null || share === undefined ? "–" : `${Math.round(share * 1000) / 10} %`);
 
@@ -34,10 +35,50 @@ async function loadCoverage() {
   if (!result.data.sites.length) $("#coverage tbody").append(h("tr", null, h("td", { colspan: "5" }, "No patients yet.")));
 }
 
+/** The cohort lock's form: one key per form as filled, so a retried send locks once; a new key after a success. */
+async function renderCohortLock() {
+  const catalogue = await api("GET", "/api/catalogue");
+  const diseases = catalogue.ok ? catalogue.data.diseases.map((d) => [d.code, d.name]) : [];
+  const fields = [
+    { name: "diseaseCode", label: "Disease", type: "select", options: diseases },
+    { name: "enrolledTo", label: "Enrolled up to (the cohort's last enrolment date)", type: "date" },
+    { name: "siteId", label: "Site", type: "text", optional: true, hint: "Its id, e.g. FR01; every site when empty." },
+    { name: "therapyLine", label: "Therapy line", type: "select", optional: true,
+      options: [["standalone", "Stand-alone"], ["addon", "Add-on"]] },
+    { name: "reason", label: "Why (the analysis)", type: "text", wide: true, hint: "e.g. the 2026 interim analysis." },
+  ];
+  const form = h("form", { novalidate: true, class: "panel-form", "aria-labelledby": "cohort-lock-heading" },
+    h("div", { class: "error-summary", role: "alert", tabindex: "-1", hidden: true }),
+    h("div", { class: "grid" }, fields.map((f) => renderField(f, f.name, undefined))),
+    h("button", { type: "submit" }, "Lock the cohort"),
+    h("p", { class: "result", role: "status", "aria-live": "polite" }));
+  let key = uuid();
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const values = Object.fromEntries(fields.map((f) => [f.name, readField(f, form)]));
+    for (const optional of ["siteId", "therapyLine"]) if (!values[optional]) delete values[optional];
+    let result;
+    try {
+      result = await api("POST", "/api/cohort-locks", values, { "Idempotency-Key": key });
+    } catch {
+      showProblem(form, { title: "The registry could not be reached; nothing was locked. Try again." });
+      return;
+    }
+    if (result.status !== 201) { showProblem(form, problemOf(result)); return; }
+    clearErrors(form);
+    key = uuid();
+    const { locked, alreadyLocked } = result.data;
+    $(".result", form).textContent = `Cohort locked: ${locked} record${locked === 1 ? "" : "s"} locked now, `
+      + `${alreadyLocked} already locked.`;
+    await loadQueries();
+  });
+  $("#cohort-lock").replaceChildren(form);
+}
+
 async function start() {
   await initHeader();
   $("#query-status").addEventListener("change", () => loadQueries());
-  await Promise.all([loadQueries(), loadCoverage()]);
+  await Promise.all([loadQueries(), loadCoverage(), renderCohortLock()]);
   status("");
 }
 

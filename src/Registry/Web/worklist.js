@@ -111,6 +111,13 @@ function render() {
     h("td", null, s.since ? formatInstant(s.since, zoneOf(s.siteId)) : "–"))));
   if (!signatures.length) $("#signatures-due tbody").append(h("tr", null, h("td", { colspan: "3" }, "No signature due.")));
 
+  const owed = (worklist.followUpsOwed || []).filter((f) => visible(f.siteId));
+  $("#follow-ups-owed tbody").replaceChildren(...owed.map((f) => h("tr", { class: "overdue" },
+    h("th", { scope: "row" }, h("a", { href: `/site/patients/${f.patientId}` }, f.subjectCode)),
+    h("td", null, `${f.term}, grade ${f.worstGrade}${f.serious ? " (serious)" : ""}, onset ${f.onsetOn}`),
+    h("td", null, f.outcome.replaceAll("-", " ")), h("td", null, f.lastNewsOn), h("td", null, f.dueOn))));
+  if (!owed.length) $("#follow-ups-owed tbody").append(h("tr", null, h("td", { colspan: "5" }, "No follow-up owed.")));
+
   const MISSING = { meddraPtCode: "MedDRA preferred term", causality: "causality", expected: "expectedness" };
   const saes = worklist.seriousAdverseEvents.filter((e) => visible(e.siteId));
   $("#saes tbody").replaceChildren(...saes.map((e) => h("tr", null,

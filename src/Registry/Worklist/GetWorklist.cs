@@ -40,6 +40,23 @@ public sealed record SignatureDueItem(Guid PatientId, string SubjectCode, string
 }
 
 /// <summary>
+/// An unresolved adverse event whose last news (<paramref name="LastNewsOn"/>) is old: the site owes a follow-up from
+/// <paramref name="DueOn"/> (the <c>Worklist</c> settings).
+/// </summary>
+public sealed record FollowUpOwedItem(
+    Guid PatientId,
+    string SubjectCode,
+    string SiteId,
+    Guid AdverseEventId,
+    string Term,
+    int WorstGrade,
+    bool Serious,
+    PartialDate OnsetOn,
+    AeOutcome Outcome,
+    DateOnly LastNewsOn,
+    DateOnly DueOn);
+
+/// <summary>
 /// The site's work: a page of its patients with what is due (the most urgent first), and, on the first page, its
 /// patients' serious adverse events with the site clock and the data queries waiting on the site (oldest first).
 /// </summary>
@@ -48,12 +65,16 @@ public sealed record SiteWorklist(
     IReadOnlyList<WorklistPatient> Patients,
     IReadOnlyList<SiteSeriousEvent> SeriousAdverseEvents,
     IReadOnlyList<Patients.Monitoring.QueryListItem> OpenQueries,
-    IReadOnlyList<SignatureDueItem> SignaturesDue);
+    IReadOnlyList<SignatureDueItem> SignaturesDue,
+    IReadOnlyList<FollowUpOwedItem> FollowUpsOwed);
 
 public static class GetWorklistEndpoint
 {
     public const int DefaultLimit = 100;
     public const int MaxLimit = 1_000;
+
+    /// <summary>At most this many records' owed follow-ups on the worklist (the oldest news first).</summary>
+    public const int MaxFollowUpRecords = 1_000;
     private const int MaxFindLength = 64;
 
     /// <summary>
@@ -69,7 +90,7 @@ public static class GetWorklistEndpoint
     [Authorize(Policy = Policies.SiteStaff)]
     public static async Task<IResult> Get(
         string? siteId, string? find, int? limit, string? after, IDocumentSession session, HttpContext http, ClaimsPrincipal user,
-        TimeProvider time, IOptions<ResponseOptions> response, CancellationToken ct)
+        TimeProvider time, IOptions<ResponseOptions> response, IOptions<WorklistOptions> worklist, CancellationToken ct)
     {
         var caller = Caller.From(user);
         if (!string.IsNullOrEmpty(siteId) && !caller.MaySee(siteId))
@@ -125,8 +146,10 @@ public static class GetWorklistEndpoint
         List<SiteSeriousEvent> serious = [];
         IReadOnlyList<Patients.Monitoring.QueryListItem> queries = [];
         List<SignatureDueItem> signatures = [];
-        if (from is null)
+        List<FollowUpOwedItem> followUps = [];
+        if (from is null && sites.Count > 0)
         {
+            followUps = await FollowUpsOwedAsync(session, known, today, worklist.Value, ct);
             signatures = [.. (await WorklistQuery.SignatureDueAsync(session, known, ct)).Select(SignatureDueItem.Of)];
             queries = await Patients.Monitoring.MonitorListEndpoints.QueriesAsync(session, caller, known, "open", time.GetUtcNow(), ct);
             var withSerious = await WorklistQuery.SeriousAsync(session, known, ct);
@@ -138,9 +161,29 @@ public static class GetWorklistEndpoint
 
         session.Record(caller, time, AuditActions.ListPatients,
             detail: $"worklist: {page.Count} patient(s), {serious.Count} SAE(s), {queries.Count} open queries, "
-                + $"{signatures.Count} signature(s) due; siteId={siteId ?? "*"}");
+                + $"{signatures.Count} signature(s) due, {followUps.Count} follow-up(s) owed; siteId={siteId ?? "*"}");
         await session.SaveChangesAsync(ct);
         return Results.Ok(new SiteWorklist(
-            sites.Select(s => new WorklistSite(s.Id, s.Name, s.TimeZone, today[s.Id])).ToList(), patients, serious, queries, signatures));
+            sites.Select(s => new WorklistSite(s.Id, s.Name, s.TimeZone, today[s.Id])).ToList(), patients, serious, queries, signatures,
+            followUps));
+    }
+
+    /// <summary>
+    /// The unresolved adverse events of the sites' patients whose follow-up is owed on the site's today, the longest owed
+    /// first: only the records whose oldest news is old enough for the shortest interval are read.
+    /// </summary>
+    private static async Task<List<FollowUpOwedItem>> FollowUpsOwedAsync(
+        IQuerySession session, string[] sites, Dictionary<string, DateOnly> today, WorklistOptions options, CancellationToken ct)
+    {
+        var newsOnOrBefore = today.Values.Max().AddDays(-Math.Min(options.AeFollowUpDays, options.SeriousAeFollowUpDays));
+        var records = await WorklistQuery.FollowUpOwedAsync(session, sites, newsOnOrBefore, MaxFollowUpRecords, ct);
+        return records
+            .SelectMany(r => (r.Unresolved ?? [])
+                .Select(e => (Event: e, DueOn: options.FollowUpDueOn(e)))
+                .Where(x => x.DueOn <= today[r.SiteId])
+                .Select(x => new FollowUpOwedItem(r.Id, r.SubjectCode, r.SiteId, x.Event.AdverseEventId, x.Event.Term,
+                    x.Event.WorstGrade, x.Event.Serious, x.Event.OnsetOn, x.Event.Outcome, x.Event.LastNewsOn, x.DueOn)))
+            .OrderBy(x => x.DueOn).ThenBy(x => x.SubjectCode, StringComparer.Ordinal).ThenBy(x => x.AdverseEventId)
+            .ToList();
     }
 }

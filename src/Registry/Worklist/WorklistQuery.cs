@@ -44,7 +44,7 @@ public static class WorklistQuery
     /// <summary>The part of a record the worklist reads: the rest stays in the database.</summary>
     private static readonly string[] Heavy =
         ["entries", "history", "adverseEvents", "followUps", "voidedFollowUps", "aeHistory", "serious", "queries", "verified",
-         "signatures"];
+         "signatures", "unresolved"];
 
     /// <summary>
     /// The records of the sites' patients with a serious adverse event, with only what the SAE list reads: the
@@ -76,6 +76,28 @@ public static class WorklistQuery
             order by d.subject_code, d.id
             """);
         command.Parameters.Add(new NpgsqlParameter("sites", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = sites });
+        return await ReadAsync(session, command, ct);
+    }
+
+    /// <summary>
+    /// The records of the sites' patients (not voided) with an unresolved adverse event whose last news is on or before
+    /// <paramref name="newsOnOrBefore"/> (the indexed column), oldest news first, at most <paramref name="take"/>, without
+    /// their timeline.
+    /// </summary>
+    public static async Task<List<PatientRecord>> FollowUpOwedAsync(
+        IQuerySession session, string[] sites, DateOnly newsOnOrBefore, int take, CancellationToken ct)
+    {
+        var command = new NpgsqlCommand($"""
+            select coalesce(w.worklist, d.data - array['entries', 'history'])::text
+            from {RegistrySchema.Name}.mt_doc_patientrecord d
+            left join {RegistrySchema.Name}.worklist_rows w on w.id = d.id
+            where d.data ->> 'siteId' = any(@sites) and d.unresolved_news_on <= @news and d.voided is not true
+            order by d.unresolved_news_on, d.subject_code, d.id
+            limit @take
+            """);
+        command.Parameters.Add(new NpgsqlParameter("sites", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = sites });
+        command.Parameters.Add(new NpgsqlParameter("news", NpgsqlDbType.Date) { Value = newsOnOrBefore });
+        command.Parameters.AddWithValue("take", take);
         return await ReadAsync(session, command, ct);
     }
 
@@ -127,7 +149,7 @@ public static class WorklistQuery
                 where {where}
                 order by {Key}
                 limit @take)
-            select coalesce(w.worklist - array['serious', 'queries', 'verified', 'signatures'],
+            select coalesce(w.worklist - array['serious', 'queries', 'verified', 'signatures', 'unresolved'],
                             d.data - array['{string.Join("','", Heavy)}'])::text,
                    coalesce(w.worklist ? 'pending', d.data ? 'pending')
             from page join {RegistrySchema.Name}.mt_doc_patientrecord d on d.id = page.id

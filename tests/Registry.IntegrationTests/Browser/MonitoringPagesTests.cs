@@ -80,4 +80,55 @@ public sealed class MonitoringPagesTests(BrowserApp browser) : IClassFixture<Bro
         await Assertions.Expect(monitor.Locator("#queries tbody tr").Filter(new() { HasText = "M1-0042" })).ToContainTextAsync("closed");
         await Assertions.Expect(monitor.Locator("#coverage tbody tr").Filter(new() { HasText = "M1" })).ToContainTextAsync("100 %");
     }
+
+    [Fact]
+    public async Task a_monitor_locks_a_cohort_from_the_monitor_page_and_its_records_refuse_the_site_s_visits()
+    {
+        using (var admin = browser.Api("admin-m", Roles.Admin))
+        {
+            (await admin.PostAsJsonAsync("/api/sites", new { siteId = "M2", name = "Hôpital M2", country = "FR", timeZone = "UTC" }))
+                .EnsureSuccessStatusCode();
+        }
+
+        using var api = browser.Api("nurse-m2", Roles.Site, "M2");
+        async Task<Guid> EnrolAsync(string code, string line)
+        {
+            var enrolment = Requests.Enrolment("M2", code, Today);
+            enrolment["therapyLine"] = line;
+            var response = await api.PostAsJsonAsync("/api/patients", enrolment);
+            return JsonNode.Parse(await response.Content.ReadAsStringAsync())!["patientId"]!.GetValue<Guid>();
+        }
+
+        var standalone = await EnrolAsync("M2-0001", "standalone");
+        var addon = await EnrolAsync("M2-0002", "addon");
+
+        var monitor = await browser.SignedInPageAsync("monitor-m", Roles.Monitor, [], "/monitor");
+        var form = monitor.Locator("#cohort-lock form");
+        await form.GetByLabel("Disease").SelectOptionAsync("sle");
+        await form.GetByLabel("Enrolled up to (the cohort's last enrolment date)").FillAsync(Today);
+        await form.GetByLabel("Site (optional)").FillAsync("M2");
+        await form.GetByLabel("Therapy line (optional)").SelectOptionAsync("standalone");
+        await form.GetByRole(AriaRole.Button, new() { Name = "Lock the cohort" }).ClickAsync();
+        await Assertions.Expect(form.Locator(".field").Filter(new() { HasText = "Why (the analysis)" }).Locator(".field-error"))
+            .ToContainTextAsync("Say why");
+
+        await form.GetByLabel("Why (the analysis)").FillAsync("stand-alone interim analysis");
+        await form.GetByRole(AriaRole.Button, new() { Name = "Lock the cohort" }).ClickAsync();
+        await Assertions.Expect(form.Locator(".result")).ToHaveTextAsync("Cohort locked: 1 record locked now, 0 already locked.");
+
+        JsonObject Visit() => new()
+        {
+            ["visitId"] = Guid.NewGuid(),
+            ["visitDate"] = Today,
+            ["tregs"] = new JsonArray(new JsonObject { ["sampledOn"] = Today, ["tregPercentOfCd4"] = 5.0, ["gating"] = "cd4-cd25-foxp3" }),
+        };
+        var refused = await api.PostAsJsonAsync($"/api/patients/{standalone}/visits", Visit());
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Contains("stand-alone interim analysis", await refused.Content.ReadAsStringAsync());
+        Assert.True((await api.PostAsJsonAsync($"/api/patients/{addon}/visits", Visit())).IsSuccessStatusCode);
+
+        // The nurse's page of the locked patient says so.
+        var nurse = await browser.SignedInPageAsync("nurse-m2", Roles.Site, ["M2"], $"/site/patients/{standalone}");
+        await Assertions.Expect(nurse.Locator("#lock .notice")).ToContainTextAsync("stand-alone interim analysis");
+    }
 }

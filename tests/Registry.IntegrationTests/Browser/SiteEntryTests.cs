@@ -267,6 +267,47 @@ public sealed class SiteEntryTests(BrowserApp browser) : IClassFixture<BrowserAp
     }
 
     [Fact]
+    public async Task an_onset_known_to_the_month_is_entered_as_such_and_an_old_unresolved_event_asks_for_a_follow_up()
+    {
+        var nurse = await SiteAsync("G1");
+        var patientId = await EnrolAsync(nurse, "G1", "G1-0001", DaysAgo(70));
+        var old = Requests.AdverseEvent(Guid.NewGuid(), DaysAgo(45), DaysAgo(45));
+        old["term"] = "arthralgia";
+        await VisitAsync(nurse, patientId, DaysAgo(45), new JsonObject
+        {
+            ["doses"] = new JsonArray(Dose(DaysAgo(60))),
+            ["adverseEvents"] = new JsonArray(old),
+        });
+        var page = await NurseAsync("G1", $"/site/patients/{patientId}/visit");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add an adverse event" }).ClickAsync();
+        var ae = page.GetByRole(AriaRole.Group, new() { Name = "Adverse event 1" });
+        await ae.GetByLabel("Event (verbatim term)").FillAsync("headache");
+        await ae.GetByLabel("CTCAE grade").SelectOptionAsync("1");
+        await ae.GetByLabel("Outcome").SelectOptionAsync("recovering");
+        await ae.GetByLabel("Onset date").FillAsync("last month");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save the visit" }).ClickAsync();
+        await Assertions.Expect(Field(ae, "Onset date").Locator(".field-error")).ToContainTextAsync("yyyy-MM");
+        Assert.Single(JsonNode.Parse(await nurse.GetStringAsync($"/api/patients/{patientId}"))!["entries"]!.AsArray(),
+            e => e!["kind"]!.GetValue<string>() == "adverse-event");
+
+        var month = DaysAgo(10)[..7];
+        await ae.GetByLabel("Onset date").FillAsync(month);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save the visit" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("Visit saved: 1 entry recorded.");
+        var headache = JsonNode.Parse(await nurse.GetStringAsync($"/api/patients/{patientId}"))!["entries"]!.AsArray()
+            .Single(e => e!["data"]!["term"]?.GetValue<string>() == "headache")!;
+        Assert.Equal(month, headache["data"]!["onsetOn"]!.GetValue<string>());
+
+        // The worklist asks for news of the arthralgia (45 days without any), not of today's headache.
+        await page.GotoAsync($"{browser.BaseUrl}/site");
+        var owed = page.Locator("#follow-ups-owed tbody");
+        await Assertions.Expect(owed.Locator("tr").Filter(new() { HasText = "arthralgia" })).ToContainTextAsync("G1-0001");
+        await Assertions.Expect(owed.Locator("tr").Filter(new() { HasText = "arthralgia" })).ToContainTextAsync(DaysAgo(15));
+        await Assertions.Expect(owed).Not.ToContainTextAsync("headache");
+    }
+
+    [Fact]
     public async Task a_user_of_site_a_cannot_open_a_patient_of_site_b()
     {
         await SiteAsync("D1");

@@ -192,6 +192,53 @@ public sealed class WorklistApiTests(RegistryApp app) : ApiTest(app)
         Assert.Equal(["medically-important"], upgraded["seriousCriteria"]!.AsArray().Select(c => c!.GetValue<string>()));
     }
 
+    /// <summary>
+    /// Follow-ups owed: an unresolved adverse event whose last news is 30 days old (14 for a serious one; the
+    /// <c>Worklist</c> settings' defaults) is asked for, the longest owed first, until a follow-up brings news or resolves it.
+    /// </summary>
+    [Fact]
+    public async Task an_unresolved_adverse_event_without_news_for_a_while_asks_for_a_follow_up_until_one_comes()
+    {
+        var patientId = await EnrolAsync(enrolledOn: "2026-09-01");
+        var old = Requests.AdverseEvent(Guid.NewGuid(), "2026-10-20", "2026-10-29");
+        old["term"] = "arthralgia";
+        var serious = Requests.AdverseEvent(Guid.NewGuid(), "2026-11-14", "2026-11-15");
+        serious["seriousCriteria"] = new JsonArray("hospitalisation");
+        serious["outcome"] = "not-recovered";
+        serious["term"] = "pneumonia";
+        var recent = Requests.AdverseEvent(Guid.NewGuid(), "2026-11-19", "2026-11-20");
+        var resolved = Requests.AdverseEvent(Guid.NewGuid(), "2026-09-10", "2026-09-11");
+        resolved["outcome"] = "recovered";
+        resolved["resolvedOn"] = "2026-09-20";
+        var justInside = Requests.AdverseEvent(Guid.NewGuid(), "2026-10-30", "2026-10-30");
+        await VisitAsync(patientId, "2026-11-28",
+            new JsonObject { ["adverseEvents"] = new JsonArray(old, serious, recent, resolved, justInside) });
+
+        var owed = (await Nurse.GetJsonAsync("/api/worklist"))["followUpsOwed"]!.AsArray().Select(e => e!.AsObject()).ToList();
+
+        // arthralgia: news 2026-10-29, owed from 2026-11-28; pneumonia (serious): 2026-11-15 + 14 = 2026-11-29 (today).
+        // 2026-10-30 + 30 = 2026-11-29 is owed today too; the recent one (2026-11-20) and the resolved one are not.
+        Assert.Equal(
+            new[] { (old, "2026-11-28"), (serious, "2026-11-29"), (justInside, "2026-11-29") }
+                .Select(x => (x.Item1["adverseEventId"]!.GetValue<Guid>(), x.Item2)).OrderBy(x => x.Item2).ThenBy(x => x.Item1),
+            owed.Select(e => (e["adverseEventId"]!.GetValue<Guid>(), e["dueOn"]!.GetValue<string>())));
+        Assert.Equal("2026-11-28", owed[0]["dueOn"]!.GetValue<string>());
+        var pneumonia = owed.Single(e => e["term"]!.GetValue<string>() == "pneumonia");
+        Assert.True(pneumonia["serious"]!.GetValue<bool>());
+        Assert.Equal("not-recovered", pneumonia["outcome"]!.GetValue<string>());
+        Assert.Equal("2026-11-15", pneumonia["lastNewsOn"]!.GetValue<string>());
+
+        // News of the arthralgia (still recovering) moves its next follow-up a month on; the pneumonia resolves.
+        await Nurse.PostAsync($"/api/patients/{patientId}/adverse-events/{old["adverseEventId"]!.GetValue<Guid>()}/follow-ups",
+            new JsonObject { ["reportedOn"] = "2026-11-29", ["grade"] = 1 }, 201);
+        await Nurse.PostAsync($"/api/patients/{patientId}/adverse-events/{serious["adverseEventId"]!.GetValue<Guid>()}/follow-ups",
+            new JsonObject { ["reportedOn"] = "2026-11-29", ["outcome"] = "recovered", ["resolvedOn"] = "2026-11-27" }, 201);
+
+        var after = (await Nurse.GetJsonAsync("/api/worklist"))["followUpsOwed"]!.AsArray();
+        Assert.Equal([justInside["adverseEventId"]!.GetValue<Guid>()], after.Select(e => e!["adverseEventId"]!.GetValue<Guid>()));
+        Assert.Empty((await App.AsUser("nurse2", Roles.Site, "DE01").GetJsonAsync("/api/worklist"))["followUpsOwed"]!.AsArray());
+    }
+
     [Fact]
     public async Task a_voided_sae_leaves_the_list()
     {

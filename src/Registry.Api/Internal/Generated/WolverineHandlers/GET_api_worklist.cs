@@ -16,14 +16,16 @@ namespace Internal.Generated.WolverineHandlers
     {
         private readonly Wolverine.Http.WolverineHttpOptions _wolverineHttpOptions;
         private readonly Microsoft.Extensions.Options.IOptions<Registry.Cohorts.ResponseOptions> _optionsOfResponseOptions;
+        private readonly Microsoft.Extensions.Options.IOptions<Registry.Worklist.WorklistOptions> _optionsOfWorklistOptions;
         private readonly System.TimeProvider _timeProvider;
         private readonly Wolverine.Marten.Publishing.OutboxedSessionFactory _outboxedSessionFactory;
         private readonly Wolverine.Runtime.IWolverineRuntime _wolverineRuntime;
 
-        public GET_api_worklist(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Microsoft.Extensions.Options.IOptions<Registry.Cohorts.ResponseOptions> optionsOfResponseOptions, System.TimeProvider timeProvider, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
+        public GET_api_worklist(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Microsoft.Extensions.Options.IOptions<Registry.Cohorts.ResponseOptions> optionsOfResponseOptions, Microsoft.Extensions.Options.IOptions<Registry.Worklist.WorklistOptions> optionsOfWorklistOptions, System.TimeProvider timeProvider, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
         {
             _wolverineHttpOptions = wolverineHttpOptions;
             _optionsOfResponseOptions = optionsOfResponseOptions;
+            _optionsOfWorklistOptions = optionsOfWorklistOptions;
             _timeProvider = timeProvider;
             _outboxedSessionFactory = outboxedSessionFactory;
             _wolverineRuntime = wolverineRuntime;
@@ -54,7 +56,7 @@ namespace Internal.Generated.WolverineHandlers
             var after = httpContext.Request.Query["after"];
             
             // The actual HTTP request handler execution
-            var result = await Registry.Worklist.GetWorklistEndpoint.Get(siteId, find, limit, after, documentSession, httpContext, httpContext.User, _timeProvider, _optionsOfResponseOptions, httpContext.RequestAborted).ConfigureAwait(false);
+            var result = await Registry.Worklist.GetWorklistEndpoint.Get(siteId, find, limit, after, documentSession, httpContext, httpContext.User, _timeProvider, _optionsOfResponseOptions, _optionsOfWorklistOptions, httpContext.RequestAborted).ConfigureAwait(false);
 
             await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }

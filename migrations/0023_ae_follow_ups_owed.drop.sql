@@ -1,0 +1,2 @@
+drop index if exists registry.mt_doc_patientrecord_idx_unresolved_news_on;
+alter table registry.mt_doc_patientrecord drop column unresolved_news_on;
