@@ -50,6 +50,15 @@ public static class AuditActions
     public const string LineListing = "line-listing";
     public const string SaeClocks = "sae-clocks";
 
+    /// <summary>A pv or monitor read one SAE case with its patient context.</summary>
+    public const string ReadCase = "read-case";
+
+    /// <summary>A case report downloaded: an E2B(R3) ICSR or a CIOMS I form (the detail says which, and its version).</summary>
+    public const string CaseReport = "case-report";
+
+    /// <summary>A periodic safety tabulation downloaded (the detail names it and its period).</summary>
+    public const string Tabulation = "tabulation";
+
     /// <summary>A live safety stream: one entry when it opens, one when it closes (with what it sent).</summary>
     public const string LiveStream = "live-stream";
 }

@@ -53,6 +53,11 @@ public static class RegistryHosting
         services.AddOptions<Worklist.WorklistOptions>().Bind(configuration.GetSection(Worklist.WorklistOptions.Section))
             .Validate(o => o.AeFollowUpDays >= 1 && o.SeriousAeFollowUpDays >= 1, "Worklist: the follow-up intervals are at least 1 day.")
             .ValidateOnStart();
+        services.AddOptions<Safety.Reports.SafetyReportOptions>().Bind(configuration.GetSection(Safety.Reports.SafetyReportOptions.Section))
+            .Validate(
+                o => o.CountryCode is { Length: 2 } c && c.All(char.IsAsciiLetter) && !string.IsNullOrWhiteSpace(o.SenderOrganisation),
+                "Safety:Reports: CountryCode is an ISO 3166-1 alpha-2 code and SenderOrganisation is named.")
+            .ValidateOnStart();
         services.AddSingleton<CohortFigures>();
         services.AddSingleton<FiguresCache>();
         services.AddSingleton<Safety.SaeClockQuery>();

@@ -55,9 +55,12 @@ public static class SaeCaseActions
                     session.Events.Append(stream, pvCase.Actions.Count + 1, @event!);
                 }
 
-                var status = @event is SaeAcknowledged
-                    ? (clock!.Susar ? SaeStatus.AwaitingSubmission : SaeStatus.Closed)
-                    : SaeStatus.Submitted;
+                var status = @event switch
+                {
+                    SaeAcknowledged => clock!.Susar ? SaeStatus.AwaitingSubmission : SaeStatus.Closed,
+                    SaeNarrativeWritten => clock!.Status,
+                    _ => SaeStatus.Submitted,
+                };
                 return WriteOutcome.Accept(
                     new WriteAnswer(StatusCodes.Status201Created, new SaeActionRecorded(adverseEventId, status), null));
             },

@@ -28,14 +28,35 @@ public sealed record SaeSubmitted(
     string Authority,
     string Reference);
 
+/// <summary>
+/// A follow-up report went to the authority: new information received on <paramref name="ReceivedOn"/> (the case's next
+/// report version).
+/// </summary>
+public sealed record SaeFollowUpReported(
+    Guid AdverseEventId, Guid PatientId, DateOnly ReceivedOn, DateOnly SubmittedOn, string Authority, string Reference);
+
+/// <summary>A nullification report went to the authority: a submitted case was downgraded and should not have been reported.</summary>
+public sealed record SaeNullified(
+    Guid AdverseEventId, Guid PatientId, DateOnly SubmittedOn, string Authority, string Reference, string Reason);
+
+/// <summary>The case narrative as a pv officer wrote or edited it (each a version; the latest is in force).</summary>
+public sealed record SaeNarrativeWritten(Guid AdverseEventId, Guid PatientId, string Text);
+
 /// <summary>What a pv officer did on a case.</summary>
 public enum SaeActionKind
 {
     Acknowledged,
     Submitted,
     CompleteReport,
+    FollowUpReport,
+    Nullification,
+    Narrative,
 }
 
+/// <summary>
+/// One step of a case. A report (<see cref="SaeActionKind.Submitted"/>, <see cref="SaeActionKind.CompleteReport"/>,
+/// <see cref="SaeActionKind.FollowUpReport"/>, <see cref="SaeActionKind.Nullification"/>) is a version of the case's ICSR.
+/// </summary>
 public sealed record SaeAction(
     [property: JsonConverter(typeof(KebabEnum<SaeActionKind>))] SaeActionKind Kind,
     DateTimeOffset At,
@@ -43,7 +64,16 @@ public sealed record SaeAction(
     string? By,
     DateOnly? SubmittedOn,
     string? Authority,
-    string? Reference);
+    string? Reference,
+    DateOnly? ReceivedOn = null,
+    string? Reason = null,
+    string? Text = null)
+{
+    /// <summary>Whether this step sent a version of the case's report.</summary>
+    [JsonIgnore]
+    public bool IsReport => Kind is SaeActionKind.Submitted or SaeActionKind.CompleteReport or SaeActionKind.FollowUpReport
+        or SaeActionKind.Nullification;
+}
 
 /// <summary>
 /// The pv side of a case, on its own stream (one per adverse event), so a pv acknowledgement never
@@ -58,6 +88,14 @@ public sealed class SaeCaseRecord
     public Guid PatientId { get; set; }
 
     public List<SaeAction> Actions { get; set; } = [];
+
+    /// <summary>The reports sent, oldest first: version n is the n-th.</summary>
+    [JsonIgnore]
+    public IEnumerable<SaeAction> Reports => Actions.Where(a => a.IsReport);
+
+    /// <summary>The narrative in force (the latest written), if any.</summary>
+    [JsonIgnore]
+    public string? Narrative => Actions.LastOrDefault(a => a.Kind == SaeActionKind.Narrative)?.Text;
 
     /// <summary>
     /// The event sequence of the case's latest action. The projection runs inline, where Marten's quick appends do not
@@ -120,6 +158,9 @@ public sealed class SaeCaseProjection : SingleStreamProjection<SaeCaseRecord, Gu
     {
         IncludeType<SaeAcknowledged>();
         IncludeType<SaeSubmitted>();
+        IncludeType<SaeFollowUpReported>();
+        IncludeType<SaeNullified>();
+        IncludeType<SaeNarrativeWritten>();
     }
 
     public override SaeCaseRecord? Evolve(SaeCaseRecord? snapshot, Guid id, IEvent e)
@@ -135,6 +176,21 @@ public sealed class SaeCaseProjection : SingleStreamProjection<SaeCaseRecord, Gu
                 snapshot.Actions.Add(new SaeAction(
                     x.Kind == SubmissionKind.Initial ? SaeActionKind.Submitted : SaeActionKind.CompleteReport,
                     e.Timestamp, e.Sequence, e.UserName, x.SubmittedOn, x.Authority, x.Reference));
+                break;
+            case SaeFollowUpReported x:
+                snapshot ??= new SaeCaseRecord { Id = id, AdverseEventId = x.AdverseEventId, PatientId = x.PatientId };
+                snapshot.Actions.Add(new SaeAction(SaeActionKind.FollowUpReport, e.Timestamp, e.Sequence, e.UserName, x.SubmittedOn,
+                    x.Authority, x.Reference, ReceivedOn: x.ReceivedOn));
+                break;
+            case SaeNullified x:
+                snapshot ??= new SaeCaseRecord { Id = id, AdverseEventId = x.AdverseEventId, PatientId = x.PatientId };
+                snapshot.Actions.Add(new SaeAction(SaeActionKind.Nullification, e.Timestamp, e.Sequence, e.UserName, x.SubmittedOn,
+                    x.Authority, x.Reference, Reason: x.Reason));
+                break;
+            case SaeNarrativeWritten x:
+                snapshot ??= new SaeCaseRecord { Id = id, AdverseEventId = x.AdverseEventId, PatientId = x.PatientId };
+                snapshot.Actions.Add(new SaeAction(SaeActionKind.Narrative, e.Timestamp, e.Sequence, e.UserName, null, null, null,
+                    Text: x.Text));
                 break;
         }
 

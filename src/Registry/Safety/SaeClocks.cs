@@ -43,7 +43,9 @@ public sealed record SaeClock(
     bool Overdue,
     bool Downgraded,
     bool Voided,
-    long ChangeSequence);
+    long ChangeSequence,
+    DateOnly? NullifiedOn = null,
+    int ReportVersions = 0);
 
 /// <summary>
 /// The reporting clocks and the case's step, replayed from the adverse event's recorded states and the
@@ -86,7 +88,8 @@ public static class SaeClocks
 
         SaeStatus? status = null;
         bool serious = false, susar = false, downgraded = false;
-        DateOnly? susarLearnedOn = null, submittedOn = null, completeOn = null;
+        DateOnly? susarLearnedOn = null, submittedOn = null, completeOn = null, nullifiedOn = null;
+        var reports = 0;
         DateTimeOffset? acknowledgedAt = null;
         AdverseEventNow? last = null;
         foreach (var step in steps)
@@ -145,7 +148,12 @@ public static class SaeClocks
                     case SaeActionKind.CompleteReport:
                         completeOn ??= action.SubmittedOn;
                         break;
+                    case SaeActionKind.Nullification:
+                        nullifiedOn ??= action.SubmittedOn;
+                        break;
                 }
+
+                reports += action.IsReport ? 1 : 0;
             }
         }
 
@@ -167,7 +175,7 @@ public static class SaeClocks
             last.Expected, last.Outcome,
             last.OnsetOn, site.AwareOn, site.RecordedAt, site.SiteDueAt, site.SiteLate, susar, regulatoryDue, completeDue,
             acknowledgedAt, submittedOn, completeOn, status ?? SaeStatus.Closed, false, downgraded, voided,
-            Math.Max(history[^1].Sequence, pvCase?.Actions.LastOrDefault()?.Sequence ?? 0));
+            Math.Max(history[^1].Sequence, pvCase?.Actions.LastOrDefault()?.Sequence ?? 0), nullifiedOn, reports);
         return AsOf(clock, zone, now);
     }
 

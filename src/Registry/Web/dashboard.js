@@ -44,7 +44,8 @@
     const tr = document.createElement("tr");
     tr.dataset.ae = c.adverseEventId;
     if (isNew) tr.className = "new";
-    tr.innerHTML = `<td>${esc(c.subjectCode)}</td><td>${esc(c.siteId)}</td><td>${esc(c.diseaseCode)}</td>` +
+    tr.innerHTML = `<td><a href="/safety/cases/${esc(c.adverseEventId)}">${esc(c.subjectCode)}</a></td>` +
+      `<td>${esc(c.siteId)}</td><td>${esc(c.diseaseCode)}</td>` +
       `<td>${esc(c.term)} (grade ${c.worstGrade})</td><td>${esc(c.awareOn)}</td><td>${esc(c.status)}</td>` +
       `<td>${esc(c.regulatoryDueOn ?? "–")}</td><td>${daysLeft(c)}</td><td>${flags}</td>`;
     return tr;

@@ -36,7 +36,8 @@ public sealed class WriteFuzzTests(RegistryApp app) : ApiTest(app)
         "/api/users/{username}/deactivation", "/api/users/{username}/reactivation", "/api/users/{username}/invitation",
         "/api/users/{username}/free-text", "/api/users/{username}/investigator", "/api/patients/{patientId}/enrolment/corrections",
         "/api/patients/{patientId}/enrolment/void", "/api/patients/{patientId}/regimen", "/api/patients/{patientId}/medication-stops",
-        "/api/patients/{patientId}/transfer", "/api/cohort-locks",
+        "/api/patients/{patientId}/transfer", "/api/cohort-locks", "/api/safety/sae/{adverseEventId}/follow-up-reports",
+        "/api/safety/sae/{adverseEventId}/nullifications", "/api/safety/sae/{adverseEventId}/narratives",
     ];
 
     private const long BodiesPerRound = 1_000;

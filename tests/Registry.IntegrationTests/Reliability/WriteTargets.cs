@@ -26,8 +26,10 @@ public sealed record WriteTarget(
 /// </summary>
 public sealed class WriteTargets
 {
-    private WriteTargets(Guid patient, Guid adverseEvent, Guid seriousEvent, Guid query, Guid medication, Guid duplicate, Guid mover)
+    private WriteTargets(
+        Guid patient, Guid adverseEvent, Guid seriousEvent, Guid query, Guid medication, Guid duplicate, Guid mover, Guid downgraded)
     {
+        Downgraded = downgraded;
         Medication = medication;
         Duplicate = duplicate;
         Mover = mover;
@@ -54,6 +56,9 @@ public sealed class WriteTargets
     public Guid AdverseEvent { get; }
 
     public Guid SeriousEvent { get; }
+
+    /// <summary>A SUSAR submitted, then corrected to non-serious (downgraded): the nullification target's.</summary>
+    public Guid Downgraded { get; }
 
     public static async Task<WriteTargets> SetUpAsync(RegistryApp app)
     {
@@ -109,7 +114,28 @@ public sealed class WriteTargets
         var opened = await app.As(Roles.Monitor).PostAsync($"/api/patients/{patient}/queries",
             new JsonObject { ["entryId"] = adverseEvent, ["field"] = "$.term", ["text"] = "Which term?" }, 201);
         var query = JsonNode.Parse(await opened.ReadAsTextAsync())!["queryId"]!.GetValue<Guid>();
-        return new WriteTargets(patient, adverseEvent, serious, query, medication, duplicate, mover);
+        var downgraded = Guid.NewGuid();
+        var downgradedReport = Requests.AdverseEvent(downgraded);
+        downgradedReport["seriousCriteria"] = new JsonArray("hospitalisation");
+        downgradedReport["expected"] = false;
+        await nurse.PostAsync($"/api/patients/{patient}/visits", new JsonObject
+        {
+            ["visitId"] = Guid.NewGuid(),
+            ["visitDate"] = "2026-11-20",
+            ["adverseEvents"] = new JsonArray(downgradedReport),
+        }, 201);
+        var pv = app.As(Roles.Pv);
+        await pv.PostAsync($"/api/safety/sae/{downgraded}/acknowledgement", new JsonObject(), 201);
+        await pv.PostAsync($"/api/safety/sae/{downgraded}/submissions",
+            new JsonObject { ["submittedOn"] = "2026-11-25", ["authority"] = "ANSM", ["reference"] = "R-9" }, 201);
+        await nurse.PostAsync($"/api/patients/{patient}/corrections", new JsonObject
+        {
+            ["entryId"] = downgraded,
+            ["changes"] = new JsonObject { ["seriousCriteria"] = new JsonArray() },
+            ["reasonCode"] = "transcription-error",
+            ["reason"] = "not admitted after all",
+        }, 201);
+        return new WriteTargets(patient, adverseEvent, serious, query, medication, duplicate, mover, downgraded);
     }
 
     /// <summary>A user of the directory to change, and one already deactivated.</summary>
@@ -216,6 +242,12 @@ public sealed class WriteTargets
         new("/api/safety/sae/{adverseEventId}/acknowledgement", Roles.Pv, [], $"/api/safety/sae/{SeriousEvent}/acknowledgement", () => new JsonObject()),
         new("/api/safety/sae/{adverseEventId}/submissions", Roles.Pv, [], $"/api/safety/sae/{SeriousEvent}/submissions",
             () => new JsonObject { ["submittedOn"] = "2026-11-25", ["authority"] = "ANSM", ["reference"] = "R-1" }),
+        new("/api/safety/sae/{adverseEventId}/follow-up-reports", Roles.Pv, [], $"/api/safety/sae/{SeriousEvent}/follow-up-reports",
+            () => new JsonObject { ["receivedOn"] = "2026-11-25", ["submittedOn"] = "2026-11-26", ["authority"] = "ANSM", ["reference"] = "R-2" }),
+        new("/api/safety/sae/{adverseEventId}/narratives", Roles.Pv, [], $"/api/safety/sae/{SeriousEvent}/narratives",
+            () => new JsonObject { ["text"] = "A woman in her forties developed pneumonia on day 12." }),
+        new("/api/safety/sae/{adverseEventId}/nullifications", Roles.Pv, [], $"/api/safety/sae/{Downgraded}/nullifications",
+            () => new JsonObject { ["submittedOn"] = "2026-11-26", ["authority"] = "ANSM", ["reference"] = "R-3", ["reason"] = "not serious" }),
         new("/api/exports", Roles.Researcher, [], "/api/exports", () => new JsonObject
         {
             ["cohort"] = new JsonObject { ["diseaseCodes"] = new JsonArray("sle") }, ["format"] = "csv", ["dates"] = "study-day",

@@ -1,0 +1,123 @@
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Registry.Access;
+using Registry.Infrastructure;
+using Wolverine.Http;
+
+namespace Registry.Safety;
+
+public sealed record ReportFollowUp(DateOnly? ReceivedOn, DateOnly? SubmittedOn, string? Authority, string? Reference);
+
+public sealed record NullifyCase(DateOnly? SubmittedOn, string? Authority, string? Reference, string? Reason);
+
+public sealed record WriteNarrative(string? Text);
+
+/// <summary>
+/// The pv officer's reports on a submitted case, and its narrative: a follow-up report (new information received, the
+/// case's next version), a nullification (a submitted case downgraded), and the narrative's versions. Each is one event on
+/// the case's own stream, through the write path (idempotent, a concurrent step on the case loses with a 409).
+/// </summary>
+public static class CaseReportEndpoints
+{
+    public const int MaxAuthority = 100;
+    public const int MaxReference = 200;
+    public const int MaxReason = 2_000;
+    public const int MaxNarrative = 20_000;
+
+    [WolverinePost("/api/safety/sae/{adverseEventId}/follow-up-reports", OperationId = "reportSaeFollowUp")]
+    [EndpointSummary("Record a follow-up report of a submitted case (new information received): the case's next version.")]
+    [Authorize(Policy = Policies.Pv)]
+    [ProducesResponseType<SaeActionRecorded>(StatusCodes.Status201Created)]
+    public static Task<IResult> FollowUp(
+        Guid adverseEventId, ReportFollowUp request, IDocumentSession session, HttpContext http, TimeProvider time) =>
+        SaeCaseActions.ActAsync(adverseEventId, request, session, http, time, (clock, today) =>
+        {
+            var errors = new ValidationErrors();
+            var (authority, reference) = Submission(errors, request.Authority, request.Reference);
+            Dated(errors, "submittedOn", request.SubmittedOn, clock, today, "submitted");
+            Dated(errors, "receivedOn", request.ReceivedOn, clock, today, "received");
+            if (request.ReceivedOn is { } received && request.SubmittedOn is { } sent && received > sent)
+            {
+                errors.Add("receivedOn", $"The new information ({received:yyyy-MM-dd}) cannot come after the report that sent it "
+                    + $"({sent:yyyy-MM-dd}).");
+            }
+
+            if (errors.Any)
+            {
+                return (null, errors.ToProblem());
+            }
+
+            if (clock.SubmittedOn is null || clock.NullifiedOn is not null)
+            {
+                return (null, SaeCaseActions.Conflict(clock.NullifiedOn is null
+                    ? "A follow-up report follows the case's initial submission: record that first."
+                    : "The case was nullified: no report follows a nullification."));
+            }
+
+            return (new SaeFollowUpReported(adverseEventId, clock.PatientId, request.ReceivedOn!.Value, request.SubmittedOn!.Value,
+                authority!, reference!), null);
+        });
+
+    [WolverinePost("/api/safety/sae/{adverseEventId}/nullifications", OperationId = "nullifySae")]
+    [EndpointSummary("Record the nullification report of a submitted case that was downgraded.")]
+    [Authorize(Policy = Policies.Pv)]
+    [ProducesResponseType<SaeActionRecorded>(StatusCodes.Status201Created)]
+    public static Task<IResult> Nullify(
+        Guid adverseEventId, NullifyCase request, IDocumentSession session, HttpContext http, TimeProvider time) =>
+        SaeCaseActions.ActAsync(adverseEventId, request, session, http, time, (clock, today) =>
+        {
+            var errors = new ValidationErrors();
+            var (authority, reference) = Submission(errors, request.Authority, request.Reference);
+            Dated(errors, "submittedOn", request.SubmittedOn, clock, today, "submitted");
+            var reason = errors.Required("reason", request.Reason,
+                "Say why the case is nullified, e.g. the event was corrected to non-serious.", MaxReason);
+            if (errors.Any)
+            {
+                return (null, errors.ToProblem());
+            }
+
+            if (clock.SubmittedOn is null || !clock.Downgraded || clock.NullifiedOn is not null)
+            {
+                return (null, SaeCaseActions.Conflict(clock.NullifiedOn is not null
+                    ? "The case was nullified already."
+                    : "Only a submitted case that was downgraded (no longer serious, or no longer a SUSAR) is nullified."));
+            }
+
+            return (new SaeNullified(adverseEventId, clock.PatientId, request.SubmittedOn!.Value, authority!, reference!, reason!), null);
+        });
+
+    [WolverinePost("/api/safety/sae/{adverseEventId}/narratives", OperationId = "writeSaeNarrative")]
+    [EndpointSummary("Write the case narrative (a new version; the latest is the one the reports carry).")]
+    [Authorize(Policy = Policies.Pv)]
+    [ProducesResponseType<SaeActionRecorded>(StatusCodes.Status201Created)]
+    public static Task<IResult> Narrative(
+        Guid adverseEventId, WriteNarrative request, IDocumentSession session, HttpContext http, TimeProvider time) =>
+        SaeCaseActions.ActAsync(adverseEventId, request, session, http, time, (clock, _) =>
+        {
+            var errors = new ValidationErrors();
+            var text = errors.Required("text", request.Text, "Write the narrative (the draft on the case page is a start).", MaxNarrative);
+            return errors.Any ? (null, errors.ToProblem()) : (new SaeNarrativeWritten(adverseEventId, clock.PatientId, text!), null);
+        });
+
+    private static (string? Authority, string? Reference) Submission(ValidationErrors errors, string? authority, string? reference) =>
+        (errors.Required("authority", authority, "Name the authority the report went to, e.g. ANSM or EMA.", MaxAuthority),
+         errors.Required("reference", reference, "Give the submission's reference, as the authority acknowledged it.", MaxReference));
+
+    private static void Dated(ValidationErrors errors, string path, DateOnly? date, SaeClock clock, DateOnly today, string what)
+    {
+        if (date is not { } on)
+        {
+            errors.Add(path, $"Give the date the report was {what} (yyyy-MM-dd).");
+        }
+        else if (on > today)
+        {
+            errors.Add(path, $"{on:yyyy-MM-dd} is after today ({today:yyyy-MM-dd}).");
+        }
+        else if (on < clock.AwareOn)
+        {
+            errors.Add(path, $"{on:yyyy-MM-dd} is before the site became aware of the event ({clock.AwareOn:yyyy-MM-dd}).");
+        }
+    }
+}
