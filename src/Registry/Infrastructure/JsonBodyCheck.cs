@@ -201,7 +201,7 @@ public sealed partial class JsonBodyCheck(RequestDelegate next, IOptions<JsonOpt
 
     private sealed class Walker(JsonSerializerOptions options, RequestLimits limits, CappedErrors errors)
     {
-        public void Visit(JsonElement element, JsonTypeInfo? type, string path)
+        public void Visit(JsonElement element, JsonTypeInfo? type, string path, int? maxStringLength = null)
         {
             if (errors.Full)
             {
@@ -233,7 +233,7 @@ public sealed partial class JsonBodyCheck(RequestDelegate next, IOptions<JsonOpt
 
                     break;
                 case JsonValueKind.String:
-                    VisitString(element, target, path);
+                    VisitString(element, target, path, maxStringLength ?? limits.MaxStringLength);
                     break;
                 case JsonValueKind.Number:
                     if ((target == typeof(double) || target == typeof(float)) && !(element.TryGetDouble(out var d) && double.IsFinite(d)))
@@ -290,7 +290,10 @@ public sealed partial class JsonBodyCheck(RequestDelegate next, IOptions<JsonOpt
                         continue;
                     }
 
-                    Visit(property.Value, options.GetTypeInfo(match.PropertyType), propertyPath);
+                    var longText = match.AttributeProvider?.GetCustomAttributes(typeof(LongTextAttribute), true) is [LongTextAttribute a]
+                        ? a.MaxLength
+                        : (int?)null;
+                    Visit(property.Value, options.GetTypeInfo(match.PropertyType), propertyPath, longText);
                 }
                 else
                 {
@@ -299,12 +302,12 @@ public sealed partial class JsonBodyCheck(RequestDelegate next, IOptions<JsonOpt
             }
         }
 
-        private void VisitString(JsonElement element, Type? target, string path)
+        private void VisitString(JsonElement element, Type? target, string path, int maxLength)
         {
             var text = element.GetString()!;
-            if (text.Length > limits.MaxStringLength)
+            if (text.Length > maxLength)
             {
-                errors.Add(Name(path), $"At most {limits.MaxStringLength:N0} characters here; this text has {text.Length:N0}.");
+                errors.Add(Name(path), $"At most {maxLength:N0} characters here; this text has {text.Length:N0}.");
                 return;
             }
 
@@ -335,12 +338,22 @@ public sealed partial class JsonBodyCheck(RequestDelegate next, IOptions<JsonOpt
         }
     }
 
-    /// <summary>The first C0 or C1 control character other than tab, line feed and carriage return.</summary>
+    /// <summary>
+    /// The first C0 or C1 control character other than tab, line feed and carriage return, or a character no XML document
+    /// may hold (U+FFFE, U+FFFF, a lone surrogate): the registry's texts go into XML reports (E2B) and PDFs.
+    /// </summary>
     private static char? ControlCharacter(string text)
     {
-        foreach (var c in text)
+        for (var i = 0; i < text.Length; i++)
         {
-            if (char.IsControl(c) && c is not ('\t' or '\n' or '\r'))
+            var c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+                continue;
+            }
+
+            if ((char.IsControl(c) && c is not ('\t' or '\n' or '\r')) || !System.Xml.XmlConvert.IsXmlChar(c))
             {
                 return c;
             }

@@ -2,8 +2,10 @@ using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using Registry.Access;
 using Registry.Infrastructure;
+using Registry.Safety.Reports;
 using Wolverine.Http;
 
 namespace Registry.Safety;
@@ -12,7 +14,7 @@ public sealed record ReportFollowUp(DateOnly? ReceivedOn, DateOnly? SubmittedOn,
 
 public sealed record NullifyCase(DateOnly? SubmittedOn, string? Authority, string? Reference, string? Reason);
 
-public sealed record WriteNarrative(string? Text);
+public sealed record WriteNarrative([property: LongText(CaseReportEndpoints.MaxNarrative)] string? Text);
 
 /// <summary>
 /// The pv officer's reports on a submitted case, and its narrative: a follow-up report (new information received, the
@@ -31,13 +33,15 @@ public static class CaseReportEndpoints
     [Authorize(Policy = Policies.Pv)]
     [ProducesResponseType<SaeActionRecorded>(StatusCodes.Status201Created)]
     public static Task<IResult> FollowUp(
-        Guid adverseEventId, ReportFollowUp request, IDocumentSession session, HttpContext http, TimeProvider time) =>
+        Guid adverseEventId, ReportFollowUp request, IDocumentSession session, HttpContext http, TimeProvider time,
+        IOptions<SafetyReportOptions> options) =>
         SaeCaseActions.ActAsync(adverseEventId, request, session, http, time, (clock, today) =>
         {
             var errors = new ValidationErrors();
             var (authority, reference) = Submission(errors, request.Authority, request.Reference);
             Dated(errors, "submittedOn", request.SubmittedOn, clock, today, "submitted");
             Dated(errors, "receivedOn", request.ReceivedOn, clock, today, "received");
+            After(errors, request.SubmittedOn, clock);
             if (request.ReceivedOn is { } received && request.SubmittedOn is { } sent && received > sent)
             {
                 errors.Add("receivedOn", $"The new information ({received:yyyy-MM-dd}) cannot come after the report that sent it "
@@ -58,19 +62,21 @@ public static class CaseReportEndpoints
 
             return (new SaeFollowUpReported(adverseEventId, clock.PatientId, request.ReceivedOn!.Value, request.SubmittedOn!.Value,
                 authority!, reference!), null);
-        });
+        }, IcsrCases.WorldwideCaseId(options.Value, adverseEventId));
 
     [WolverinePost("/api/safety/sae/{adverseEventId}/nullifications", OperationId = "nullifySae")]
     [EndpointSummary("Record the nullification report of a submitted case that was downgraded.")]
     [Authorize(Policy = Policies.Pv)]
     [ProducesResponseType<SaeActionRecorded>(StatusCodes.Status201Created)]
     public static Task<IResult> Nullify(
-        Guid adverseEventId, NullifyCase request, IDocumentSession session, HttpContext http, TimeProvider time) =>
+        Guid adverseEventId, NullifyCase request, IDocumentSession session, HttpContext http, TimeProvider time,
+        IOptions<SafetyReportOptions> options) =>
         SaeCaseActions.ActAsync(adverseEventId, request, session, http, time, (clock, today) =>
         {
             var errors = new ValidationErrors();
             var (authority, reference) = Submission(errors, request.Authority, request.Reference);
             Dated(errors, "submittedOn", request.SubmittedOn, clock, today, "submitted");
+            After(errors, request.SubmittedOn, clock);
             var reason = errors.Required("reason", request.Reason,
                 "Say why the case is nullified, e.g. the event was corrected to non-serious.", MaxReason);
             if (errors.Any)
@@ -86,7 +92,7 @@ public static class CaseReportEndpoints
             }
 
             return (new SaeNullified(adverseEventId, clock.PatientId, request.SubmittedOn!.Value, authority!, reference!, reason!), null);
-        });
+        }, IcsrCases.WorldwideCaseId(options.Value, adverseEventId));
 
     [WolverinePost("/api/safety/sae/{adverseEventId}/narratives", OperationId = "writeSaeNarrative")]
     [EndpointSummary("Write the case narrative (a new version; the latest is the one the reports carry).")]
@@ -104,6 +110,15 @@ public static class CaseReportEndpoints
     private static (string? Authority, string? Reference) Submission(ValidationErrors errors, string? authority, string? reference) =>
         (errors.Required("authority", authority, "Name the authority the report went to, e.g. ANSM or EMA.", MaxAuthority),
          errors.Required("reference", reference, "Give the submission's reference, as the authority acknowledged it.", MaxReference));
+
+    /// <summary>A later report goes after the initial submission.</summary>
+    private static void After(ValidationErrors errors, DateOnly? submittedOn, SaeClock clock)
+    {
+        if (submittedOn is { } on && clock.SubmittedOn is { } initial && on < initial)
+        {
+            errors.Add("submittedOn", $"{on:yyyy-MM-dd} is before the case's initial submission ({initial:yyyy-MM-dd}).");
+        }
+    }
 
     private static void Dated(ValidationErrors errors, string path, DateOnly? date, SaeClock clock, DateOnly today, string what)
     {

@@ -111,7 +111,7 @@ public static class GetSaeCaseEndpoint
             narratives.Count == 0,
             draft,
             narratives,
-            IcsrCases.WorldwideCaseId(options.Value, adverseEventId));
+            file.Case?.CaseId ?? IcsrCases.WorldwideCaseId(options.Value, adverseEventId));
         session.Record(Caller.From(user), time, AuditActions.ReadCase, patientId: facts.Id, detail: $"sae case {adverseEventId}");
         await session.SaveChangesAsync(ct);
         return Results.Ok(answer);
@@ -258,7 +258,7 @@ public static class CaseReportFiles
             var reason = next.Kind == IcsrReportKind.Nullification
                 ? "The case no longer meets the criteria for expedited reporting (downgraded after its submission)."
                 : null;
-            return (IcsrCases.Build(file, options, catalogue, next.Version, next.Kind, time.GetUtcNow(), null, reason), null);
+            return (IcsrCases.Build(file, options, catalogue, next.Version, next.Kind, file.ChangedAt(), null, reason), null);
         }
 
         if (version < 1 || version > reports.Count)
@@ -277,7 +277,7 @@ public static class CaseReportFiles
         }
 
         var kind = KindOf(sentReport, version.Value - 1);
-        return (IcsrCases.Build(then, options, catalogue, version.Value, kind, sentReport.At, sentReport.ReceivedOn, sentReport.Reason),
-            null);
+        return (IcsrCases.Build(then, options, catalogue, version.Value, kind, then.ChangedAt(sentReport.Sequence), sentReport.ReceivedOn,
+            sentReport.Reason), null);
     }
 }

@@ -18,9 +18,12 @@ public static class SaeCaseActions
     /// async figures; 404 when the event was never serious), the decision, then one event on the case's own
     /// stream at its next version (a concurrent action on the same case loses with a 409).
     /// </summary>
+    /// <param name="newCaseId">
+    /// The worldwide unique case id a first report carries (from the settings); a later report keeps the first one's.
+    /// </param>
     internal static Task<IResult> ActAsync(
         Guid adverseEventId, object request, IDocumentSession session, HttpContext http, TimeProvider time,
-        Func<SaeClock, DateOnly, (object? Event, ProblemDetails? Problem)> decide)
+        Func<SaeClock, DateOnly, (object? Event, ProblemDetails? Problem)> decide, string? newCaseId = null)
     {
         SaeClock? clock = null;
         return WritePath.ExecuteAsync(http, session, time, request, [],
@@ -38,7 +41,8 @@ public static class SaeCaseActions
             },
             async ct =>
             {
-                var (@event, problem) = decide(clock!, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime));
+                // "Today" is the latest date anywhere (UTC+14): a pv officer anywhere may record a report made today, in their day.
+                var (@event, problem) = decide(clock!, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime.AddHours(14)));
                 if (problem is not null)
                 {
                     return WriteOutcome.Reject(problem);
@@ -46,6 +50,14 @@ public static class SaeCaseActions
 
                 var stream = SaeCaseRecord.StreamFor(adverseEventId);
                 var pvCase = await session.LoadAsync<SaeCaseRecord>(stream, ct);
+                var caseId = pvCase?.CaseId ?? newCaseId;
+                @event = @event switch
+                {
+                    SaeSubmitted x => x with { CaseId = caseId },
+                    SaeFollowUpReported x => x with { CaseId = caseId },
+                    SaeNullified x => x with { CaseId = caseId },
+                    _ => @event,
+                };
                 if (pvCase is null)
                 {
                     session.Events.StartStream<SaeCaseRecord>(stream, @event!);

@@ -19,25 +19,31 @@ public enum SubmissionKind
     Complete,
 }
 
-/// <summary>A report of the case went to a regulatory authority.</summary>
+/// <summary>
+/// A report of the case went to a regulatory authority. <paramref name="CaseId"/> is the worldwide unique case id the
+/// report carried (the first report's, kept by every later one; null in events recorded before it was kept).
+/// </summary>
 public sealed record SaeSubmitted(
     Guid AdverseEventId,
     Guid PatientId,
     SubmissionKind Kind,
     DateOnly SubmittedOn,
     string Authority,
-    string Reference);
+    string Reference,
+    string? CaseId = null);
 
 /// <summary>
 /// A follow-up report went to the authority: new information received on <paramref name="ReceivedOn"/> (the case's next
 /// report version).
 /// </summary>
 public sealed record SaeFollowUpReported(
-    Guid AdverseEventId, Guid PatientId, DateOnly ReceivedOn, DateOnly SubmittedOn, string Authority, string Reference);
+    Guid AdverseEventId, Guid PatientId, DateOnly ReceivedOn, DateOnly SubmittedOn, string Authority, string Reference,
+    string? CaseId = null);
 
 /// <summary>A nullification report went to the authority: a submitted case was downgraded and should not have been reported.</summary>
 public sealed record SaeNullified(
-    Guid AdverseEventId, Guid PatientId, DateOnly SubmittedOn, string Authority, string Reference, string Reason);
+    Guid AdverseEventId, Guid PatientId, DateOnly SubmittedOn, string Authority, string Reference, string Reason,
+    string? CaseId = null);
 
 /// <summary>The case narrative as a pv officer wrote or edited it (each a version; the latest is in force).</summary>
 public sealed record SaeNarrativeWritten(Guid AdverseEventId, Guid PatientId, string Text);
@@ -67,7 +73,8 @@ public sealed record SaeAction(
     string? Reference,
     DateOnly? ReceivedOn = null,
     string? Reason = null,
-    string? Text = null)
+    string? Text = null,
+    string? CaseId = null)
 {
     /// <summary>Whether this step sent a version of the case's report.</summary>
     [JsonIgnore]
@@ -92,6 +99,10 @@ public sealed class SaeCaseRecord
     /// <summary>The reports sent, oldest first: version n is the n-th.</summary>
     [JsonIgnore]
     public IEnumerable<SaeAction> Reports => Actions.Where(a => a.IsReport);
+
+    /// <summary>The worldwide unique case id the case's reports carry, once one was sent (null before, or for old events).</summary>
+    [JsonIgnore]
+    public string? CaseId => Actions.FirstOrDefault(a => a.CaseId is not null)?.CaseId;
 
     /// <summary>The narrative in force (the latest written), if any.</summary>
     [JsonIgnore]
@@ -175,17 +186,17 @@ public sealed class SaeCaseProjection : SingleStreamProjection<SaeCaseRecord, Gu
                 snapshot ??= new SaeCaseRecord { Id = id, AdverseEventId = x.AdverseEventId, PatientId = x.PatientId };
                 snapshot.Actions.Add(new SaeAction(
                     x.Kind == SubmissionKind.Initial ? SaeActionKind.Submitted : SaeActionKind.CompleteReport,
-                    e.Timestamp, e.Sequence, e.UserName, x.SubmittedOn, x.Authority, x.Reference));
+                    e.Timestamp, e.Sequence, e.UserName, x.SubmittedOn, x.Authority, x.Reference, CaseId: x.CaseId));
                 break;
             case SaeFollowUpReported x:
                 snapshot ??= new SaeCaseRecord { Id = id, AdverseEventId = x.AdverseEventId, PatientId = x.PatientId };
                 snapshot.Actions.Add(new SaeAction(SaeActionKind.FollowUpReport, e.Timestamp, e.Sequence, e.UserName, x.SubmittedOn,
-                    x.Authority, x.Reference, ReceivedOn: x.ReceivedOn));
+                    x.Authority, x.Reference, ReceivedOn: x.ReceivedOn, CaseId: x.CaseId));
                 break;
             case SaeNullified x:
                 snapshot ??= new SaeCaseRecord { Id = id, AdverseEventId = x.AdverseEventId, PatientId = x.PatientId };
                 snapshot.Actions.Add(new SaeAction(SaeActionKind.Nullification, e.Timestamp, e.Sequence, e.UserName, x.SubmittedOn,
-                    x.Authority, x.Reference, Reason: x.Reason));
+                    x.Authority, x.Reference, Reason: x.Reason, CaseId: x.CaseId));
                 break;
             case SaeNarrativeWritten x:
                 snapshot ??= new SaeCaseRecord { Id = id, AdverseEventId = x.AdverseEventId, PatientId = x.PatientId };

@@ -125,6 +125,11 @@ public static class SaeClocks
                         status = SaeStatus.Closed;
                     }
                 }
+                else if (nowSusar)
+                {
+                    // A SUSAR again (a correction undone): nothing to nullify.
+                    downgraded = false;
+                }
 
                 serious = nowSerious;
                 susar = nowSusar;
@@ -168,7 +173,8 @@ public static class SaeClocks
         DateOnly? regulatoryDue = susarLearnedOn is { } learned && (susar || status == SaeStatus.Submitted)
             ? learned.AddDays(fatal ? FatalDays : OtherDays)
             : null;
-        DateOnly? completeDue = fatal && submittedOn is { } initial ? initial.AddDays(CompleteReportDays) : null;
+        // A nullified case owes no complete report.
+        DateOnly? completeDue = fatal && submittedOn is { } initial && nullifiedOn is null ? initial.AddDays(CompleteReportDays) : null;
         var clock = new SaeClock(
             row.PatientId, row.SubjectCode, row.SiteId, row.DiseaseCode, row.AdverseEventId,
             report?.Term ?? "(voided)", report?.MeddraPtCode, last.Grade, last.WorstGrade, last.SeriousCriteria, last.Causality,

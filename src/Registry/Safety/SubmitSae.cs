@@ -17,7 +17,8 @@ public static class SubmitSaeEndpoint
     [Authorize(Policy = Policies.Pv)]
     [ProducesResponseType<SaeActionRecorded>(StatusCodes.Status201Created)]
     public static Task<IResult> Post(
-        Guid adverseEventId, SubmitSae submission, IDocumentSession session, HttpContext http, TimeProvider time) =>
+        Guid adverseEventId, SubmitSae submission, IDocumentSession session, HttpContext http, TimeProvider time,
+        Microsoft.Extensions.Options.IOptions<Reports.SafetyReportOptions> options) =>
         SaeCaseActions.ActAsync(adverseEventId, submission, session, http, time, (clock, today) =>
         {
             var errors = new ValidationErrors();
@@ -53,7 +54,8 @@ public static class SubmitSaeEndpoint
             }
 
             if (kind == SubmissionKind.Complete
-                && (clock.SubmittedOn is null || clock.CompleteReportDueOn is null || clock.CompleteReportOn is not null))
+                && (clock.SubmittedOn is null || clock.CompleteReportDueOn is null || clock.CompleteReportOn is not null
+                    || clock.NullifiedOn is not null))
             {
                 return (null, SaeCaseActions.Conflict(
                     "A complete report follows the initial submission of a fatal or life-threatening SUSAR, once."));
@@ -61,5 +63,5 @@ public static class SubmitSaeEndpoint
 
             return (new SaeSubmitted(adverseEventId, clock.PatientId, kind!.Value, submission.SubmittedOn!.Value, authority!, reference!),
                 null);
-        });
+        }, Reports.IcsrCases.WorldwideCaseId(options.Value, adverseEventId));
 }

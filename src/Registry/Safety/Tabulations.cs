@@ -81,7 +81,7 @@ public static class TabulationEndpoints
             + $"{rows.Sum(r => r.Total)} serious adverse reaction(s). Uncoded events are listed by their verbatim term.";
         session.Record(Caller.From(user), time, AuditActions.Tabulation, detail: $"serious-reactions to {end:yyyy-MM-dd} ({style})");
         await session.SaveChangesAsync(ct);
-        return Answer(style, $"serious-reactions-to-{end:yyyy-MM-dd}", title, subtitle, header, cells);
+        return Answer(style, $"serious-reactions-to-{end:yyyy-MM-dd}", title, subtitle, header, cells, end.Value);
     }
 
     [WolverineGet("/api/safety/tabulations/susars", OperationId = "getSusarLineListing")]
@@ -114,7 +114,7 @@ public static class TabulationEndpoints
         }
 
         var cases = await CasesAsync(session, end!.Value, ct);
-        var lines = cases.Where(c => c.SusarKnownOn is { } known && known >= from && known <= end)
+        var lines = cases.Where(c => c.Sar && c.SusarKnownOn is { } known && known >= from && known <= end)
             .Select(c => new SusarLine(IcsrCases.WorldwideCaseId(options.Value, c.AdverseEventId), c.Facts.SubjectCode, c.Facts.SiteId,
                 c.Country, c.Facts.DiseaseCode, c.Facts.TherapyLine, c.Onset.Year - c.Facts.BirthYear, c.Facts.Sex, c.Report.Term,
                 c.Report.MeddraPtCode, c.Report.MeddraSocCode, c.Now.OnsetOn, c.Report.AwareOn, c.SusarKnownOn!.Value,
@@ -140,7 +140,7 @@ public static class TabulationEndpoints
         session.Record(Caller.From(user), time, AuditActions.Tabulation,
             detail: $"susars {from:yyyy-MM-dd} to {end:yyyy-MM-dd} ({style})");
         await session.SaveChangesAsync(ct);
-        return Answer(style, $"susars-{from:yyyy-MM-dd}-to-{end:yyyy-MM-dd}", title, subtitle, header, cells);
+        return Answer(style, $"susars-{from:yyyy-MM-dd}-to-{end:yyyy-MM-dd}", title, subtitle, header, cells, end.Value);
     }
 
     /// <summary>
@@ -191,11 +191,13 @@ public static class TabulationEndpoints
         return style;
     }
 
-    private static IResult Answer(string format, string name, string title, string subtitle, string[] header, List<string[]> rows)
+    private static IResult Answer(
+        string format, string name, string title, string subtitle, string[] header, List<string[]> rows, DateOnly end)
     {
         if (format == "pdf")
         {
-            return Results.File(TablePdf.Render(title, subtitle, header, rows), "application/pdf", name + ".pdf");
+            var at = new DateTimeOffset(end.ToDateTime(TimeOnly.MaxValue), TimeSpan.Zero);
+            return Results.File(TablePdf.Render(title, subtitle, header, rows, at), "application/pdf", name + ".pdf");
         }
 
         using var stream = new MemoryStream();
@@ -216,7 +218,11 @@ public static class TabulationEndpoints
         Guid AdverseEventId, PatientFacts Facts, AdverseEventData Report, AdverseEventNow Now, DateOnly Onset, DateOnly? FirstDose,
         DateOnly? SusarKnownOn, DateOnly? SubmittedOn, string Country)
     {
-        public bool Sar => Now.SeriousCriteria.Count > 0 && SaeClocks.Suspected(Now.Causality);
+        /// <summary>
+        /// A serious adverse reaction: serious, suspected, and treatment-emergent (its onset, imputed when partial, on or
+        /// after the first dose: an event before any dose cannot be a reaction to it).
+        /// </summary>
+        public bool Sar => Now.SeriousCriteria.Count > 0 && SaeClocks.Suspected(Now.Causality) && FirstDose is { } first && Onset >= first;
     }
 
     /// <summary>
@@ -227,7 +233,13 @@ public static class TabulationEndpoints
     {
         var cutOff = new DateTimeOffset(end.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         var ids = new List<Guid>();
-        var command = new NpgsqlCommand($"select distinct patient_id from {RegistrySchema.Name}.sae_rows");
+        // The patients with a serious event now, and the enrolments voided since (their rows are gone, but a period that
+        // ended before the void counted them).
+        var command = new NpgsqlCommand($"""
+            select patient_id from {RegistrySchema.Name}.sae_rows
+            union
+            select id from {RegistrySchema.Name}.mt_doc_patientrecord where voided
+            """);
         await using (var reader = await session.ExecuteReaderAsync(command, ct))
         {
             while (await reader.ReadAsync(ct))
@@ -244,6 +256,7 @@ public static class TabulationEndpoints
                 .Where(e => e.StreamId.IsOneOf(chunk) && e.Timestamp < cutOff)
                 .OrderBy(e => e.Sequence)
                 .ToListAsync(ct);
+            var folded = new List<PatientFacts>();
             foreach (var stream in events.GroupBy(e => e.StreamId))
             {
                 var projection = new PatientFactsProjection();
@@ -253,15 +266,20 @@ public static class TabulationEndpoints
                     facts = projection.Evolve(facts, stream.Key, e);
                 }
 
-                if (facts is null || facts.Voided)
+                if (facts is not null && !facts.Voided)
                 {
-                    continue;
+                    folded.Add(facts);
                 }
+            }
 
+            var everSerious = folded.SelectMany(f => f.AdverseEvents.Keys.Where(id => f.AeHistory.TryGetValue(id, out var h)
+                && h.Any(m => m.Now is { SeriousCriteria.Count: > 0 }))).ToList();
+            var pv = await SaeCaseRecord.LoadAsync(session, everSerious, ct);
+            foreach (var facts in folded)
+            {
                 var firstDose = facts.Doses.Count == 0 ? (DateOnly?)null : facts.Doses.Values.Min(d => d.GivenOn);
                 var serious = facts.AdverseEvents.Keys.Where(id => facts.AeHistory.TryGetValue(id, out var h)
                     && h.Any(m => m.Now is { SeriousCriteria.Count: > 0 })).ToList();
-                var pv = await SaeCaseRecord.LoadAsync(session, serious, ct);
                 foreach (var id in serious)
                 {
                     var report = facts.AdverseEvents[id].Report;

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 using Registry.Access;
@@ -30,6 +31,9 @@ public sealed class BrowserApp : IAsyncLifetime
 
     public string BaseUrl { get; private set; } = "";
 
+    /// <summary>The host's clock: real time, which a test may move back for a moment (every write is stamped by it).</summary>
+    public Registry.Testing.ShiftedClock Clock { get; } = new();
+
     public IBrowser Browser { get; private set; } = null!;
 
     public TokenIssuer Tokens => _app.Services.GetRequiredService<TokenIssuer>();
@@ -41,7 +45,7 @@ public sealed class BrowserApp : IAsyncLifetime
         var connectionString = _server.ConnectionStringFor(_database);
         await SchemaMigrations.ApplyAsync(connectionString);
 
-        (_app, BaseUrl) = await StartHostAsync(connectionString, "http://127.0.0.1:0", new Dictionary<string, string?>());
+        (_app, BaseUrl) = await StartHostAsync(connectionString, "http://127.0.0.1:0", new Dictionary<string, string?>(), Clock);
 
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -54,7 +58,7 @@ public sealed class BrowserApp : IAsyncLifetime
 
     /// <summary>A registry host on a loopback address, in Production, with the test secrets and these extra settings.</summary>
     public static async Task<(WebApplication App, string BaseUrl)> StartHostAsync(
-        string connectionString, string url, IDictionary<string, string?> settings)
+        string connectionString, string url, IDictionary<string, string?> settings, TimeProvider? clock = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ApplicationName = "Registry.Api" });
         builder.Configuration["ConnectionStrings:Registry"] = connectionString;
@@ -76,6 +80,11 @@ public sealed class BrowserApp : IAsyncLifetime
 
         builder.WebHost.UseUrls(url);
         builder.AddRegistry(typeof(Registry.Api.Commands.MigrateCommand).Assembly);
+        if (clock is not null)
+        {
+            builder.Services.Replace(ServiceDescriptor.Singleton(clock));
+        }
+
         var app = builder.Build();
         app.UseRegistry();
         await app.StartAsync();

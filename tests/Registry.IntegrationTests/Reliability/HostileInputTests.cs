@@ -71,13 +71,20 @@ public sealed class HostileInputTests(RegistryApp app) : ApiTest(app)
             withBell[field] = "abc\u0007";
             await ExpectFieldErrorAsync(target, withBell, field, "control character");
 
+            // Not XML: the texts go into E2B reports.
+            var notXml = target.ValidBody();
+            notXml[field] = "abc\uFFFF";
+            await ExpectFieldErrorAsync(target, notXml, field, "control character");
+
             var unknown = target.ValidBody();
             unknown["outcom"] = "recovered";
             await ExpectFieldErrorAsync(target, unknown, "outcom", "does not know");
 
+            // A case narrative may be longer than other texts (LongText).
+            var narrative = target.Route.EndsWith("/narratives", StringComparison.Ordinal);
             var longText = target.ValidBody();
-            longText[field] = new string('x', 4001);
-            await ExpectFieldErrorAsync(target, longText, field, "4,000 characters");
+            longText[field] = new string('x', narrative ? 20_001 : 4001);
+            await ExpectFieldErrorAsync(target, longText, field, narrative ? "20,000 characters" : "4,000 characters");
 
             var date = valid.FirstOrDefault(p => p.Value is JsonValue v && v.ToString().StartsWith("2026-", StringComparison.Ordinal)).Key;
             if (date is not null)

@@ -136,11 +136,18 @@ public sealed class CaseWorkTests(RegistryApp app) : ApiTest(app)
         Assert.Equal("20261127", Text(initial, Patient + "/h:player1/h:deceasedTime/@value"));
 
         await Pv.PostAsync($"/api/safety/sae/{aeId}/acknowledgement", new JsonObject(), 201);
+        // What the officer sends (the draft, downloaded just before the submission is recorded) is version 1, byte for byte.
+        var sent = await BytesAsync($"/api/safety/sae/{aeId}/e2b", "application/xml");
+        var sentCioms = await BytesAsync($"/api/safety/sae/{aeId}/cioms", "application/pdf");
         await Pv.PostAsync($"/api/safety/sae/{aeId}/submissions",
             new JsonObject { ["submittedOn"] = "2026-11-29", ["authority"] = "ANSM", ["reference"] = "FR-ANSM-2026-1" }, 201);
         var version1 = await BytesAsync($"/api/safety/sae/{aeId}/e2b?version=1", "application/xml");
+        Assert.Equal(sent, version1);
+        Assert.Equal(sentCioms, await BytesAsync($"/api/safety/sae/{aeId}/cioms?version=1", "application/pdf"));
 
-        // The narrative is edited (a version of its own), the site sends new information, and the follow-up report goes.
+        // The narrative is edited (a version of its own; longer than other texts may be), the site sends new information, and
+        // the follow-up report goes.
+        await Pv.PostAsync($"/api/safety/sae/{aeId}/narratives", new JsonObject { ["text"] = new string('n', 5_000) }, 201);
         await Pv.PostAsync($"/api/safety/sae/{aeId}/narratives", new JsonObject { ["text"] = "Edited by pv: capillary leak, fatal." }, 201);
         Assert.False((await Pv.GetJsonAsync($"/api/safety/sae/{aeId}"))["narrativeIsDraft"]!.GetValue<bool>());
         await Nurse.PostAsync($"/api/patients/{_patientId}/adverse-events/{aeId}/follow-ups",
@@ -172,14 +179,26 @@ public sealed class CaseWorkTests(RegistryApp app) : ApiTest(app)
             ["reference"] = "N-1",
             ["reason"] = "expected after all",
         }, 409);
-        await Nurse.PostAsync($"/api/patients/{_patientId}/corrections", new JsonObject
+        async Task ExpectedAsync(bool expected) => await Nurse.PostAsync($"/api/patients/{_patientId}/corrections", new JsonObject
         {
             ["entryId"] = aeId,
-            ["changes"] = new JsonObject { ["expected"] = true },
+            ["changes"] = new JsonObject { ["expected"] = expected },
             ["reasonCode"] = "transcription-error",
-            ["reason"] = "listed in the reference safety information",
+            ["reason"] = "the reference safety information, read again",
         }, 201);
+        await ExpectedAsync(true);
         Assert.Equal("nullification", (await Pv.GetJsonAsync($"/api/safety/sae/{aeId}"))["nextReport"]!["kind"]!.GetValue<string>());
+        // Undone: a SUSAR again, nothing to nullify.
+        await ExpectedAsync(false);
+        Assert.Equal("follow-up", (await Pv.GetJsonAsync($"/api/safety/sae/{aeId}"))["nextReport"]!["kind"]!.GetValue<string>());
+        await Pv.PostAsync($"/api/safety/sae/{aeId}/nullifications", new JsonObject
+        {
+            ["submittedOn"] = "2026-11-29",
+            ["authority"] = "ANSM",
+            ["reference"] = "N-1",
+            ["reason"] = "expected after all",
+        }, 409);
+        await ExpectedAsync(true);
         await Pv.PostAsync($"/api/safety/sae/{aeId}/nullifications", new JsonObject
         {
             ["submittedOn"] = "2026-11-29",
@@ -197,6 +216,17 @@ public sealed class CaseWorkTests(RegistryApp app) : ApiTest(app)
             ["submittedOn"] = "2026-11-29",
             ["authority"] = "ANSM",
             ["reference"] = "late",
+        }, 409);
+        // A fatal SUSAR owes a complete report, but not once nullified.
+        var nullified = (await Pv.GetJsonAsync($"/api/safety/sae/{aeId}"))["clock"]!;
+        Assert.Null(nullified["completeReportDueOn"]);
+        Assert.False(nullified["overdue"]!.GetValue<bool>());
+        await Pv.PostAsync($"/api/safety/sae/{aeId}/submissions", new JsonObject
+        {
+            ["submittedOn"] = "2026-11-29",
+            ["authority"] = "ANSM",
+            ["reference"] = "C-1",
+            ["kind"] = "complete",
         }, 409);
 
         var reports = (await Pv.GetJsonAsync($"/api/safety/sae/{aeId}"))["reports"]!.AsArray();
@@ -238,6 +268,8 @@ public sealed class CaseWorkTests(RegistryApp app) : ApiTest(app)
         var empty = await (await Pv.PostAsync($"/api/safety/sae/{aeId}/narratives", new JsonObject { ["text"] = "  " }, 400))
             .ValidationErrorsAsync();
         Assert.Contains("text", empty.Keys);
+        // A character no XML report may hold is refused at the door (it would make the case's E2B unwritable).
+        await Pv.PostAsync($"/api/safety/sae/{aeId}/narratives", new JsonObject { ["text"] = "fever \uFFFF" }, 400);
         await Pv.PostAsync($"/api/safety/sae/{aeId}/narratives", new JsonObject { ["text"] = new string('x', 20_001) }, 400);
         await Pv.GetAsync($"/api/safety/sae/{Guid.NewGuid()}", 404);
         await Pv.GetAsync($"/api/safety/sae/{Guid.NewGuid()}/e2b", 404);

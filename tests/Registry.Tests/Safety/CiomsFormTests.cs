@@ -141,4 +141,13 @@ public sealed class CiomsFormTests
 
         Assert.All(pdfs, pdf => Assert.Contains(Compact("[X] PATIENT DIED"), Read(pdf).All));
     }
+
+    [Fact]
+    public void the_same_case_renders_to_the_same_bytes()
+    {
+        Assert.Equal(CiomsForm.Render(FatalSusar()), CiomsForm.Render(FatalSusar()));
+        var rows = new List<string[]> { new[] { "10047065", "10007196", "capillary leak syndrome", "1" } };
+        var at = new DateTimeOffset(2026, 11, 30, 23, 59, 59, TimeSpan.Zero);
+        Assert.Equal(TablePdf.Render("t", "s", ["soc", "pt", "term", "n"], rows, at), TablePdf.Render("t", "s", ["soc", "pt", "term", "n"], rows, at));
+    }
 }

@@ -304,4 +304,15 @@ public sealed class E2bReportTests
             Assert.True(errors.Count == 0, string.Join("\n", errors));
         }
     }
+
+    [Fact]
+    public void a_character_no_xml_may_hold_is_replaced_so_the_report_is_still_written()
+    {
+        var c = Case();
+        var odd = c with { Reaction = c.Reaction with { Term = "fever \uFFFF chills \uD800" } };
+
+        var xml = E2bReport.ToXml(Build(odd));
+
+        Assert.Contains("fever \uFFFD chills \uFFFD", xml);
+    }
 }

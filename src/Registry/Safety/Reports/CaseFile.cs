@@ -11,8 +11,20 @@ namespace Registry.Safety.Reports;
 /// facts and write model folded from the patient's stream up to that point, the case's pv steps up to it, and the site.
 /// </summary>
 public sealed record CaseFile(
-    Guid AdverseEventId, PatientFacts Facts, PatientState State, SaeCaseRecord? Case, Site? Site, long AsOfSequence)
+    Guid AdverseEventId, PatientFacts Facts, PatientState State, SaeCaseRecord? Case, Site? Site, long AsOfSequence,
+    DateTimeOffset PatientChangedAt)
 {
+    /// <summary>
+    /// When the case last changed: its patient's latest event or its latest pv step, but <paramref name="except"/> (a report's
+    /// own step: the report made just before it was recorded is the same report). A report's creation time, so the same
+    /// case makes the same report.
+    /// </summary>
+    public DateTimeOffset ChangedAt(long? except = null) =>
+        Actions.Where(a => a.Sequence != except).Select(a => a.At).Append(PatientChangedAt).Max();
+
+    /// <summary>The site's time zone (UTC when the site is unknown).</summary>
+    public TimeZoneInfo Zone => TimeZoneInfo.FindSystemTimeZoneById(Site?.TimeZone ?? "UTC");
+
     /// <summary>The report as it stands (corrected), voided or not: the entry keeps its values after a void.</summary>
     public AdverseEventData Report => State.Entries[AdverseEventId].Read<AdverseEventData>();
 
@@ -59,6 +71,7 @@ public sealed record CaseFile(
         PatientFacts? facts = null;
         PatientState? state = null;
         long last = 0;
+        var lastAt = DateTimeOffset.MinValue;
         foreach (var e in await session.Events.FetchStreamAsync(patientId, token: ct))
         {
             if (asOfSequence is { } point && e.Sequence > point)
@@ -69,6 +82,7 @@ public sealed record CaseFile(
             facts = factsProjection.Evolve(facts, patientId, e);
             state = stateProjection.Evolve(state, patientId, e);
             last = e.Sequence;
+            lastAt = e.Timestamp;
         }
 
         if (facts is null || state is null || !state.Entries.ContainsKey(adverseEventId) || !facts.AeHistory.ContainsKey(adverseEventId))
@@ -83,7 +97,7 @@ public sealed record CaseFile(
         }
 
         var site = await session.LoadAsync<Site>(facts.SiteId, ct);
-        return new CaseFile(adverseEventId, facts, state, pvCase, site, Math.Max(last, pvCase?.LastSequence ?? 0));
+        return new CaseFile(adverseEventId, facts, state, pvCase, site, Math.Max(last, pvCase?.LastSequence ?? 0), lastAt);
     }
 }
 
@@ -117,9 +131,12 @@ public static class IcsrCases
         var now = file.Now;
         var facts = file.Facts;
         var disease = catalogue.FindDisease(facts.DiseaseCode)?.Name ?? facts.DiseaseCode;
-        var firstReceived = report.AwareOn;
-        var news = facts.FollowUps.Values.Where(f => f.AdverseEventId == file.AdverseEventId).Select(f => f.Data.ReportedOn)
-            .Append(firstReceived);
+        // C.1.4: the day the registry first knew the case was serious (the regulatory clock's day 0, DOMAIN.md); C.1.5: the
+        // day of the latest information recorded on it, or the new information a follow-up report names.
+        var history = facts.AeHistory[file.AdverseEventId];
+        var firstSerious = history.FirstOrDefault(m => m.Now is { SeriousCriteria.Count: > 0 });
+        var firstReceived = firstSerious is null ? report.AwareOn : SaeSiteClock.LocalDate(firstSerious.At, file.Zone);
+        var news = history.Select(m => SaeSiteClock.LocalDate(m.At, file.Zone)).Append(firstReceived);
         var mostRecent = receivedOn is { } r ? news.Append(r).Max() : news.Max();
         var tests = facts.Tregs.Values.OrderBy(t => t.SampledOn)
             .SelectMany(t => new[]
@@ -129,7 +146,7 @@ public static class IcsrCases
             })
             .OfType<IcsrTest>()
             .ToList();
-        var id = WorldwideCaseId(options, file.AdverseEventId);
+        var id = file.Case?.CaseId ?? WorldwideCaseId(options, file.AdverseEventId);
         return new IcsrCase(
             file.AdverseEventId, id, id, version, kind, firstReceived, mostRecent, createdAt, file.AsOfSequence, nullificationReason,
             new IcsrSender(

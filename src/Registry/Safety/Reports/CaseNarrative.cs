@@ -51,7 +51,8 @@ public static class CaseNarrative
             {
                 var last = before[^1];
                 var days = onset.DayNumber - last.GivenOn.DayNumber;
-                text.Append(Invariant, $", the last on {last.GivenOn:yyyy-MM-dd} ({last.DoseIu:N0} IU, {days} day(s) before the onset)");
+                var gap = days == 0 ? "the day of the onset" : days == 1 ? "1 day before the onset" : $"{days} days before the onset";
+                text.Append(Invariant, $", the last on {last.GivenOn:yyyy-MM-dd} ({last.DoseIu:N0} IU, {gap})");
             }
 
             text.Append(". ");
@@ -89,30 +90,44 @@ public static class CaseNarrative
         }
 
         text.Append(". ");
-        var after = doses.Where(d => d.GivenOn > onset).ToList();
-        if (report.ActionTaken is ActionTaken.Withdrawn or ActionTaken.Interrupted && after.Count == 0)
+        // Dechallenge and rechallenge only when the doses say so without doubt: a dose inside a partial onset's period may
+        // be before or after the onset, so it counts as neither; an unknown outcome says nothing.
+        var after = doses.Where(d => d.GivenOn > report.OnsetOn.Last).ToList();
+        var stopped = report.ActionTaken is ActionTaken.Withdrawn or ActionTaken.Interrupted;
+        if (stopped && after.Count == 0)
         {
-            text.Append(now.Outcome is AeOutcome.Recovered or AeOutcome.RecoveredWithSequelae or AeOutcome.Recovering
-                ? "The event abated after IL-2 was stopped (positive dechallenge). "
-                : now.Outcome == AeOutcome.Fatal ? "" : "The event did not abate after IL-2 was stopped (negative dechallenge). ");
+            text.Append(now.Outcome switch
+            {
+                AeOutcome.Recovered or AeOutcome.RecoveredWithSequelae or AeOutcome.Recovering =>
+                    "The event abated after IL-2 was stopped (positive dechallenge). ",
+                AeOutcome.NotRecovered => "The event had not abated after IL-2 was stopped (negative dechallenge so far). ",
+                _ => "",
+            });
         }
 
-        if (report.ActionTaken == ActionTaken.Interrupted && after.Count > 0)
+        if (stopped && after.Count > 0)
         {
             var resumed = after[0].GivenOn;
-            var recurred = facts.AdverseEvents
-                .Where(x => x.Key != file.AdverseEventId)
-                .Select(x => x.Value.Report)
-                .Where(r => (r.MeddraPtCode is not null && r.MeddraPtCode == report.MeddraPtCode)
-                    || string.Equals(r.Term, report.Term, StringComparison.OrdinalIgnoreCase))
-                .Select(r => r.OnsetOn.ImputeStart(file.FirstDose, r.AwareOn))
-                .Where(d => d >= resumed)
-                .Order()
-                .ToList();
-            text.Append(Invariant, $"IL-2 was resumed on {resumed:yyyy-MM-dd} (rechallenge); ");
-            text.Append(recurred.Count > 0
-                ? $"the event recurred on {recurred[0]:yyyy-MM-dd} (positive rechallenge). "
-                : "no recurrence has been recorded (negative rechallenge). ");
+            text.Append(Invariant, $"IL-2 was given again from {resumed:yyyy-MM-dd}");
+            if (now.ResolvedOn is { } end && end.Last < resumed)
+            {
+                var recurred = facts.AdverseEvents
+                    .Where(x => x.Key != file.AdverseEventId)
+                    .Select(x => x.Value.Report)
+                    .Where(r => (r.MeddraPtCode is not null && r.MeddraPtCode == report.MeddraPtCode)
+                        || string.Equals(r.Term, report.Term, StringComparison.OrdinalIgnoreCase))
+                    .Where(r => r.OnsetOn.First >= resumed)
+                    .Select(r => r.OnsetOn)
+                    .Order()
+                    .ToList();
+                text.Append(recurred.Count > 0
+                    ? $", after the event had resolved (rechallenge); the event recurred ({recurred[0]}): positive rechallenge. "
+                    : ", after the event had resolved (rechallenge); no recurrence has been recorded so far. ");
+            }
+            else
+            {
+                text.Append(", before the event was known to have resolved. ");
+            }
         }
 
         return text.ToString().TrimEnd();

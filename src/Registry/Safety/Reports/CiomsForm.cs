@@ -58,7 +58,7 @@ public static class CiomsForm
         document.Info.Subject = "Suspect adverse reaction report (CIOMS I)";
         document.Info.Author = c.Sender.Organisation;
         document.Info.Creator = "IL-2 patient registry";
-        document.Info.CreationDate = c.CreatedAt.UtcDateTime;
+        ReportPdf.Stamp(document, string.Create(Invariant, $"cioms|{c.WorldwideCaseId}|{c.Version}|{c.CreatedAt:O}"), c.CreatedAt);
 
         var first = AddA4(document);
         var overflow = new List<Continued>();
@@ -84,9 +84,7 @@ public static class CiomsForm
             Footer(k, c, width, height, i + 2, 1 + sheets.Count);
         }
 
-        using var stream = new MemoryStream();
-        document.Save(stream, false);
-        return stream.ToArray();
+        return ReportPdf.Save(document);
     }
 
     private static PdfPage AddA4(PdfDocument document)
@@ -675,6 +673,12 @@ public static class CiomsForm
         }
 
         var note = $"IL-2 {Words(r.ActionTaken)}; outcome: {Words(r.Outcome)}.";
+        if (doses.Any(d => d.GivenOn > r.OnsetOn.Last))
+        {
+            // Given again after the onset: what followed the stop is not a clean dechallenge (the narrative tells it).
+            return (null, note + " IL-2 was given again: see 7+13.");
+        }
+
         return r.Outcome switch
         {
             AeOutcome.Recovered or AeOutcome.Recovering or AeOutcome.RecoveredWithSequelae => (true, note),
@@ -687,7 +691,7 @@ public static class CiomsForm
     private static string Rechallenge(IcsrCase c, List<IcsrDose> doses)
     {
         var after = doses.FirstOrDefault(d => d.GivenOn > c.Reaction.OnsetOn.Last);
-        return c.Reaction.ActionTaken == ActionTaken.Interrupted && after is not null
+        return c.Reaction.ActionTaken is ActionTaken.Interrupted or ActionTaken.Withdrawn && after is not null
             ? string.Create(Invariant, $"IL-2 resumed {after.GivenOn:yyyy-MM-dd}: see 7+13.")
             : "IL-2 not reintroduced.";
     }

@@ -106,7 +106,50 @@ public static class E2bReport
             message,
             Device("receiver", "RCV", Ids + "14", ReceiverId),
             Device("sender", "SND", Ids + "13", sender));
-        return new XDocument(new XDeclaration("1.0", "UTF-8", null), batch);
+        var document = new XDocument(new XDeclaration("1.0", "UTF-8", null), batch);
+        Clean(document);
+        return document;
+    }
+
+    /// <summary>
+    /// Replaces any character an XML document may not hold (U+FFFE, U+FFFF, a lone surrogate: the body check refuses them
+    /// now, but a text recorded before it could hold one) with U+FFFD, so no stored value can make a report unwritable.
+    /// </summary>
+    private static void Clean(XDocument document)
+    {
+        static string Valid(string text)
+        {
+            var builder = new StringBuilder(text.Length);
+            for (var i = 0; i < text.Length; i++)
+            {
+                if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+                {
+                    builder.Append(text[i]).Append(text[++i]);
+                }
+                else
+                {
+                    builder.Append(XmlConvert.IsXmlChar(text[i]) ? text[i] : '\uFFFD');
+                }
+            }
+
+            return builder.ToString();
+        }
+
+        foreach (var node in document.DescendantNodes().OfType<XText>())
+        {
+            if (Valid(node.Value) is var text && text != node.Value)
+            {
+                node.Value = text;
+            }
+        }
+
+        foreach (var attribute in document.Descendants().Attributes())
+        {
+            if (Valid(attribute.Value) is var value && value != attribute.Value)
+            {
+                attribute.Value = value;
+            }
+        }
     }
 
     /// <summary>The document as UTF-8 text (no byte order mark) with its XML declaration, indented.</summary>

@@ -15,11 +15,14 @@ public static class TablePdf
     private const double FontSize = 7.5;
     private const double Padding = 2;
 
-    public static byte[] Render(string title, string subtitle, IReadOnlyList<string> header, IReadOnlyList<string[]> rows)
+    /// <param name="at">The table's own time (a period's end): with the contents, what makes the same table the same bytes.</param>
+    public static byte[] Render(
+        string title, string subtitle, IReadOnlyList<string> header, IReadOnlyList<string[]> rows, DateTimeOffset at)
     {
         ReportFonts.EnsureRegistered();
-        var document = new PdfDocument();
+        using var document = new PdfDocument();
         document.Info.Title = title;
+        ReportPdf.Stamp(document, string.Join("\u001f", new[] { title, subtitle }.Concat(header).Concat(rows.SelectMany(r => r))), at);
         var font = new XFont(ReportFonts.Family, FontSize, XFontStyleEx.Regular);
         var bold = new XFont(ReportFonts.Family, FontSize, XFontStyleEx.Bold);
         var titleFont = new XFont(ReportFonts.Family, 13, XFontStyleEx.Bold);
@@ -100,9 +103,7 @@ public static class TablePdf
             g.DrawString(text, font, XBrushes.Gray, new XPoint(Margin, document.Pages[i].Height.Point - (Margin / 2)));
         }
 
-        using var stream = new MemoryStream();
-        document.Save(stream, false);
-        return stream.ToArray();
+        return ReportPdf.Save(document);
     }
 
     /// <summary>Column widths in proportion to their longest text (header included), each at least a sixteenth of the page.</summary>
