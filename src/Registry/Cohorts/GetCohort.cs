@@ -3,6 +3,8 @@ using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Registry.Access;
+using Registry.Infrastructure;
+using Registry.Patients;
 using Wolverine.Http;
 
 namespace Registry.Cohorts;
@@ -14,7 +16,7 @@ public static class GetCohortEndpoint
     [Authorize(Policy = Policies.Cohorts)]
     public static async Task<IResult> Get(
         string diseaseCode, IQuerySession session, ClaimsPrincipal user, CohortFigures figures, FiguresCache cache, Freshness freshness,
-        Catalogue.DiseaseCatalogue catalogue, string? therapyLine, string? siteId, CancellationToken ct)
+        Catalogue.DiseaseCatalogue catalogue, string? therapyLine, string? siteId, string? asOf, TimeProvider time, CancellationToken ct)
     {
         if (catalogue.FindDisease(diseaseCode) is null)
         {
@@ -27,7 +29,21 @@ public static class GetCohortEndpoint
             return problem;
         }
 
-        var asOf = await freshness.FactsAsync(session, ct);
+        if (asOf is not null)
+        {
+            // As the registry knew it then: from the log, not the figure rows (DOMAIN.md's definitions, in memory).
+            var (point, invalid) = await CohortAsOf.ResolveAsync(session, asOf, time, ct);
+            if (point is null)
+            {
+                return Results.Problem(invalid!);
+            }
+
+            TherapyLine? line = Kebab.TryParse<TherapyLine>(therapyLine, out var parsed) ? parsed : null;
+            var then = await CohortAsOf.FactsAsync(session, caller, diseaseCode, line, siteId, point.Sequence, ct);
+            return Results.Ok(figures.Summarise(diseaseCode, [.. then.Select(p => p.Facts)], point, detail: true));
+        }
+
+        var progress = await freshness.FactsAsync(session, ct);
         var key = $"cohort|{diseaseCode}|{therapyLine}|{siteId}|{CohortPatients.Visibility(caller)}";
         var version = (await CohortFigureQuery.VersionsAsync(session, caller, therapyLine, siteId, [diseaseCode], ct))
             .GetValueOrDefault(diseaseCode, "empty");
@@ -38,11 +54,11 @@ public static class GetCohortEndpoint
             var atTarget = await CohortFigureQuery.AtTargetAsync(session, caller, therapyLine, siteId, diseaseCode,
                 PatientFigureRows.Clinical("cgi-i"), ct);
             summary = figures.FromAggregates(diseaseCode, new CohortAggregates(
-                cohorts.GetValueOrDefault(diseaseCode) is { } cohort ? cohort.All : [], atTarget), asOf, detail: true);
+                cohorts.GetValueOrDefault(diseaseCode) is { } cohort ? cohort.All : [], atTarget), progress, detail: true);
             cache.Set(key, version, summary);
         }
 
-        summary = summary! with { AsOf = asOf };
+        summary = summary! with { AsOf = progress };
         return Results.Ok(summary);
     }
 }

@@ -34,6 +34,26 @@ public static class Statistics
     }
 
     /// <summary>
+    /// The difference of two proportions p1 − p2 with its Newcombe hybrid-score 95 % interval (Newcombe 1998, method 10),
+    /// from the two Wilson intervals (l1, u1) and (l2, u2): lower = d − √((p1 − l1)² + (u2 − p2)²), upper =
+    /// d + √((u1 − p1)² + (p2 − l2)²) (DOMAIN.md, "Comparing two rates"). Null when either group is empty.
+    /// </summary>
+    public static (double Difference, double Low, double High)? Newcombe(int k1, int n1, int k2, int n2)
+    {
+        if (Wilson(k1, n1) is not { } w1 || Wilson(k2, n2) is not { } w2)
+        {
+            return null;
+        }
+
+        var p1 = (double)k1 / n1;
+        var p2 = (double)k2 / n2;
+        var d = p1 - p2;
+        var low = d - Math.Sqrt(((p1 - w1.Low) * (p1 - w1.Low)) + ((w2.High - p2) * (w2.High - p2)));
+        var high = d + Math.Sqrt(((w1.High - p1) * (w1.High - p1)) + ((p2 - w2.Low) * (p2 - w2.Low)));
+        return (d, Math.Max(-1, low), Math.Min(1, high));
+    }
+
+    /// <summary>
     /// Exact (Garwood) 95 % interval of a Poisson count: [χ²(0.025; 2k)/2, χ²(0.975; 2k+2)/2], the lower
     /// bound 0 when k = 0. Divide by the exposure for a rate.
     /// </summary>

@@ -59,27 +59,7 @@ public sealed class ExportBuilder(IDocumentStore store, byte[] secret)
         ExportDefinition export, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         await using var session = store.QuerySession();
-        var names = Amendments.EnrolmentEventTypes.Prepend(typeof(PatientEnrolled))
-            .Select(t => System.Text.RegularExpressions.Regex.Replace(t.Name, "(?<!^)([A-Z])", "_$1").ToLowerInvariant())
-            .ToArray();
-        var enrolmentEvents = await session.Events.QueryAllRawEvents()
-            .Where(e => e.EventTypeName.IsOneOf(names) && e.Sequence <= export.AsOfSequence)
-            .OrderBy(e => e.Sequence)
-            .ToListAsync(ct);
-        var enrolments = new Dictionary<Guid, PatientEnrolled?>();
-        foreach (var e in enrolmentEvents)
-        {
-            enrolments[e.StreamId] = e.Data switch
-            {
-                PatientEnrolled enrolled => enrolled,
-                EnrolmentVoided => null,
-                var amendment when enrolments.GetValueOrDefault(e.StreamId) is { } current =>
-                    Amendments.Apply(current, amendment) ?? current,
-                _ => null,
-            };
-        }
-
-        var members = enrolments.Values.OfType<PatientEnrolled>().Where(p => InCohort(p, export.Cohort))
+        var members = (await EnrolmentsAt.LoadAsync(session, export.AsOfSequence, ct)).Where(p => InCohort(p, export.Cohort))
             .Select(p => (Patient: p, Key: Usubjid(export.PseudonymScope, p.PatientId)))
             .OrderBy(p => p.Key, StringComparer.Ordinal)
             .ToList();

@@ -40,6 +40,7 @@ public static class BrowserSignIn
     {
         Roles.Site => "/site",
         Roles.Admin => "/admin/users",
+        Roles.Researcher => "/cohorts",
         _ => "/dashboard",
     };
 

@@ -14,6 +14,8 @@ public sealed record ReportFollowUp(DateOnly? ReceivedOn, DateOnly? SubmittedOn,
 
 public sealed record NullifyCase(DateOnly? SubmittedOn, string? Authority, string? Reference, string? Reason);
 
+public sealed record AmendReport(DateOnly? SubmittedOn, string? Authority, string? Reference, string? Reason);
+
 public sealed record WriteNarrative([property: LongText(CaseReportEndpoints.MaxNarrative)] string? Text);
 
 /// <summary>
@@ -92,6 +94,36 @@ public static class CaseReportEndpoints
             }
 
             return (new SaeNullified(adverseEventId, clock.PatientId, request.SubmittedOn!.Value, authority!, reference!, reason!), null);
+        }, IcsrCases.WorldwideCaseId(options.Value, adverseEventId));
+
+    [WolverinePost("/api/safety/sae/{adverseEventId}/amendments", OperationId = "amendSaeReport")]
+    [EndpointSummary("Record an amendment report of a submitted case (an earlier report corrected, no new information).")]
+    [Authorize(Policy = Policies.Pv)]
+    [ProducesResponseType<SaeActionRecorded>(StatusCodes.Status201Created)]
+    public static Task<IResult> Amend(
+        Guid adverseEventId, AmendReport request, IDocumentSession session, HttpContext http, TimeProvider time,
+        IOptions<SafetyReportOptions> options) =>
+        SaeCaseActions.ActAsync(adverseEventId, request, session, http, time, (clock, today) =>
+        {
+            var errors = new ValidationErrors();
+            var (authority, reference) = Submission(errors, request.Authority, request.Reference);
+            Dated(errors, "submittedOn", request.SubmittedOn, clock, today, "submitted");
+            After(errors, request.SubmittedOn, clock);
+            var reason = errors.Required("reason", request.Reason,
+                "Say what the amendment corrects, e.g. the MedDRA code of the reaction was recoded.", MaxReason);
+            if (errors.Any)
+            {
+                return (null, errors.ToProblem());
+            }
+
+            if (clock.SubmittedOn is null || clock.NullifiedOn is not null)
+            {
+                return (null, SaeCaseActions.Conflict(clock.NullifiedOn is null
+                    ? "An amendment corrects a report sent: record the initial submission first."
+                    : "The case was nullified: no report follows a nullification."));
+            }
+
+            return (new SaeAmended(adverseEventId, clock.PatientId, request.SubmittedOn!.Value, authority!, reference!, reason!), null);
         }, IcsrCases.WorldwideCaseId(options.Value, adverseEventId));
 
     [WolverinePost("/api/safety/sae/{adverseEventId}/narratives", OperationId = "writeSaeNarrative")]

@@ -129,10 +129,12 @@ public static class CaseReportDownloads
     [EndpointSummary("Download the case's ICH E2B(R3) ICSR (HL7 v3 XML): a version sent, or the next report's draft.")]
     [Authorize(Policy = Policies.Pv)]
     public static async Task<IResult> E2b(
-        Guid adverseEventId, int? version, IDocumentSession session, ClaimsPrincipal user, TimeProvider time, DiseaseCatalogue catalogue,
+        Guid adverseEventId, int? version, string? kind, string? reason, IDocumentSession session, ClaimsPrincipal user, TimeProvider time,
+        DiseaseCatalogue catalogue,
         IOptions<SafetyReportOptions> options, ILogger<CaseReportFile> logger, CancellationToken ct)
     {
-        var (icsr, problem) = await CaseReportFiles.ReportAsync(session, adverseEventId, version, time, catalogue, options.Value, ct);
+        var (icsr, problem) = await CaseReportFiles.ReportAsync(
+            session, adverseEventId, version, kind, reason, time, catalogue, options.Value, ct);
         if (icsr is null)
         {
             return Results.Problem(problem!);
@@ -166,10 +168,12 @@ public static class CaseReportDownloads
     [EndpointSummary("Download the case's CIOMS I form (PDF): a version sent, or the next report's draft.")]
     [Authorize(Policy = Policies.Pv)]
     public static async Task<IResult> Cioms(
-        Guid adverseEventId, int? version, IDocumentSession session, ClaimsPrincipal user, TimeProvider time, DiseaseCatalogue catalogue,
+        Guid adverseEventId, int? version, string? kind, string? reason, IDocumentSession session, ClaimsPrincipal user, TimeProvider time,
+        DiseaseCatalogue catalogue,
         IOptions<SafetyReportOptions> options, CancellationToken ct)
     {
-        var (icsr, problem) = await CaseReportFiles.ReportAsync(session, adverseEventId, version, time, catalogue, options.Value, ct);
+        var (icsr, problem) = await CaseReportFiles.ReportAsync(
+            session, adverseEventId, version, kind, reason, time, catalogue, options.Value, ct);
         if (icsr is null)
         {
             return Results.Problem(problem!);
@@ -234,6 +238,7 @@ public static class CaseReportFiles
 
     private static IcsrReportKind KindOf(SaeAction report, int index) =>
         report.Kind == SaeActionKind.Nullification ? IcsrReportKind.Nullification
+        : report.Kind == SaeActionKind.Amendment ? IcsrReportKind.Amendment
         : index == 0 ? IcsrReportKind.Initial
         : IcsrReportKind.FollowUp;
 
@@ -242,8 +247,8 @@ public static class CaseReportFiles
     /// recorded; without one, the next report's draft from the case now. A problem (404, or 400 naming the version) otherwise.
     /// </summary>
     public static async Task<(IcsrCase? Report, Microsoft.AspNetCore.Mvc.ProblemDetails? Problem)> ReportAsync(
-        IQuerySession session, Guid adverseEventId, int? version, TimeProvider time, DiseaseCatalogue catalogue,
-        SafetyReportOptions options, CancellationToken ct)
+        IQuerySession session, Guid adverseEventId, int? version, string? kind, string? reason, TimeProvider time,
+        DiseaseCatalogue catalogue, SafetyReportOptions options, CancellationToken ct)
     {
         var (file, clock) = await CurrentAsync(session, adverseEventId, time, ct);
         if (file is null || clock is null)
@@ -255,10 +260,44 @@ public static class CaseReportFiles
         if (version is null)
         {
             var next = Next(file, clock);
-            var reason = next.Kind == IcsrReportKind.Nullification
+            var draft = next.Kind;
+            if (kind is not null)
+            {
+                var asked = kind switch
+                {
+                    "initial" => IcsrReportKind.Initial,
+                    "follow-up" => IcsrReportKind.FollowUp,
+                    "amendment" => IcsrReportKind.Amendment,
+                    "nullification" => IcsrReportKind.Nullification,
+                    _ => (IcsrReportKind?)null,
+                };
+                if (asked != next.Kind && !(asked == IcsrReportKind.Amendment && next.Kind == IcsrReportKind.FollowUp))
+                {
+                    return (null, ValidationErrors.Single("kind", $"The case's next report is {Kebab.Name(next.Kind)}"
+                        + (next.Kind == IcsrReportKind.FollowUp ? " (or amendment)" : "") + $": '{kind}' is not one it can send."));
+                }
+
+                draft = asked!.Value;
+            }
+
+            var changes = draft is IcsrReportKind.Nullification or IcsrReportKind.Amendment;
+            if (reason is not null && (!changes || string.IsNullOrWhiteSpace(reason) || reason.Length > CaseReportEndpoints.MaxReason))
+            {
+                return (null, ValidationErrors.Single("reason", changes
+                    ? $"The reason the report will give: 1 to {CaseReportEndpoints.MaxReason:N0} characters."
+                    : "Only a nullification or an amendment gives a reason."));
+            }
+
+            var why = reason?.Trim() ?? (draft == IcsrReportKind.Nullification
                 ? "The case no longer meets the criteria for expedited reporting (downgraded after its submission)."
-                : null;
-            return (IcsrCases.Build(file, options, catalogue, next.Version, next.Kind, file.ChangedAt(), null, reason), null);
+                : null);
+            return (IcsrCases.Build(file, options, catalogue, next.Version, draft, file.ChangedAt(), null, why), null);
+        }
+
+        if (kind is not null || reason is not null)
+        {
+            return (null, ValidationErrors.Single(kind is not null ? "kind" : "reason",
+                "A report sent is downloaded as it was: kind and reason go with the next report's draft only."));
         }
 
         if (version < 1 || version > reports.Count)
@@ -276,8 +315,8 @@ public static class CaseReportFiles
             return (null, NotFound());
         }
 
-        var kind = KindOf(sentReport, version.Value - 1);
-        return (IcsrCases.Build(then, options, catalogue, version.Value, kind, then.ChangedAt(sentReport.Sequence), sentReport.ReceivedOn,
-            sentReport.Reason), null);
+        var sentKind = KindOf(sentReport, version.Value - 1);
+        return (IcsrCases.Build(then, options, catalogue, version.Value, sentKind, then.ChangedAt(sentReport.Sequence),
+            sentReport.ReceivedOn, sentReport.Reason), null);
     }
 }

@@ -56,6 +56,7 @@ public static class SaeCaseActions
                     SaeSubmitted x => x with { CaseId = caseId },
                     SaeFollowUpReported x => x with { CaseId = caseId },
                     SaeNullified x => x with { CaseId = caseId },
+                    SaeAmended x => x with { CaseId = caseId },
                     _ => @event,
                 };
                 if (pvCase is null)

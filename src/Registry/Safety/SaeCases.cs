@@ -45,6 +45,11 @@ public sealed record SaeNullified(
     Guid AdverseEventId, Guid PatientId, DateOnly SubmittedOn, string Authority, string Reference, string Reason,
     string? CaseId = null);
 
+/// <summary>An amendment report went to the authority: an earlier report corrected without new information.</summary>
+public sealed record SaeAmended(
+    Guid AdverseEventId, Guid PatientId, DateOnly SubmittedOn, string Authority, string Reference, string Reason,
+    string? CaseId = null);
+
 /// <summary>The case narrative as a pv officer wrote or edited it (each a version; the latest is in force).</summary>
 public sealed record SaeNarrativeWritten(Guid AdverseEventId, Guid PatientId, string Text);
 
@@ -57,6 +62,7 @@ public enum SaeActionKind
     FollowUpReport,
     Nullification,
     Narrative,
+    Amendment,
 }
 
 /// <summary>
@@ -79,7 +85,7 @@ public sealed record SaeAction(
     /// <summary>Whether this step sent a version of the case's report.</summary>
     [JsonIgnore]
     public bool IsReport => Kind is SaeActionKind.Submitted or SaeActionKind.CompleteReport or SaeActionKind.FollowUpReport
-        or SaeActionKind.Nullification;
+        or SaeActionKind.Nullification or SaeActionKind.Amendment;
 }
 
 /// <summary>
@@ -172,6 +178,7 @@ public sealed class SaeCaseProjection : SingleStreamProjection<SaeCaseRecord, Gu
         IncludeType<SaeFollowUpReported>();
         IncludeType<SaeNullified>();
         IncludeType<SaeNarrativeWritten>();
+        IncludeType<SaeAmended>();
     }
 
     public override SaeCaseRecord? Evolve(SaeCaseRecord? snapshot, Guid id, IEvent e)
@@ -196,6 +203,11 @@ public sealed class SaeCaseProjection : SingleStreamProjection<SaeCaseRecord, Gu
             case SaeNullified x:
                 snapshot ??= new SaeCaseRecord { Id = id, AdverseEventId = x.AdverseEventId, PatientId = x.PatientId };
                 snapshot.Actions.Add(new SaeAction(SaeActionKind.Nullification, e.Timestamp, e.Sequence, e.UserName, x.SubmittedOn,
+                    x.Authority, x.Reference, Reason: x.Reason, CaseId: x.CaseId));
+                break;
+            case SaeAmended x:
+                snapshot ??= new SaeCaseRecord { Id = id, AdverseEventId = x.AdverseEventId, PatientId = x.PatientId };
+                snapshot.Actions.Add(new SaeAction(SaeActionKind.Amendment, e.Timestamp, e.Sequence, e.UserName, x.SubmittedOn,
                     x.Authority, x.Reference, Reason: x.Reason, CaseId: x.CaseId));
                 break;
             case SaeNarrativeWritten x:

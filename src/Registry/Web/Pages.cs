@@ -45,6 +45,10 @@ public static class Pages
                 SitePage(http, antiforgery, "Queries and verification", "monitor"))
             .RequireAuthorization(Policies.Monitoring)
             .ExcludeFromDescription();
+        app.MapGet("/cohorts", (HttpContext http, IAntiforgery antiforgery) =>
+                SitePage(http, antiforgery, "Cohorts", "cohorts"))
+            .RequireAuthorization(Policies.Cohorts)
+            .ExcludeFromDescription();
         app.MapGet("/safety/cases/{adverseEventId:guid}", (HttpContext http, IAntiforgery antiforgery) =>
                 SitePage(http, antiforgery, "SAE case", "case"))
             .RequireAuthorization(Policies.Safety)

@@ -12,10 +12,11 @@ let current = null;
 const words = (v) => (v === null || v === undefined || v === "" ? "–" : String(v).replace(/-/g, " "));
 const row = (label, value) => [h("dt", null, label), h("dd", null, value ?? "–")];
 const judged = (expected) => (expected === true ? "expected" : expected === false ? "unexpected" : "not assessed");
-const KIND = { initial: "Initial", "follow-up": "Follow-up", nullification: "Nullification" };
+const KIND = { initial: "Initial", "follow-up": "Follow-up", nullification: "Nullification", amendment: "Amendment" };
 const STEP = {
   acknowledged: "Acknowledged", submitted: "Initial report submitted", "complete-report": "Complete report submitted",
   "follow-up-report": "Follow-up report submitted", nullification: "Nullification submitted", narrative: "Narrative written",
+  amendment: "Amendment submitted",
 };
 
 function renderClock(c, d) {
@@ -37,8 +38,11 @@ function renderClock(c, d) {
     ...row("Complete report due", c.completeReportDueOn), ...row("Complete report", c.completeReportOn));
 }
 
-/** A confirmed action: a form whose submit first asks "Confirm", then posts; errors beside the fields; a 201 reloads. */
-function actionForm(title, fields, submitLabel, url, shape) {
+/**
+ * A confirmed action: a form whose submit first asks "Confirm", then posts; errors beside the fields; a 201 reloads.
+ * `draftKind` (a nullification or an amendment): the form also downloads the report it records, with the reason typed.
+ */
+function actionForm(title, fields, submitLabel, url, shape, draftKind) {
   const headingId = "action-" + uuid();
   const confirm = h("div", { class: "confirm", hidden: true });
   const form = h("form", { novalidate: true, class: "panel-form", "aria-labelledby": headingId },
@@ -46,6 +50,17 @@ function actionForm(title, fields, submitLabel, url, shape) {
     h("div", { class: "error-summary", role: "alert", tabindex: "-1", hidden: true }),
     fields.length ? h("div", { class: "grid" }, fields.map((f) => renderField(f, f.name, f.initial))) : null,
     h("button", { type: "submit" }, submitLabel + "…"), confirm);
+  if (draftKind) {
+    const download = (what) => () => {
+      const reason = (readField({ name: "reason", type: "text" }, form) || "").trim();
+      const query = new URLSearchParams({ kind: draftKind });
+      if (reason) query.set("reason", reason);
+      location.href = `/api/safety/sae/${adverseEventId}/${what}?${query}`;
+    };
+    form.append(h("p", { class: "hint" }, "Download the report with the reason typed, send it, then record it here."),
+      h("button", { type: "button", class: "quiet", onclick: download("e2b") }, `E2B(R3) XML of the ${draftKind}`),
+      h("button", { type: "button", class: "quiet", onclick: download("cioms") }, `CIOMS I PDF of the ${draftKind}`));
+  }
   const key = uuid();
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -101,10 +116,15 @@ function renderActions(c, d) {
       [{ name: "receivedOn", label: "Date the new information was received", type: "date", initial: today }, ...submission],
       "Record the follow-up report", `${base}/follow-up-reports`));
   }
+  if (c.submittedOn && !c.nullifiedOn && !c.downgraded) {
+    forms.push(actionForm("Record an amendment (an earlier report corrected, no new information)", [...submission,
+      { name: "reason", label: "What the amendment corrects", type: "text", wide: true }],
+    "Record the amendment", `${base}/amendments`, null, "amendment"));
+  }
   if (c.submittedOn && c.downgraded && !c.nullifiedOn) {
     forms.push(actionForm("Record the nullification", [...submission,
       { name: "reason", label: "Why the case is nullified", type: "text", wide: true }],
-    "Record the nullification", `${base}/nullifications`));
+    "Record the nullification", `${base}/nullifications`, null, "nullification"));
   }
   $("#actions").replaceChildren(...(forms.length ? forms : [h("p", null, "No action is due on this case.")]));
 }

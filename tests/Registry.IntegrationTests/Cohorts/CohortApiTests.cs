@@ -153,4 +153,96 @@ public sealed class CohortApiTests(RegistryApp app) : ApiTest(app)
         await App.WaitForProjectionsAsync();
         Assert.Equal(4, (await App.As(Roles.Monitor).GetJsonAsync("/api/cohorts/sle"))["treg"]!["evaluable"]!.GetValue<int>());
     }
+
+    /// <summary>
+    /// As known on a date: a correction recorded after a point of the log does not change the figures asked as of that
+    /// point (a sequence, or an instant), and the figures asked as of now agree with the live ones.
+    /// </summary>
+    [Fact]
+    public async Task figures_as_of_a_point_before_a_correction_are_what_the_registry_answered_then()
+    {
+        var patients = await CohortAsync();
+        var monitor = App.As(Roles.Monitor);
+        var before = (await monitor.GetJsonAsync("/api/cohorts/sle"))["asOf"]!["sequence"]!.GetValue<long>();
+        var beforeAt = App.Clock.GetUtcNow();
+        App.Clock.Advance(TimeSpan.FromHours(1));
+        await Nurse.PostAsync($"/api/patients/{patients[0].Patient}/corrections", new JsonObject
+        {
+            ["entryId"] = patients[0].Day8Sample,
+            ["changes"] = new JsonObject { ["tregPercentOfCd4"] = 4.4 },
+            ["reasonCode"] = "transcription-error",
+            ["reason"] = "lab sheet",
+        }, 201);
+        await App.WaitForProjectionsAsync();
+
+        var then = await monitor.GetJsonAsync($"/api/cohorts/sle?asOf={before}");
+        Assert.Equal(4, then["treg"]!["responders"]!.GetValue<int>());
+        Assert.Equal(1.8, then["treg"]!["medianFoldChange"]!.GetValue<double>());
+        Assert.Equal(before, then["asOf"]!["sequence"]!.GetValue<long>());
+        var atInstant = await monitor.GetJsonAsync($"/api/cohorts/sle?asOf={Uri.EscapeDataString(beforeAt.ToString("O"))}");
+        Assert.Equal(4, atInstant["treg"]!["responders"]!.GetValue<int>());
+
+        var live = await monitor.GetJsonAsync("/api/cohorts/sle");
+        var head = live["asOf"]!["sequence"]!.GetValue<long>();
+        var now = await monitor.GetJsonAsync($"/api/cohorts/sle?asOf={head}");
+        Assert.Equal(3, now["treg"]!["responders"]!.GetValue<int>());
+        Assert.Equal(live["treg"]!.ToJsonString(), now["treg"]!.ToJsonString());
+
+        foreach (var bad in new[] { "yesterday", "-1", $"{head + 1000}", "2999-01-01T00:00:00Z" })
+        {
+            var problem = await monitor.GetAsync($"/api/cohorts/sle?asOf={Uri.EscapeDataString(bad)}", 400);
+            Assert.Contains("asOf", (await problem.ValidationErrorsAsync()).Keys);
+        }
+    }
+
+    /// <summary>
+    /// Stand-alone versus add-on: five stand-alone patients (4 responders of 5) and five add-on (2 of 5, one on
+    /// methotrexate): the difference 0.8 − 0.4 = 0.4 with its Newcombe interval worked from the two Wilson intervals.
+    /// </summary>
+    [Fact]
+    public async Task stand_alone_and_add_on_are_compared_with_the_newcombe_interval_of_their_difference()
+    {
+        await App.Admin.RegisterSiteAsync("FR01");
+        await App.Admin.RegisterSiteAsync("DE01");
+        var n = 0;
+        foreach (var fc in new[] { 2.0m, 1.6m, 1.8m, 1.5m, 1.2m })
+        {
+            await PatientAsync("FR01", $"S-{n++}", fc);
+        }
+
+        foreach (var fc in new[] { 2.0m, 1.6m, 1.1m, 1.2m, 1.0m })
+        {
+            var (patient, _) = await PatientAsync("FR01", $"A-{n++}", fc, "addon");
+            if (n == 6)
+            {
+                await Nurse.PostAsync($"/api/patients/{patient}/visits", new JsonObject
+                {
+                    ["visitId"] = Guid.NewGuid(),
+                    ["visitDate"] = "2026-03-09",
+                    ["conmeds"] = new JsonArray(new JsonObject { ["drug"] = "methotrexate", ["drugClass"] = "csdmard", ["startedOn"] = "2025" }),
+                }, 201);
+            }
+        }
+
+        var comparison = await App.As(Roles.Researcher).GetJsonAsync("/api/cohorts/sle/comparison");
+
+        Assert.Equal(4, comparison["standalone"]!["treg"]!["responders"]!.GetValue<int>());
+        Assert.Equal(2, comparison["addon"]!["treg"]!["responders"]!.GetValue<int>());
+        var difference = comparison["tregResponderDifference"]!;
+        Assert.Equal(0.4, difference["difference"]!.GetValue<double>());
+        // Wilson 4/5 = (0.3755, 0.9638), 2/5 = (0.1176, 0.7693): lower = 0.4 − √(0.4245² + 0.3693²), upper = 0.4 + √(0.1638² + 0.2824²).
+        var (l1, u1) = Registry.Cohorts.Statistics.Wilson(4, 5)!.Value;
+        var (l2, u2) = Registry.Cohorts.Statistics.Wilson(2, 5)!.Value;
+        var low = 0.4 - Math.Sqrt(Math.Pow(0.8 - l1, 2) + Math.Pow(u2 - 0.4, 2));
+        var high = 0.4 + Math.Sqrt(Math.Pow(u1 - 0.8, 2) + Math.Pow(0.4 - l2, 2));
+        Assert.Equal([Math.Round(low, 4), Math.Round(high, 4)], difference["ci95"]!.AsArray().Select(x => x!.GetValue<double>()));
+        Assert.Equal([("csdmard", 1)], comparison["addonConcomitants"]!.AsArray()
+            .Select(c => (c!["drugClass"]!.GetValue<string>(), c["patients"]!.GetValue<int>())));
+
+        // Below five evaluable in a group: no difference and no interval.
+        var fewer = await App.As(Roles.Researcher).GetJsonAsync("/api/cohorts/sle/comparison?siteId=DE01");
+        Assert.Null(fewer["tregResponderDifference"]!["difference"]);
+        Assert.Null(fewer["tregResponderDifference"]!["ci95"]);
+        await App.As(Roles.Researcher).GetAsync("/api/cohorts/nope/comparison", 404);
+    }
 }

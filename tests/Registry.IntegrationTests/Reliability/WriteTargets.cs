@@ -244,6 +244,8 @@ public sealed class WriteTargets
             () => new JsonObject { ["submittedOn"] = "2026-11-25", ["authority"] = "ANSM", ["reference"] = "R-1" }),
         new("/api/safety/sae/{adverseEventId}/follow-up-reports", Roles.Pv, [], $"/api/safety/sae/{SeriousEvent}/follow-up-reports",
             () => new JsonObject { ["receivedOn"] = "2026-11-25", ["submittedOn"] = "2026-11-26", ["authority"] = "ANSM", ["reference"] = "R-2" }),
+        new("/api/safety/sae/{adverseEventId}/amendments", Roles.Pv, [], $"/api/safety/sae/{SeriousEvent}/amendments",
+            () => new JsonObject { ["submittedOn"] = "2026-11-26", ["authority"] = "ANSM", ["reference"] = "R-4", ["reason"] = "PT recoded" }),
         new("/api/safety/sae/{adverseEventId}/narratives", Roles.Pv, [], $"/api/safety/sae/{SeriousEvent}/narratives",
             () => new JsonObject { ["text"] = "A woman in her forties developed pneumonia on day 12." }),
         new("/api/safety/sae/{adverseEventId}/nullifications", Roles.Pv, [], $"/api/safety/sae/{Downgraded}/nullifications",

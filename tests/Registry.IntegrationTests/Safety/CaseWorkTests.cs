@@ -171,6 +171,26 @@ public sealed class CaseWorkTests(RegistryApp app) : ApiTest(app)
         var badVersion = await Pv.GetAsync($"/api/safety/sae/{aeId}/e2b?version=3", 400);
         Assert.Contains("version", (await badVersion.ValidationErrorsAsync()).Keys);
 
+        // An amendment (no new information): the draft downloaded with its reason is version 3, byte for byte.
+        var amendmentDraft = await BytesAsync($"/api/safety/sae/{aeId}/e2b?kind=amendment&reason=PT%20recoded", "application/xml");
+        await Pv.PostAsync($"/api/safety/sae/{aeId}/amendments", new JsonObject
+        {
+            ["submittedOn"] = "2026-11-29",
+            ["authority"] = "ANSM",
+            ["reference"] = "A-1",
+            ["reason"] = "PT recoded",
+        }, 201);
+        Assert.Equal(amendmentDraft, await BytesAsync($"/api/safety/sae/{aeId}/e2b?version=3", "application/xml"));
+        var amendment = await E2bAsync(aeId, 3);
+        Assert.Equal("2", Text(amendment, Characteristic + "[h:code/@code='3']/h:value/@code"));
+        Assert.Equal("PT recoded", Text(amendment, Characteristic + "[h:code/@code='4']/h:value/h:originalText"));
+        Assert.Contains("kind", (await (await Pv.GetAsync($"/api/safety/sae/{aeId}/e2b?version=3&kind=amendment", 400))
+            .ValidationErrorsAsync()).Keys);
+        Assert.Contains("kind", (await (await Pv.GetAsync($"/api/safety/sae/{aeId}/e2b?kind=nullification", 400))
+            .ValidationErrorsAsync()).Keys);
+        Assert.Contains("reason", (await (await Pv.GetAsync($"/api/safety/sae/{aeId}/e2b?reason=why", 400))
+            .ValidationErrorsAsync()).Keys);
+
         // The site corrects the event to expected: no longer a SUSAR, so the submitted case is downgraded and nullified.
         await Pv.PostAsync($"/api/safety/sae/{aeId}/nullifications", new JsonObject
         {
@@ -206,7 +226,7 @@ public sealed class CaseWorkTests(RegistryApp app) : ApiTest(app)
             ["reference"] = "N-1",
             ["reason"] = "expected after all",
         }, 201);
-        var nullification = await E2bAsync(aeId, 3);
+        var nullification = await E2bAsync(aeId, 4);
         Assert.Equal("1", Text(nullification, Characteristic + "[h:code/@code='3']/h:value/@code"));
         Assert.Equal("expected after all", Text(nullification, Characteristic + "[h:code/@code='4']/h:value/h:originalText"));
         Assert.Equal(caseId, Text(nullification, Event + "/h:id[@root='2.16.840.1.113883.3.989.2.1.3.2']/@extension"));
@@ -230,7 +250,7 @@ public sealed class CaseWorkTests(RegistryApp app) : ApiTest(app)
         }, 409);
 
         var reports = (await Pv.GetJsonAsync($"/api/safety/sae/{aeId}"))["reports"]!.AsArray();
-        Assert.Equal(["initial", "follow-up", "nullification"], reports.Select(r => r!["kind"]!.GetValue<string>()));
+        Assert.Equal(["initial", "follow-up", "amendment", "nullification"], reports.Select(r => r!["kind"]!.GetValue<string>()));
 
         // The CIOMS I form of version 1, read back.
         var pdf = await BytesAsync($"/api/safety/sae/{aeId}/cioms?version=1", "application/pdf");
@@ -258,6 +278,13 @@ public sealed class CaseWorkTests(RegistryApp app) : ApiTest(app)
             ["submittedOn"] = "2026-11-29",
             ["authority"] = "ANSM",
             ["reference"] = "too early",
+        }, 409);
+        await Pv.PostAsync($"/api/safety/sae/{aeId}/amendments", new JsonObject
+        {
+            ["submittedOn"] = "2026-11-29",
+            ["authority"] = "ANSM",
+            ["reference"] = "too early",
+            ["reason"] = "recoded",
         }, 409);
         var bad = await (await Pv.PostAsync($"/api/safety/sae/{aeId}/follow-up-reports", new JsonObject
         {

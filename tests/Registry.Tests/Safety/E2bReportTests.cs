@@ -315,4 +315,13 @@ public sealed class E2bReportTests
 
         Assert.Contains("fever \uFFFD chills \uFFFD", xml);
     }
+
+    [Fact]
+    public void an_amendment_says_so_and_why()
+    {
+        var doc = Build(Case(version: 3, kind: IcsrReportKind.Amendment, reason: "MedDRA PT recoded"));
+
+        Assert.Equal("2", Text(doc, Characteristic + "[h:code/@code='3']/h:value/@code"));
+        Assert.Equal("MedDRA PT recoded", Text(doc, Characteristic + "[h:code/@code='4']/h:value/h:originalText"));
+    }
 }

@@ -746,6 +746,12 @@ public static class CiomsForm
             lines.Add($"{Tick(true)} NULLIFICATION{version}");
         }
 
+        if (c.Kind == IcsrReportKind.Amendment)
+        {
+            var reason = string.IsNullOrWhiteSpace(c.NullificationReason) ? "no reason given" : c.NullificationReason.Trim();
+            lines.Add($"{Tick(true)} AMENDMENT{version}: {reason}");
+        }
+
         return lines;
     }
 
@@ -759,6 +765,7 @@ public static class CiomsForm
         IcsrReportKind.Initial => "initial report",
         IcsrReportKind.FollowUp => "follow-up report",
         IcsrReportKind.Nullification => "nullification",
+        IcsrReportKind.Amendment => "amendment",
         _ => kind.ToString(),
     };
 

@@ -186,8 +186,16 @@ public static class E2bReport
     {
         var reactionId = Uuid(c.AdverseEventId, "reaction");
         var drugs = Drugs(c);
-        var nullified = c.Kind == IcsrReportKind.Nullification;
-        var reason = string.IsNullOrWhiteSpace(c.NullificationReason) ? "Case nullified by the sender." : c.NullificationReason;
+        // C.1.11.1: 1 nullification, 2 amendment; C.1.11.2 the reason.
+        var change = c.Kind switch
+        {
+            IcsrReportKind.Nullification => "1",
+            IcsrReportKind.Amendment => "2",
+            _ => null,
+        };
+        var reason = string.IsNullOrWhiteSpace(c.NullificationReason)
+            ? change == "1" ? "Case nullified by the sender." : "Earlier report amended by the sender."
+            : c.NullificationReason;
         return E("investigationEvent", A("classCode", "INVSTG"), A("moodCode", "EVN"),
             Id(Ids + "1", c.SafetyReportId),
             Id(Ids + "2", c.WorldwideCaseId),
@@ -204,8 +212,8 @@ public static class E2bReport
             Sender(c.Sender),
             Characteristic("1", Value("CE", A("code", "2"), A("codeSystem", CodeLists + "2"))),
             Characteristic("2", Value("BL", A("nullFlavor", "NI"))),
-            nullified ? Characteristic("3", Value("CE", A("code", "1"), A("codeSystem", CodeLists + "5"))) : null,
-            nullified ? Characteristic("4", Value("CE", E("originalText", reason))) : null);
+            change is null ? null : Characteristic("3", Value("CE", A("code", change), A("codeSystem", CodeLists + "5"))),
+            change is null ? null : Characteristic("4", Value("CE", E("originalText", reason))));
     }
 
     private static XElement Assessment(IcsrCase c, string reactionId, IReadOnlyList<Drug> drugs) =>

@@ -14,6 +14,9 @@ public enum IcsrReportKind
 
     /// <summary>The case should not have been reported (a submitted case downgraded: no longer serious or no longer a SUSAR).</summary>
     Nullification,
+
+    /// <summary>An earlier report corrected without new information (a data error, a recoding): E2B C.1.11.1 = 2.</summary>
+    Amendment,
 }
 
 /// <summary>The organisation that sends the reports (the registry's operator; settings <c>Safety:Reports</c>).</summary>
@@ -63,7 +66,8 @@ public sealed record IcsrConcomitant(
 /// <summary>
 /// One version of a case as sent to an authority: an ICH E2B(R3) individual case safety report, or its CIOMS I form.
 /// Built from the patient's stream and the case's stream folded up to <see cref="AsOfSequence"/> (the report's own
-/// event), so a version downloaded again is the same report.
+/// event), so a version downloaded again is the same report. <see cref="NullificationReason"/> is the reason of a
+/// nullification or of an amendment (E2B C.1.11.2).
 /// </summary>
 public sealed record IcsrCase(
     Guid AdverseEventId,

@@ -20,16 +20,18 @@ namespace Internal.Generated.WolverineHandlers
         private readonly Registry.Cohorts.CohortFigures _cohortFigures;
         private readonly Registry.Cohorts.FiguresCache _figuresCache;
         private readonly Registry.Cohorts.Freshness _freshness;
+        private readonly System.TimeProvider _timeProvider;
         private readonly Wolverine.Marten.Publishing.OutboxedSessionFactory _outboxedSessionFactory;
         private readonly Wolverine.Runtime.IWolverineRuntime _wolverineRuntime;
 
-        public GET_api_cohorts_diseaseCode(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Registry.Catalogue.DiseaseCatalogue diseaseCatalogue, Registry.Cohorts.CohortFigures cohortFigures, Registry.Cohorts.FiguresCache figuresCache, Registry.Cohorts.Freshness freshness, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
+        public GET_api_cohorts_diseaseCode(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Registry.Catalogue.DiseaseCatalogue diseaseCatalogue, Registry.Cohorts.CohortFigures cohortFigures, Registry.Cohorts.FiguresCache figuresCache, Registry.Cohorts.Freshness freshness, System.TimeProvider timeProvider, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
         {
             _wolverineHttpOptions = wolverineHttpOptions;
             _diseaseCatalogue = diseaseCatalogue;
             _cohortFigures = cohortFigures;
             _figuresCache = figuresCache;
             _freshness = freshness;
+            _timeProvider = timeProvider;
             _outboxedSessionFactory = outboxedSessionFactory;
             _wolverineRuntime = wolverineRuntime;
         }
@@ -50,9 +52,10 @@ namespace Internal.Generated.WolverineHandlers
 
             var therapyLine = httpContext.Request.Query["therapyLine"];
             var siteId = httpContext.Request.Query["siteId"];
+            var asOf = httpContext.Request.Query["asOf"];
             
             // The actual HTTP request handler execution
-            var result = await Registry.Cohorts.GetCohortEndpoint.Get(diseaseCode, ((Marten.IQuerySession)documentSession), httpContext.User, _cohortFigures, _figuresCache, _freshness, _diseaseCatalogue, therapyLine, siteId, httpContext.RequestAborted).ConfigureAwait(false);
+            var result = await Registry.Cohorts.GetCohortEndpoint.Get(diseaseCode, ((Marten.IQuerySession)documentSession), httpContext.User, _cohortFigures, _figuresCache, _freshness, _diseaseCatalogue, therapyLine, siteId, asOf, _timeProvider, httpContext.RequestAborted).ConfigureAwait(false);
 
             await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }

@@ -64,9 +64,11 @@ namespace Internal.Generated.WolverineHandlers
                 return;
             }
 
+            var kind = httpContext.Request.Query["kind"];
+            var reason = httpContext.Request.Query["reason"];
             
             // The actual HTTP request handler execution
-            var result = await Registry.Safety.CaseReportDownloads.Cioms(adverseEventId, version, documentSession, httpContext.User, _timeProvider, _diseaseCatalogue, _optionsOfSafetyReportOptions, httpContext.RequestAborted).ConfigureAwait(false);
+            var result = await Registry.Safety.CaseReportDownloads.Cioms(adverseEventId, version, kind, reason, documentSession, httpContext.User, _timeProvider, _diseaseCatalogue, _optionsOfSafetyReportOptions, httpContext.RequestAborted).ConfigureAwait(false);
 
             await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }

@@ -67,9 +67,11 @@ namespace Internal.Generated.WolverineHandlers
                 return;
             }
 
+            var kind = httpContext.Request.Query["kind"];
+            var reason = httpContext.Request.Query["reason"];
             
             // The actual HTTP request handler execution
-            var result = await Registry.Safety.CaseReportDownloads.E2b(adverseEventId, version, documentSession, httpContext.User, _timeProvider, _diseaseCatalogue, _optionsOfSafetyReportOptions, _loggerOfCaseReportFile, httpContext.RequestAborted).ConfigureAwait(false);
+            var result = await Registry.Safety.CaseReportDownloads.E2b(adverseEventId, version, kind, reason, documentSession, httpContext.User, _timeProvider, _diseaseCatalogue, _optionsOfSafetyReportOptions, _loggerOfCaseReportFile, httpContext.RequestAborted).ConfigureAwait(false);
 
             await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }

@@ -1,0 +1,37 @@
+using Marten;
+
+namespace Registry.Patients;
+
+/// <summary>
+/// Every enrolment as it stood at a point of the event log: the enrolment with the amendments recorded by then (a
+/// corrected disease or therapy line, a transfer, a regimen change); a voided one is in none. What an export's membership
+/// and the cohort figures as of a point both follow.
+/// </summary>
+public static class EnrolmentsAt
+{
+    private static readonly string[] EventNames = Amendments.EnrolmentEventTypes.Prepend(typeof(PatientEnrolled))
+        .Select(t => System.Text.RegularExpressions.Regex.Replace(t.Name, "(?<!^)([A-Z])", "_$1").ToLowerInvariant())
+        .ToArray();
+
+    public static async Task<IReadOnlyList<PatientEnrolled>> LoadAsync(IQuerySession session, long point, CancellationToken ct)
+    {
+        var events = await session.Events.QueryAllRawEvents()
+            .Where(e => e.EventTypeName.IsOneOf(EventNames) && e.Sequence <= point)
+            .OrderBy(e => e.Sequence)
+            .ToListAsync(ct);
+        var enrolments = new Dictionary<Guid, PatientEnrolled?>();
+        foreach (var e in events)
+        {
+            enrolments[e.StreamId] = e.Data switch
+            {
+                PatientEnrolled enrolled => enrolled,
+                EnrolmentVoided => null,
+                var amendment when enrolments.GetValueOrDefault(e.StreamId) is { } current =>
+                    Amendments.Apply(current, amendment) ?? current,
+                _ => null,
+            };
+        }
+
+        return [.. enrolments.Values.OfType<PatientEnrolled>()];
+    }
+}

@@ -1,0 +1,102 @@
+// The cohort page: every disease's Treg responder rate with its Wilson interval (a forest plot drawn here as SVG, and
+// the same figures as a table), and per disease stand-alone versus add-on with the Newcombe interval of the difference,
+// as known now or at the end of a chosen day (the API's asOf).
+import { $, h, status } from "./dom.js";
+import { api, initHeader } from "./api.js";
+import { problemOf } from "./forms.js";
+
+const SVG = "http://www.w3.org/2000/svg";
+const pct = (x) => (x === null || x === undefined ? "–" : `${(x * 100).toFixed(1)} %`);
+const num = (x, d = 2) => (x === null || x === undefined ? "–" : Number(x).toFixed(d));
+const ci = (c) => (c ? ` (${pct(c[0])} to ${pct(c[1])})` : "");
+
+function svg(tag, attrs, ...children) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs || {})) el.setAttribute(k, String(v));
+  for (const c of children) el.append(c);
+  return el;
+}
+
+/** A forest plot: one row per disease, the rate as a square, the interval as a line; 0 to 100 % on the axis. */
+function forest(cohorts) {
+  const width = 640, row = 24, left = 110, right = 90, top = 10;
+  const height = top + cohorts.length * row + 30;
+  const x = (p) => left + p * (width - left - right);
+  const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, width, height, class: "chart", role: "img",
+    "aria-label": "Forest plot of Treg responder rates by disease, with 95 % Wilson intervals" });
+  for (const tick of [0, 0.25, 0.5, 0.75, 1]) {
+    chart.append(svg("line", { x1: x(tick), x2: x(tick), y1: top, y2: height - 22, stroke: "#c8ced6" }),
+      svg("text", { x: x(tick), y: height - 8, "text-anchor": "middle" }, `${tick * 100} %`));
+  }
+  cohorts.forEach((c, i) => {
+    const y = top + i * row + 12;
+    chart.append(svg("text", { x: left - 8, y: y + 4, "text-anchor": "end" }, c.diseaseCode));
+    const t = c.treg;
+    if (t.responderRate === null) {
+      chart.append(svg("text", { x: x(0) + 4, y: y + 4, class: "muted" }, `${t.evaluable} evaluable: too few`));
+      return;
+    }
+    const [lo, hi] = t.responderRateCi95;
+    chart.append(svg("line", { x1: x(lo), x2: x(hi), y1: y, y2: y, stroke: "#1b1f24", "stroke-width": 2 }),
+      svg("rect", { x: x(t.responderRate) - 5, y: y - 5, width: 10, height: 10, fill: "#0b5cad" }),
+      svg("text", { x: width - right + 6, y: y + 4 }, `${pct(t.responderRate)} (n ${t.evaluable})`));
+  });
+  return chart;
+}
+
+function cohortRow(c) {
+  const t = c.treg;
+  return h("tr", null, h("th", { scope: "row" }, c.diseaseCode), h("td", { class: "num" }, String(c.enrolled)),
+    h("td", { class: "num" }, String(c.treated)), h("td", { class: "num" }, String(t.evaluable)),
+    h("td", { class: "num" }, String(t.responders)), h("td", { class: "num" }, pct(t.responderRate) + ci(t.responderRateCi95)),
+    h("td", { class: "num" }, t.medianFoldChange === null ? "–" : `${num(t.medianFoldChange)} (${num(t.q1)}–${num(t.q3)})`));
+}
+
+function lineRow(label, l) {
+  const t = l.treg;
+  return h("tr", null, h("th", { scope: "row" }, label), h("td", { class: "num" }, String(l.enrolled)),
+    h("td", { class: "num" }, String(l.treated)), h("td", { class: "num" }, String(t.evaluable)),
+    h("td", { class: "num" }, String(t.responders)), h("td", { class: "num" }, pct(t.responderRate) + ci(t.responderRateCi95)),
+    h("td", { class: "num" }, num(t.medianFoldChange)));
+}
+
+async function compare() {
+  const disease = $("#disease").value;
+  const day = $("#as-of").value;
+  const query = day ? `?asOf=${encodeURIComponent(`${day}T23:59:59Z`)}` : "";
+  const result = await api("GET", `/api/cohorts/${encodeURIComponent(disease)}/comparison${query}`);
+  if (!result.ok) {
+    const problem = problemOf(result);
+    status(problem.title + (problem.errors?.asOf ? ` ${problem.errors.asOf[0]}` : ""), "error");
+    return;
+  }
+  const c = result.data;
+  $("#as-of-note").textContent = day
+    ? `As the registry knew it at the end of ${day} (UTC): every event up to number ${c.asOf.sequence}; later corrections are not in it.`
+    : `As of now (event ${c.asOf.sequence}).`;
+  $("#comparison tbody").replaceChildren(lineRow("Stand-alone", c.standalone), lineRow("Add-on", c.addon));
+  const d = c.tregResponderDifference;
+  $("#difference").textContent = d.difference === null
+    ? "Difference of responder rates: not shown (fewer evaluable patients than the minimum in a group)."
+    : `Difference of responder rates (stand-alone − add-on): ${pct(d.difference)}, `
+      + `95 % CI ${pct(d.ci95[0])} to ${pct(d.ci95[1])}. Method: ${d.method}.`;
+  $("#concomitants tbody").replaceChildren(...c.addonConcomitants.map((m) =>
+    h("tr", null, h("th", { scope: "row" }, m.drugClass.replace(/-/g, " ")), h("td", { class: "num" }, String(m.patients)))));
+  if (!c.addonConcomitants.length) $("#concomitants tbody").append(h("tr", null, h("td", { colspan: "2" }, "None recorded.")));
+  status("");
+}
+
+async function start() {
+  await initHeader();
+  const result = await api("GET", "/api/cohorts");
+  if (!result.ok) { status(problemOf(result).title, "error"); return; }
+  const cohorts = result.data;
+  $("#forest").replaceChildren(forest(cohorts));
+  $("#cohorts tbody").replaceChildren(...cohorts.map(cohortRow));
+  $("#disease").replaceChildren(...cohorts.map((c) => h("option", { value: c.diseaseCode }, c.diseaseCode)));
+  $("#compare-form").addEventListener("submit", (event) => { event.preventDefault(); compare(); });
+  if (cohorts.length) await compare();
+  else status("No cohort yet.");
+}
+
+start().catch((e) => status(String(e.message || e), "error"));
