@@ -22,55 +22,79 @@ public static class CohortAsOf
         new(await ScalarAsync(session, $"select coalesce(max(seq_id), 0) from {RegistrySchema.Name}.mt_events", null, ct),
             time.GetUtcNow(), true);
 
-    /// <summary>The point <paramref name="text"/> names, or a 400 naming <c>asOf</c>.</summary>
-    public static async Task<(AsOf? Point, Microsoft.AspNetCore.Mvc.ProblemDetails? Problem)> ResolveAsync(
+    /// <summary>
+    /// The point <paramref name="text"/> names (and, for an instant, the instant: events recorded up to it, whatever their
+    /// order in the log, as imported histories are), or a 400 naming <c>asOf</c>.
+    /// </summary>
+    public static async Task<(AsOf? Point, DateTimeOffset? Instant, Microsoft.AspNetCore.Mvc.ProblemDetails? Problem)> ResolveAsync(
         IQuerySession session, string text, TimeProvider time, CancellationToken ct)
     {
         var head = await ScalarAsync(session, $"select coalesce(max(seq_id), 0) from {RegistrySchema.Name}.mt_events", null, ct);
         if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence))
         {
-            return sequence > head
-                ? (null, ValidationErrors.Single("asOf", $"The log's last event is {head}: asOf is a sequence up to it, or an instant."))
-                : (new AsOf(sequence, null, true), null);
+            if (sequence > head)
+            {
+                return (null, null,
+                    ValidationErrors.Single("asOf", $"The log's last event is {head}: asOf is a sequence up to it, or an instant."));
+            }
+
+            // The time of that point: the last event recorded up to it (figures cut off at a day need it).
+            var command = new NpgsqlCommand(
+                $"select timestamp from {RegistrySchema.Name}.mt_events where seq_id <= @s order by seq_id desc limit 1");
+            command.Parameters.AddWithValue("s", sequence);
+            DateTimeOffset? when = null;
+            await using (var reader = await session.ExecuteReaderAsync(command, ct))
+            {
+                if (await reader.ReadAsync(ct))
+                {
+                    when = reader.GetFieldValue<DateTimeOffset>(0);
+                }
+            }
+
+            return (new AsOf(sequence, when, true), null, null);
         }
 
         if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at)
             || !text.Contains('T', StringComparison.Ordinal) || at.Year < 1900)
         {
-            return (null, ValidationErrors.Single("asOf",
+            return (null, null, ValidationErrors.Single("asOf",
                 "asOf is an event sequence (e.g. 1200) or an instant with its offset (e.g. 2026-03-01T00:00:00+01:00)."));
         }
 
         if (at > time.GetUtcNow())
         {
-            return (null, ValidationErrors.Single("asOf", "asOf is in the future: the registry can only say what it knew."));
+            return (null, null, ValidationErrors.Single("asOf", "asOf is in the future: the registry can only say what it knew."));
         }
 
         var upTo = await ScalarAsync(session,
             $"select coalesce(max(seq_id), 0) from {RegistrySchema.Name}.mt_events where timestamp <= @at", at, ct);
-        return (new AsOf(upTo, at, true), null);
+        return (new AsOf(upTo, at, true), at, null);
     }
 
     /// <summary>
-    /// The patients of <paramref name="diseaseCode"/> (and the therapy line and site, when given) as of
+    /// The patients of <paramref name="diseaseCode"/> (every disease when null; the therapy line and site, when given) as of
     /// <paramref name="point"/>, each folded up to it (its facts, and its entries for what the facts do not keep, such as
     /// medications); a site user's own sites' patients only (their site then).
     /// </summary>
     public static async Task<List<(PatientFacts Facts, PatientState State)>> FactsAsync(
-        IQuerySession session, Caller caller, string diseaseCode, TherapyLine? line, string? siteId, long point, CancellationToken ct)
+        IQuerySession session, Caller caller, string? diseaseCode, TherapyLine? line, string? siteId, long point, DateTimeOffset? instant,
+        CancellationToken ct)
     {
-        var members = (await EnrolmentsAt.LoadAsync(session, point, ct))
-            .Where(p => p.DiseaseCode == diseaseCode && (line is null || p.TherapyLine == line)
+        var members = (await EnrolmentsAt.LoadAsync(session, point, instant, ct))
+            .Where(p => (diseaseCode is null || p.DiseaseCode == diseaseCode) && (line is null || p.TherapyLine == line)
                 && (string.IsNullOrEmpty(siteId) || p.SiteId == siteId) && caller.MaySee(p.SiteId))
             .Select(p => p.PatientId)
             .ToList();
         var facts = new List<(PatientFacts, PatientState)>();
         foreach (var chunk in members.Chunk(500))
         {
-            var events = await session.Events.QueryAllRawEvents()
-                .Where(e => e.StreamId.IsOneOf(chunk) && e.Sequence <= point)
-                .OrderBy(e => e.Sequence)
-                .ToListAsync(ct);
+            var query = session.Events.QueryAllRawEvents().Where(e => e.StreamId.IsOneOf(chunk) && e.Sequence <= point);
+            if (instant is { } at)
+            {
+                query = query.Where(e => e.Timestamp <= at);
+            }
+
+            var events = await query.OrderBy(e => e.Sequence).ToListAsync(ct);
             foreach (var stream in events.GroupBy(e => e.StreamId))
             {
                 var projection = new PatientFactsProjection();

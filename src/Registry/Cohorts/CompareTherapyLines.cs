@@ -64,14 +64,14 @@ public static class CompareTherapyLinesEndpoint
             return problem;
         }
 
-        var (point, invalid) = asOf is null ? (await CohortAsOf.HeadAsync(session, time, ct), null)
+        var (point, instant, invalid) = asOf is null ? (await CohortAsOf.HeadAsync(session, time, ct), null, null)
             : await CohortAsOf.ResolveAsync(session, asOf, time, ct);
         if (point is null)
         {
             return Results.Problem(invalid!);
         }
 
-        var patients = await CohortAsOf.FactsAsync(session, caller, diseaseCode, null, siteId, point.Sequence, ct);
+        var patients = await CohortAsOf.FactsAsync(session, caller, diseaseCode, null, siteId, point.Sequence, instant, ct);
         TherapyLineFigures Line(TherapyLine line)
         {
             var facts = patients.Where(p => p.Facts.TherapyLine == line).Select(p => p.Facts).ToList();

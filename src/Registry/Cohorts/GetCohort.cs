@@ -32,14 +32,14 @@ public static class GetCohortEndpoint
         if (asOf is not null)
         {
             // As the registry knew it then: from the log, not the figure rows (DOMAIN.md's definitions, in memory).
-            var (point, invalid) = await CohortAsOf.ResolveAsync(session, asOf, time, ct);
+            var (point, instant, invalid) = await CohortAsOf.ResolveAsync(session, asOf, time, ct);
             if (point is null)
             {
                 return Results.Problem(invalid!);
             }
 
             TherapyLine? line = Kebab.TryParse<TherapyLine>(therapyLine, out var parsed) ? parsed : null;
-            var then = await CohortAsOf.FactsAsync(session, caller, diseaseCode, line, siteId, point.Sequence, ct);
+            var then = await CohortAsOf.FactsAsync(session, caller, diseaseCode, line, siteId, point.Sequence, instant, ct);
             return Results.Ok(figures.Summarise(diseaseCode, [.. then.Select(p => p.Facts)], point, detail: true));
         }
 

@@ -59,7 +59,7 @@ public sealed class ExportBuilder(IDocumentStore store, byte[] secret)
         ExportDefinition export, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         await using var session = store.QuerySession();
-        var members = (await EnrolmentsAt.LoadAsync(session, export.AsOfSequence, ct)).Where(p => InCohort(p, export.Cohort))
+        var members = (await EnrolmentsAt.LoadAsync(session, export.AsOfSequence, null, ct)).Where(p => InCohort(p, export.Cohort))
             .Select(p => (Patient: p, Key: Usubjid(export.PseudonymScope, p.PatientId)))
             .OrderBy(p => p.Key, StringComparer.Ordinal)
             .ToList();

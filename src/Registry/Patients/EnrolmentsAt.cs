@@ -13,12 +13,17 @@ public static class EnrolmentsAt
         .Select(t => System.Text.RegularExpressions.Regex.Replace(t.Name, "(?<!^)([A-Z])", "_$1").ToLowerInvariant())
         .ToArray();
 
-    public static async Task<IReadOnlyList<PatientEnrolled>> LoadAsync(IQuerySession session, long point, CancellationToken ct)
+    /// <param name="instant">When given, only the events recorded up to it (an imported history's are not in log order).</param>
+    public static async Task<IReadOnlyList<PatientEnrolled>> LoadAsync(
+        IQuerySession session, long point, DateTimeOffset? instant, CancellationToken ct)
     {
-        var events = await session.Events.QueryAllRawEvents()
-            .Where(e => e.EventTypeName.IsOneOf(EventNames) && e.Sequence <= point)
-            .OrderBy(e => e.Sequence)
-            .ToListAsync(ct);
+        var query = session.Events.QueryAllRawEvents().Where(e => e.EventTypeName.IsOneOf(EventNames) && e.Sequence <= point);
+        if (instant is { } at)
+        {
+            query = query.Where(e => e.Timestamp <= at);
+        }
+
+        var events = await query.OrderBy(e => e.Sequence).ToListAsync(ct);
         var enrolments = new Dictionary<Guid, PatientEnrolled?>();
         foreach (var e in events)
         {

@@ -16,7 +16,7 @@ public static class GetSafetyProfileEndpoint
     [Authorize(Policy = Policies.Safety)]
     public static async Task<IResult> Get(
         IQuerySession session, TimeProvider time, DiseaseCatalogue catalogue, FiguresCache cache, Freshness freshness,
-        string? diseaseCode, string? siteId, CancellationToken ct)
+        System.Security.Claims.ClaimsPrincipal user, string? diseaseCode, string? siteId, string? asOf, CancellationToken ct)
     {
         if (!string.IsNullOrEmpty(diseaseCode) && catalogue.FindDisease(diseaseCode) is null)
         {
@@ -24,8 +24,24 @@ public static class GetSafetyProfileEndpoint
                 Infrastructure.ValidationErrors.Single("diseaseCode", $"'{diseaseCode}' is not in the disease catalogue."));
         }
 
+        if (asOf is not null)
+        {
+            // As the registry knew it then, cut off at that day (UTC): from the log, DOMAIN.md's definitions in memory.
+            var (point, instant, invalid) = await CohortAsOf.ResolveAsync(session, asOf, time, ct);
+            if (point is null)
+            {
+                return Results.Problem(invalid!);
+            }
+
+            var then = await CohortAsOf.FactsAsync(session, Caller.From(user), string.IsNullOrEmpty(diseaseCode) ? null : diseaseCode,
+                null, string.IsNullOrEmpty(siteId) ? null : siteId, point.Sequence, instant, ct);
+            var cutOff = DateOnly.FromDateTime((point.At ?? time.GetUtcNow()).UtcDateTime);
+            return Results.Ok(SafetyProfile.Compute(
+                string.IsNullOrEmpty(diseaseCode) ? null : diseaseCode, [.. then.Select(p => p.Facts)], cutOff, point));
+        }
+
         // The progress first (caught up with every committed write): the facts loaded afterwards reflect at least the events it names.
-        var asOf = await freshness.FactsAsync(session, ct);
+        var progress = await freshness.FactsAsync(session, ct);
         var today = LiveCutOff.Today(time);
 
         // The parts are the whole registry's (the safety roles see every site), so are their versions. Each disease's part
@@ -40,10 +56,10 @@ public static class GetSafetyProfileEndpoint
         {
             var parts = await cache.PerCohortAsync($"safety-part|{siteId}|{today:yyyy-MM-dd}", versions,
                 stale => SafetyQuery.ProfilePartsAsync(session, stale, siteId, today, ct), _ => new ProfilePart(0, 0, 0, 0));
-            profile = SafetyQuery.Profile(parts.Values, diseaseCode, today, asOf);
+            profile = SafetyQuery.Profile(parts.Values, diseaseCode, today, progress);
             cache.Set(key, all, profile);
         }
 
-        return Results.Ok(profile! with { AsOf = asOf });
+        return Results.Ok(profile! with { AsOf = progress });
     }
 }

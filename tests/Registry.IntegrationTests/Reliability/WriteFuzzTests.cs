@@ -11,13 +11,13 @@ namespace Registry.IntegrationTests.Reliability;
 /// dropped, values of every JSON kind in their place, hostile text and dates, unknown and repeated
 /// fields, bodies that are not objects), sent to every write endpoint. The property: never a 5xx, and a
 /// 4xx writes nothing. <c>REGISTRY_FUZZ_BODIES</c> sets the number of bodies per endpoint (default
-/// 1,500, to keep CI well under its limit; ops/test.sh --long runs 100,000); the signature gets a fifth of them (each body
+/// 1,000, to keep CI well under its limit; ops/test.sh --long runs 100,000); the signature gets a fifth of them (each body
 /// that gets that far hashes a password, on purpose slow). A failure prints the seed that reproduces it.
 /// </summary>
 public sealed class WriteFuzzTests(RegistryApp app) : ApiTest(app)
 {
     private static readonly long BodiesPerEndpoint =
-        long.TryParse(Environment.GetEnvironmentVariable("REGISTRY_FUZZ_BODIES"), out var n) && n > 0 ? n : 1_500;
+        long.TryParse(Environment.GetEnvironmentVariable("REGISTRY_FUZZ_BODIES"), out var n) && n > 0 ? n : 1_000;
 
     /// <summary>The bodies an endpoint gets: a signature a fifth (its password check costs a slow hash per body).</summary>
     private static long BodiesFor(string route) =>

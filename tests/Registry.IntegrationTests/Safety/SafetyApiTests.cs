@@ -147,4 +147,31 @@ public sealed class SafetyApiTests(RegistryApp app) : ApiTest(app)
         Assert.True(row["continuityCorrected"]!.GetValue<bool>());
         Assert.Equal(10.0, row["chi2"]!.GetValue<double>());
     }
+
+    /// <summary>The safety profile as known at a point of the log: an adverse event voided afterwards still counts then.</summary>
+    [Fact]
+    public async Task the_profile_as_of_a_point_before_a_void_still_counts_the_event()
+    {
+        await App.Admin.RegisterSiteAsync("FR01");
+        var ae = Requests.AdverseEvent(Guid.NewGuid(), "2026-11-20", "2026-11-21");
+        var patient = await TreatedPatientAsync("P-9", "sle", "2026-11-10", ae);
+        await App.WaitForProjectionsAsync();
+        var pv = App.As(Roles.Pv);
+        var before = await pv.GetJsonAsync("/api/safety/profile?diseaseCode=sle");
+        Assert.Equal(1, before["events"]!.GetValue<int>());
+        var point = before["asOf"]!["sequence"]!.GetValue<long>();
+
+        App.Clock.Advance(TimeSpan.FromHours(2));
+        await Nurse.PostAsync($"/api/patients/{patient}/voids",
+            new JsonObject { ["entryId"] = ae["adverseEventId"]!.DeepClone(), ["reason"] = "another patient's" }, 201);
+        await App.WaitForProjectionsAsync();
+
+        Assert.Equal(0, (await pv.GetJsonAsync("/api/safety/profile?diseaseCode=sle"))["events"]!.GetValue<int>());
+        var then = await pv.GetJsonAsync($"/api/safety/profile?diseaseCode=sle&asOf={point}");
+        Assert.Equal(1, then["events"]!.GetValue<int>());
+        Assert.Equal(before["patientsWithAe"]!.GetValue<int>(), then["patientsWithAe"]!.GetValue<int>());
+        Assert.Equal(point, then["asOf"]!["sequence"]!.GetValue<long>());
+        var problem = await pv.GetAsync("/api/safety/profile?asOf=someday", 400);
+        Assert.Contains("asOf", (await problem.ValidationErrorsAsync()).Keys);
+    }
 }

@@ -43,9 +43,10 @@ namespace Internal.Generated.WolverineHandlers
             Registry.Access.RecordedBy.Before(documentSession, httpContext.User);
             var diseaseCode = httpContext.Request.Query["diseaseCode"];
             var siteId = httpContext.Request.Query["siteId"];
+            var asOf = httpContext.Request.Query["asOf"];
             
             // The actual HTTP request handler execution
-            var result = await Registry.Safety.GetSafetyProfileEndpoint.Get(((Marten.IQuerySession)documentSession), _timeProvider, _diseaseCatalogue, _figuresCache, _freshness, diseaseCode, siteId, httpContext.RequestAborted).ConfigureAwait(false);
+            var result = await Registry.Safety.GetSafetyProfileEndpoint.Get(((Marten.IQuerySession)documentSession), _timeProvider, _diseaseCatalogue, _figuresCache, _freshness, httpContext.User, diseaseCode, siteId, asOf, httpContext.RequestAborted).ConfigureAwait(false);
 
             await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }
