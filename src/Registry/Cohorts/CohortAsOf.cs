@@ -40,12 +40,12 @@ public static class CohortAsOf
 
             // The time of that point: the last event recorded up to it (figures cut off at a day need it).
             var command = new NpgsqlCommand(
-                $"select timestamp from {RegistrySchema.Name}.mt_events where seq_id <= @s order by seq_id desc limit 1");
+                $"select max(timestamp) from {RegistrySchema.Name}.mt_events where seq_id <= @s");
             command.Parameters.AddWithValue("s", sequence);
             DateTimeOffset? when = null;
             await using (var reader = await session.ExecuteReaderAsync(command, ct))
             {
-                if (await reader.ReadAsync(ct))
+                if (await reader.ReadAsync(ct) && !await reader.IsDBNullAsync(0, ct))
                 {
                     when = reader.GetFieldValue<DateTimeOffset>(0);
                 }
@@ -55,12 +55,13 @@ public static class CohortAsOf
         }
 
         if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at)
-            || !text.Contains('T', StringComparison.Ordinal) || at.Year < 1900)
+            || !System.Text.RegularExpressions.Regex.IsMatch(text, @"T.*(Z|[+-]\d\d:?\d\d)$") || at.Year < 1900)
         {
             return (null, null, ValidationErrors.Single("asOf",
                 "asOf is an event sequence (e.g. 1200) or an instant with its offset (e.g. 2026-03-01T00:00:00+01:00)."));
         }
 
+        at = at.ToUniversalTime();
         if (at > time.GetUtcNow())
         {
             return (null, null, ValidationErrors.Single("asOf", "asOf is in the future: the registry can only say what it knew."));

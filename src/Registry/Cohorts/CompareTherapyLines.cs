@@ -86,8 +86,12 @@ public static class CompareTherapyLinesEndpoint
         var difference = enough
             ? Statistics.Newcombe(standalone.Treg.Responders, standalone.Treg.Evaluable, addon.Treg.Responders, addon.Treg.Evaluable)
             : null;
-        var concomitants = patients.Where(p => p.Facts.TherapyLine == TherapyLine.Addon)
-            .SelectMany(p => p.State.Current(EntryKind.Conmed).Select(e => (p.Facts.Id, e.Value.Read<ConmedData>().DrugClass)).Distinct())
+        // A medication counts for a treated add-on patient unless it stopped before the first dose.
+        var concomitants = patients.Where(p => p.Facts.TherapyLine == TherapyLine.Addon && p.Facts.FirstDoseOn is not null)
+            .SelectMany(p => p.State.Current(EntryKind.Conmed)
+                .Select(e => e.Value.Read<ConmedData>())
+                .Where(c => c.StoppedOn is not { } stopped || stopped.Last >= p.Facts.FirstDoseOn!.Value)
+                .Select(c => (p.Facts.Id, c.DrugClass)).Distinct())
             .GroupBy(x => x.DrugClass)
             .Select(g => new ConcomitantClassCount(g.Key, g.Count()))
             .OrderBy(c => c.DrugClass)

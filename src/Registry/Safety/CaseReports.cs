@@ -116,11 +116,13 @@ public static class CaseReportEndpoints
                 return (null, errors.ToProblem());
             }
 
-            if (clock.SubmittedOn is null || clock.NullifiedOn is not null)
+            if (clock.SubmittedOn is null || clock.NullifiedOn is not null || clock.Downgraded)
             {
-                return (null, SaeCaseActions.Conflict(clock.NullifiedOn is null
-                    ? "An amendment corrects a report sent: record the initial submission first."
-                    : "The case was nullified: no report follows a nullification."));
+                return (null, SaeCaseActions.Conflict(clock.NullifiedOn is not null
+                    ? "The case was nullified: no report follows a nullification."
+                    : clock.Downgraded
+                        ? "The case was downgraded: its next report is a nullification."
+                        : "An amendment corrects a report sent: record the initial submission first."));
             }
 
             return (new SaeAmended(adverseEventId, clock.PatientId, request.SubmittedOn!.Value, authority!, reference!, reason!), null);

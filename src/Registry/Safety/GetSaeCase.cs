@@ -257,6 +257,11 @@ public static class CaseReportFiles
         }
 
         var reports = file.Reports;
+        if (version is null && clock.NullifiedOn is not null)
+        {
+            return (null, SaeCaseActions.Conflict("The case was nullified: no report follows a nullification."));
+        }
+
         if (version is null)
         {
             var next = Next(file, clock);

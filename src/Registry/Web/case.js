@@ -142,8 +142,9 @@ function downloads(version) {
 }
 
 function renderReports(d) {
-  $("#downloads").replaceChildren(h("p", null, `Next report: version ${d.nextReport.version}, ${KIND[d.nextReport.kind]}. `,
-    ...downloads(null)));
+  $("#downloads").replaceChildren(d.clock.nullifiedOn
+    ? h("p", null, "No further report: the case was nullified.")
+    : h("p", null, `Next report: version ${d.nextReport.version}, ${KIND[d.nextReport.kind]}. `, ...downloads(null)));
   $("#reports tbody").replaceChildren(...d.reports.map((r) => h("tr", null,
     h("th", { scope: "row" }, String(r.version)), h("td", null, KIND[r.kind] + (r.reason ? ` (${r.reason})` : "")),
     h("td", null, r.submittedOn || "–"), h("td", null, `${r.authority || "–"}, ${r.reference || "–"}`),

@@ -62,7 +62,8 @@ function lineRow(label, l) {
 
 async function compare() {
   const disease = $("#disease").value;
-  const day = $("#as-of").value;
+  const today = new Date().toISOString().slice(0, 10);
+  const day = $("#as-of").value && $("#as-of").value < today ? $("#as-of").value : "";
   const query = day ? `?asOf=${encodeURIComponent(`${day}T23:59:59Z`)}` : "";
   const result = await api("GET", `/api/cohorts/${encodeURIComponent(disease)}/comparison${query}`);
   if (!result.ok) {
@@ -94,6 +95,7 @@ async function start() {
   $("#forest").replaceChildren(forest(cohorts));
   $("#cohorts tbody").replaceChildren(...cohorts.map(cohortRow));
   $("#disease").replaceChildren(...cohorts.map((c) => h("option", { value: c.diseaseCode }, c.diseaseCode)));
+  $("#as-of").max = new Date().toISOString().slice(0, 10);
   $("#compare-form").addEventListener("submit", (event) => { event.preventDefault(); compare(); });
   if (cohorts.length) await compare();
   else status("No cohort yet.");

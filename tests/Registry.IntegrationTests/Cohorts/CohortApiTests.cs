@@ -188,7 +188,12 @@ public sealed class CohortApiTests(RegistryApp app) : ApiTest(app)
         Assert.Equal(3, now["treg"]!["responders"]!.GetValue<int>());
         Assert.Equal(live["treg"]!.ToJsonString(), now["treg"]!.ToJsonString());
 
-        foreach (var bad in new[] { "yesterday", "-1", $"{head + 1000}", "2999-01-01T00:00:00Z" })
+        // An instant with another offset is the same instant.
+        var paris = beforeAt.ToOffset(TimeSpan.FromHours(1)).ToString("yyyy-MM-ddTHH:mm:ss.fffffffzzz");
+        Assert.Equal(4, (await monitor.GetJsonAsync($"/api/cohorts/sle?asOf={Uri.EscapeDataString(paris)}"))["treg"]!["responders"]!
+            .GetValue<int>());
+
+        foreach (var bad in new[] { "yesterday", "-1", $"{head + 1000}", "2999-01-01T00:00:00Z", "2026-11-29T10:00:00" })
         {
             var problem = await monitor.GetAsync($"/api/cohorts/sle?asOf={Uri.EscapeDataString(bad)}", 400);
             Assert.Contains("asOf", (await problem.ValidationErrorsAsync()).Keys);
