@@ -73,28 +73,15 @@ public static class CaseReportEndpoints
     public static Task<IResult> Nullify(
         Guid adverseEventId, NullifyCase request, IDocumentSession session, HttpContext http, TimeProvider time,
         IOptions<SafetyReportOptions> options) =>
-        SaeCaseActions.ActAsync(adverseEventId, request, session, http, time, (clock, today) =>
-        {
-            var errors = new ValidationErrors();
-            var (authority, reference) = Submission(errors, request.Authority, request.Reference);
-            Dated(errors, "submittedOn", request.SubmittedOn, clock, today, "submitted");
-            After(errors, request.SubmittedOn, clock);
-            var reason = errors.Required("reason", request.Reason,
-                "Say why the case is nullified, e.g. the event was corrected to non-serious.", MaxReason);
-            if (errors.Any)
-            {
-                return (null, errors.ToProblem());
-            }
-
-            if (clock.SubmittedOn is null || !clock.Downgraded || clock.NullifiedOn is not null)
-            {
-                return (null, SaeCaseActions.Conflict(clock.NullifiedOn is not null
-                    ? "The case was nullified already."
-                    : "Only a submitted case that was downgraded (no longer serious, or no longer a SUSAR) is nullified."));
-            }
-
-            return (new SaeNullified(adverseEventId, clock.PatientId, request.SubmittedOn!.Value, authority!, reference!, reason!), null);
-        }, IcsrCases.WorldwideCaseId(options.Value, adverseEventId));
+        SaeCaseActions.ActAsync(adverseEventId, request, session, http, time, (clock, today) => Reasoned(
+            clock, today, request.SubmittedOn, request.Authority, request.Reference, request.Reason,
+            "Say why the case is nullified, e.g. the event was corrected to non-serious.",
+            c => c.NullifiedOn is not null ? "The case was nullified already."
+                : c.SubmittedOn is null || !c.Downgraded
+                    ? "Only a submitted case that was downgraded (no longer serious, or no longer a SUSAR) is nullified."
+                    : null,
+            (on, authority, reference, reason) => new SaeNullified(adverseEventId, clock.PatientId, on, authority, reference, reason)),
+            IcsrCases.WorldwideCaseId(options.Value, adverseEventId));
 
     [WolverinePost("/api/safety/sae/{adverseEventId}/amendments", OperationId = "amendSaeReport")]
     [EndpointSummary("Record an amendment report of a submitted case (an earlier report corrected, no new information).")]
@@ -103,30 +90,15 @@ public static class CaseReportEndpoints
     public static Task<IResult> Amend(
         Guid adverseEventId, AmendReport request, IDocumentSession session, HttpContext http, TimeProvider time,
         IOptions<SafetyReportOptions> options) =>
-        SaeCaseActions.ActAsync(adverseEventId, request, session, http, time, (clock, today) =>
-        {
-            var errors = new ValidationErrors();
-            var (authority, reference) = Submission(errors, request.Authority, request.Reference);
-            Dated(errors, "submittedOn", request.SubmittedOn, clock, today, "submitted");
-            After(errors, request.SubmittedOn, clock);
-            var reason = errors.Required("reason", request.Reason,
-                "Say what the amendment corrects, e.g. the MedDRA code of the reaction was recoded.", MaxReason);
-            if (errors.Any)
-            {
-                return (null, errors.ToProblem());
-            }
-
-            if (clock.SubmittedOn is null || clock.NullifiedOn is not null || clock.Downgraded)
-            {
-                return (null, SaeCaseActions.Conflict(clock.NullifiedOn is not null
-                    ? "The case was nullified: no report follows a nullification."
-                    : clock.Downgraded
-                        ? "The case was downgraded: its next report is a nullification."
-                        : "An amendment corrects a report sent: record the initial submission first."));
-            }
-
-            return (new SaeAmended(adverseEventId, clock.PatientId, request.SubmittedOn!.Value, authority!, reference!, reason!), null);
-        }, IcsrCases.WorldwideCaseId(options.Value, adverseEventId));
+        SaeCaseActions.ActAsync(adverseEventId, request, session, http, time, (clock, today) => Reasoned(
+            clock, today, request.SubmittedOn, request.Authority, request.Reference, request.Reason,
+            "Say what the amendment corrects, e.g. the MedDRA code of the reaction was recoded.",
+            c => c.NullifiedOn is not null ? "The case was nullified: no report follows a nullification."
+                : c.Downgraded ? "The case was downgraded: its next report is a nullification."
+                : c.SubmittedOn is null ? "An amendment corrects a report sent: record the initial submission first."
+                : null,
+            (on, authority, reference, reason) => new SaeAmended(adverseEventId, clock.PatientId, on, authority, reference, reason)),
+            IcsrCases.WorldwideCaseId(options.Value, adverseEventId));
 
     [WolverinePost("/api/safety/sae/{adverseEventId}/narratives", OperationId = "writeSaeNarrative")]
     [EndpointSummary("Write the case narrative (a new version; the latest is the one the reports carry).")]
@@ -140,6 +112,29 @@ public static class CaseReportEndpoints
             var text = errors.Required("text", request.Text, "Write the narrative (the draft on the case page is a start).", MaxNarrative);
             return errors.Any ? (null, errors.ToProblem()) : (new SaeNarrativeWritten(adverseEventId, clock.PatientId, text!), null);
         });
+
+    /// <summary>
+    /// A report that gives a reason (a nullification, an amendment): the submission's fields and the reason checked, then
+    /// <paramref name="refusal"/> (why the case's step does not allow it, if it does not), then the event.
+    /// </summary>
+    private static (object? Event, ProblemDetails? Problem) Reasoned(
+        SaeClock clock, DateOnly today, DateOnly? submittedOn, string? authority, string? reference, string? reason, string reasonHint,
+        Func<SaeClock, string?> refusal, Func<DateOnly, string, string, string, object> make)
+    {
+        var errors = new ValidationErrors();
+        var (to, number) = Submission(errors, authority, reference);
+        Dated(errors, "submittedOn", submittedOn, clock, today, "submitted");
+        After(errors, submittedOn, clock);
+        var why = errors.Required("reason", reason, reasonHint, MaxReason);
+        if (errors.Any)
+        {
+            return (null, errors.ToProblem());
+        }
+
+        return refusal(clock) is { } refused
+            ? (null, SaeCaseActions.Conflict(refused))
+            : (make(submittedOn!.Value, to!, number!, why!), null);
+    }
 
     private static (string? Authority, string? Reference) Submission(ValidationErrors errors, string? authority, string? reference) =>
         (errors.Required("authority", authority, "Name the authority the report went to, e.g. ANSM or EMA.", MaxAuthority),
