@@ -59,6 +59,9 @@ public static class AuditActions
     /// <summary>A periodic safety tabulation downloaded (the detail names it and its period).</summary>
     public const string Tabulation = "tabulation";
 
+    /// <summary>The patients a cohort figure counts, listed (pseudonymous for a researcher): the detail names the figure.</summary>
+    public const string CohortContributors = "cohort-contributors";
+
     /// <summary>A live safety stream: one entry when it opens, one when it closes (with what it sent).</summary>
     public const string LiveStream = "live-stream";
 }

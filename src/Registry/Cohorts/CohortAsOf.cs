@@ -22,6 +22,11 @@ public static class CohortAsOf
         new(await ScalarAsync(session, $"select coalesce(max(seq_id), 0) from {RegistrySchema.Name}.mt_events", null, ct),
             time.GetUtcNow(), true);
 
+    /// <summary>The point <paramref name="text"/> names (<see cref="ResolveAsync"/>), or the log's head when none is given.</summary>
+    public static async Task<(AsOf? Point, DateTimeOffset? Instant, Microsoft.AspNetCore.Mvc.ProblemDetails? Problem)> PointAsync(
+        IQuerySession session, string? text, TimeProvider time, CancellationToken ct) =>
+        text is null ? (await HeadAsync(session, time, ct), null, null) : await ResolveAsync(session, text, time, ct);
+
     /// <summary>
     /// The point <paramref name="text"/> names (and, for an instant, the instant: events recorded up to it, whatever their
     /// order in the log, as imported histories are), or a 400 naming <c>asOf</c>.
@@ -75,11 +80,12 @@ public static class CohortAsOf
     /// <summary>
     /// The patients of <paramref name="diseaseCode"/> (every disease when null; the therapy line and site, when given) as of
     /// <paramref name="point"/>, each folded up to it (its facts, and its entries for what the facts do not keep, such as
-    /// medications); a site user's own sites' patients only (their site then).
+    /// medications); a site user's own sites' patients only (their site then). <paramref name="onStream"/>, when given, sees
+    /// each member's events up to the point, for callers that name the events a figure used.
     /// </summary>
     public static async Task<List<(PatientFacts Facts, PatientState State)>> FactsAsync(
         IQuerySession session, Caller caller, string? diseaseCode, TherapyLine? line, string? siteId, long point, DateTimeOffset? instant,
-        CancellationToken ct)
+        CancellationToken ct, Action<Guid, IReadOnlyList<IEvent>>? onStream = null)
     {
         var members = (await EnrolmentsAt.LoadAsync(session, point, instant, ct))
             .Where(p => (diseaseCode is null || p.DiseaseCode == diseaseCode) && (line is null || p.TherapyLine == line)
@@ -111,6 +117,7 @@ public static class CohortAsOf
                 if (folded is { Voided: false } && state is not null)
                 {
                     facts.Add((folded, state));
+                    onStream?.Invoke(stream.Key, [.. stream]);
                 }
             }
         }

@@ -64,8 +64,7 @@ public static class CompareTherapyLinesEndpoint
             return problem;
         }
 
-        var (point, instant, invalid) = asOf is null ? (await CohortAsOf.HeadAsync(session, time, ct), null, null)
-            : await CohortAsOf.ResolveAsync(session, asOf, time, ct);
+        var (point, instant, invalid) = await CohortAsOf.PointAsync(session, asOf, time, ct);
         if (point is null)
         {
             return Results.Problem(invalid!);

@@ -20,7 +20,7 @@ public sealed class Response(ResponseOptions options)
     public ResponseOptions Options => options;
 
     /// <summary>Same gating, same day: the one recorded later wins (it is the newer information).</summary>
-    private static IEnumerable<TregFact> Deduplicated(PatientFacts facts) =>
+    public static IEnumerable<TregFact> Deduplicated(PatientFacts facts) =>
         facts.Tregs.Values
             .GroupBy(t => (t.SampledOn, t.Gating))
             .Select(g => g.MaxBy(t => t.RecordedSequence)!);
@@ -60,9 +60,27 @@ public sealed class Response(ResponseOptions options)
 
     public ClinicalOutcome Clinical(PatientFacts facts, Instrument instrument, int targetDay)
     {
-        if (facts.FirstDoseOn is not { } first)
+        if (facts.FirstDoseOn is null)
         {
             return new ClinicalOutcome(null, null, null);
+        }
+
+        var (baseline, atTarget) = Scores(facts, instrument, targetDay);
+        bool? responder = atTarget is { } value && (baseline is not null || !instrument.Rule.NeedsBaseline)
+            ? instrument.Rule.Evaluate(baseline?.Value, value.Value, instrument.HigherIsWorse)
+            : null;
+        return new ClinicalOutcome(baseline?.Value, atTarget?.Value, responder);
+    }
+
+    /// <summary>
+    /// The scores a clinical outcome uses: the baseline (the last on or before the first dose, within the baseline window)
+    /// and the one nearest the target day; of two on one day, the one recorded later.
+    /// </summary>
+    public (ScoreFact? Baseline, ScoreFact? AtTarget) Scores(PatientFacts facts, Instrument instrument, int targetDay)
+    {
+        if (facts.FirstDoseOn is not { } first)
+        {
+            return (null, null);
         }
 
         var scores = facts.Scores.Values
@@ -72,12 +90,8 @@ public sealed class Response(ResponseOptions options)
             .ToList();
         var baseline = scores
             .Where(s => s.AssessedOn <= first && s.AssessedOn >= first.AddDays(-options.BaselineMaxDaysBefore))
-            .MaxBy(s => s.AssessedOn)?.Value;
-        var atTarget = Nearest(scores, s => StudyDays.Of(first, s.AssessedOn), targetDay)?.Value;
-        bool? responder = atTarget is { } value && (baseline is not null || !instrument.Rule.NeedsBaseline)
-            ? instrument.Rule.Evaluate(baseline, value, instrument.HigherIsWorse)
-            : null;
-        return new ClinicalOutcome(baseline, atTarget, responder);
+            .MaxBy(s => s.AssessedOn);
+        return (baseline, Nearest(scores, s => StudyDays.Of(first, s.AssessedOn), targetDay));
     }
 
     /// <summary>The measurement nearest the target day within its window; the earlier one on a tie.</summary>

@@ -250,4 +250,165 @@ public sealed class CohortApiTests(RegistryApp app) : ApiTest(app)
         Assert.Null(fewer["tregResponderDifference"]!["ci95"]);
         await App.As(Roles.Researcher).GetAsync("/api/cohorts/nope/comparison", 404);
     }
+
+    /// <summary>
+    /// The cohort of <see cref="CohortAsync"/> with more to count: five patients scored at day 85 (SLEDAI-2K 10 → 10, 8, 6, 4,
+    /// 2; CGI-I 1 to 5) and three sampled at day 29 (too few for a median there).
+    /// </summary>
+    private async Task<List<(Guid Patient, Guid? Day8Sample)>> ScoredCohortAsync()
+    {
+        var patients = await CohortAsync();
+        for (var i = 0; i < 5; i++)
+        {
+            var visit = Visit("2026-06-01", score: ("sledai-2k", 10 - (2 * i)));
+            visit["scores"]!.AsArray().Add(new JsonObject { ["assessedOn"] = "2026-06-01", ["instrument"] = "cgi-i", ["value"] = i + 1 });
+            await Nurse.PostAsync($"/api/patients/{patients[i].Patient}/visits", visit, 201);
+            if (i < 3)
+            {
+                await Nurse.PostAsync($"/api/patients/{patients[i].Patient}/visits", Visit("2026-04-06", treg: 6m), 201);
+            }
+        }
+
+        await App.WaitForProjectionsAsync();
+        return patients;
+    }
+
+    /// <summary>Every figure of the cohort detail, traced: the contributors' sum (or median, or mean) is the figure.</summary>
+    [Fact]
+    public async Task every_figure_of_the_cohort_detail_is_made_of_its_contributors()
+    {
+        await ScoredCohortAsync();
+        var researcher = App.As(Roles.Researcher);
+        var cohort = await researcher.GetJsonAsync("/api/cohorts/sle");
+        var traced = 0;
+
+        async Task Trace(string query, JsonNode? figure)
+        {
+            var answer = await researcher.GetJsonAsync($"/api/cohorts/sle/contributors?{query}");
+            var expected = figure?.GetValue<double>();
+            Assert.True(expected == answer["value"]?.GetValue<double>(), $"{query}: {expected} in the cohort, {answer["value"]} traced");
+            var contributions = answer["contributors"]!.AsArray().Select(c => c!["contribution"]!.GetValue<double>()).ToList();
+            double? made = answer["aggregate"]!.GetValue<string>() switch
+            {
+                "count" => contributions.Sum(),
+                "median" when contributions.Count >= 5 => Math.Round(Registry.Cohorts.Statistics.Median(contributions)!.Value, 4, MidpointRounding.AwayFromZero),
+                "mean" when contributions.Count >= 5 => Math.Round(contributions.Average(), 4, MidpointRounding.AwayFromZero),
+                _ => null,
+            };
+            Assert.True(expected == made, $"{query}: {expected} in the cohort, {made} from its {contributions.Count} contributors");
+            traced++;
+        }
+
+        await Trace("figure=enrolled", cohort["enrolled"]);
+        await Trace("figure=treated", cohort["treated"]);
+        foreach (var treg in cohort["byTargetDay"]!.AsArray().Append(cohort["treg"]))
+        {
+            var day = treg!["targetDay"]!.GetValue<int>();
+            await Trace($"figure=treg-evaluable&targetDay={day}", treg["evaluable"]);
+            await Trace($"figure=treg-responders&targetDay={day}", treg["responders"]);
+            await Trace($"figure=treg-fold-change&targetDay={day}", treg["medianFoldChange"]);
+        }
+
+        await Trace("figure=treg-tconv-baseline", cohort["tregTconv"]!["medianBaselineRatio"]);
+        await Trace("figure=treg-tconv-change", cohort["tregTconv"]!["medianRatioFoldChange"]);
+        foreach (var clinical in cohort["clinical"]!.AsArray())
+        {
+            var instrument = clinical!["instrument"]!.GetValue<string>();
+            await Trace($"figure=clinical-evaluable&instrument={instrument}", clinical["evaluable"]);
+            await Trace($"figure=clinical-responders&instrument={instrument}", clinical["responders"]);
+            await Trace($"figure=clinical-with-change&instrument={instrument}", clinical["withChange"]);
+            await Trace($"figure=clinical-change&instrument={instrument}", clinical["meanChange"]);
+        }
+
+        var cgi = cohort["cgiImprovement"]!;
+        await Trace("figure=cgi-i", cgi["n"]);
+        await Trace("figure=cgi-i-improved", cgi["improved"]);
+        for (var k = 1; k <= 7; k++)
+        {
+            await Trace($"figure=cgi-i&category={k}", cgi["counts"]![k.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        }
+
+        // Not an empty check: the cohort has responders, a median, a mean change and CGI-I scores to trace.
+        Assert.Equal(4, cohort["treg"]!["responders"]!.GetValue<int>());
+        Assert.Equal(-4.0, cohort["clinical"]!.AsArray().Single(c => c!["instrument"]!.GetValue<string>() == "sledai-2k")!["meanChange"]!
+            .GetValue<double>());
+        Assert.Equal(5, cgi["n"]!.GetValue<int>());
+        // Enrolled and treated, 3 per Treg target day (6), Treg : Tconv, 4 per instrument (4), CGI-I's n, improved and 7 counts.
+        Assert.Equal(2 + (6 * 3) + 2 + (4 * 4) + 9, traced);
+    }
+
+    /// <summary>
+    /// A figure's patients and the events it used: pseudonyms and study days for a researcher, subject codes and dates for
+    /// a site user (its own sites only); a correction of the value used is among them.
+    /// </summary>
+    [Fact]
+    public async Task a_figures_contributors_name_the_events_used_in_the_callers_scope()
+    {
+        var patients = await ScoredCohortAsync();
+        await Nurse.PostAsync($"/api/patients/{patients[0].Patient}/corrections", new JsonObject
+        {
+            ["entryId"] = patients[0].Day8Sample,
+            ["changes"] = new JsonObject { ["tregPercentOfCd4"] = 8.4 },
+            ["reasonCode"] = "transcription-error",
+            ["reason"] = "lab sheet",
+        }, 201);
+        await App.WaitForProjectionsAsync();
+
+        var researcher = await App.As(Roles.Researcher).GetJsonAsync("/api/cohorts/sle/contributors?figure=treg-responders");
+        Assert.Equal(4, researcher["contributors"]!.AsArray().Count);
+        var top = researcher["contributors"]!.AsArray().Single(c => c!["value"]!.GetValue<double>() == 2.1)!;
+        Assert.Matches("^R[0-9a-f]{20}$", top["patient"]!.GetValue<string>());
+        var events = top["events"]!.AsArray();
+        Assert.Equal(["baseline", "first-dose", "target", "target"], events.Select(e => e!["role"]!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.Contains(events, e => e!["kind"]!.GetValue<string>() == "entry-corrected" && e["studyDay"]!.GetValue<int>() == 8);
+        Assert.All(events, e => Assert.Null(e!["date"]));
+        Assert.All(events, e => Assert.True(e!["sequence"]!.GetValue<long>() > 0));
+        // The same researcher gets the same pseudonym again; another researcher another one.
+        var again = await App.As(Roles.Researcher).GetJsonAsync("/api/cohorts/sle/contributors?figure=treg-responders");
+        Assert.Contains(again["contributors"]!.AsArray(), c => c!["patient"]!.GetValue<string>() == top["patient"]!.GetValue<string>());
+        var other = await App.AsUser("researcher-2", Roles.Researcher).GetJsonAsync("/api/cohorts/sle/contributors?figure=treg-responders");
+        Assert.DoesNotContain(other["contributors"]!.AsArray(), c => c!["patient"]!.GetValue<string>() == top["patient"]!.GetValue<string>());
+
+        var site = await App.AsUser("nurse2", Roles.Site, "FR01").GetJsonAsync("/api/cohorts/sle/contributors?figure=enrolled");
+        Assert.Equal(["P-0", "P-2", "P-4"], site["contributors"]!.AsArray().Select(c => c!["patient"]!.GetValue<string>()));
+        Assert.All(site["contributors"]!.AsArray(), c => Assert.Equal("FR01", c!["siteId"]!.GetValue<string>()));
+        var enrolment = site["contributors"]![0]!["events"]!.AsArray().Single()!;
+        Assert.Equal(("patient-enrolled", "enrolment"), (enrolment["kind"]!.GetValue<string>(), enrolment["role"]!.GetValue<string>()));
+        Assert.NotNull(enrolment["date"]);
+        await App.AsUser("nurse2", Roles.Site, "FR01").GetAsync("/api/cohorts/sle/contributors?figure=enrolled&siteId=DE01", 403);
+
+        foreach (var (query, field) in new[]
+        {
+            ("", "figure"), ("figure=median", "figure"), ("figure=clinical-evaluable", "instrument"),
+            ("figure=clinical-evaluable&instrument=pasi", "instrument"), ("figure=treated&instrument=pga", "instrument"),
+            ("figure=treg-evaluable&targetDay=9", "targetDay"), ("figure=treg-evaluable&targetDay=x", "targetDay"),
+            ("figure=clinical-change&instrument=pga&targetDay=8", "targetDay"), ("figure=cgi-i&category=8", "category"),
+            ("figure=treated&category=1", "category"), ("figure=treated&asOf=tomorrow", "asOf"),
+        })
+        {
+            var problem = await App.As(Roles.Researcher).GetAsync($"/api/cohorts/sle/contributors?{query}", 400);
+            Assert.Contains(field, (await problem.ValidationErrorsAsync()).Keys);
+        }
+
+        await App.As(Roles.Researcher).GetAsync("/api/cohorts/nope/contributors?figure=enrolled", 404);
+    }
+
+    [Fact]
+    public async Task the_treg_course_gives_each_treated_patient_and_the_median_the_figures_use()
+    {
+        await ScoredCohortAsync();
+
+        var course = await App.As(Roles.Monitor).GetJsonAsync("/api/cohorts/sle/treg-course");
+
+        Assert.Equal(6, course["patients"]!.AsArray().Count);
+        var first = course["patients"]!.AsArray().Single(p => p!["patient"]!.GetValue<string>() == "P-0")!;
+        Assert.Equal([(1, 4.0), (8, 8.0), (29, 6.0)], first["points"]!.AsArray()
+            .Select(p => (p!["studyDay"]!.GetValue<int>(), p["tregPercentOfCd4"]!.GetValue<double>())));
+        Assert.Equal(2.0, first["foldChange"]!.GetValue<double>());
+        var median = course["median"]!.AsArray().ToDictionary(m => m!["studyDay"]!.GetValue<int>(), m => m!);
+        Assert.Equal((6, 4.0), (median[1]["n"]!.GetValue<int>(), median[1]["median"]!.GetValue<double>()));
+        Assert.Equal((5, 7.2), (median[8]["n"]!.GetValue<int>(), median[8]["median"]!.GetValue<double>()));
+        Assert.Equal(3, median[29]["n"]!.GetValue<int>());
+        Assert.Null(median[29]["median"]);
+    }
 }
