@@ -49,6 +49,12 @@ public static class Pages
                 SitePage(http, antiforgery, "Cohorts", "cohorts"))
             .RequireAuthorization(Policies.Cohorts)
             .ExcludeFromDescription();
+
+        // One disease's cohort (lower-case catalogue codes only; [[ ]] escapes the brackets in a route template).
+        app.MapGet("/cohorts/{diseaseCode}", (HttpContext http, IAntiforgery antiforgery) =>
+                SitePage(http, antiforgery, "Cohort", "cohort"))
+            .RequireAuthorization(Policies.Cohorts)
+            .ExcludeFromDescription();
         app.MapGet("/safety/cases/{adverseEventId:guid}", (HttpContext http, IAntiforgery antiforgery) =>
                 SitePage(http, antiforgery, "SAE case", "case"))
             .RequireAuthorization(Policies.Safety)

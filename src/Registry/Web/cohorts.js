@@ -30,7 +30,9 @@ function forest(cohorts) {
   }
   cohorts.forEach((c, i) => {
     const y = top + i * row + 12;
-    chart.append(svg("text", { x: left - 8, y: y + 4, "text-anchor": "end" }, c.diseaseCode));
+    // The label links to the disease's own page. Out of the tab order: the table below has the same link for the keyboard.
+    chart.append(svg("a", { href: `/cohorts/${encodeURIComponent(c.diseaseCode)}`, tabindex: "-1" },
+      svg("text", { x: left - 8, y: y + 4, "text-anchor": "end" }, c.diseaseCode)));
     const t = c.treg;
     if (t.responderRate === null) {
       chart.append(svg("text", { x: x(0) + 4, y: y + 4, class: "muted" }, `${t.evaluable} evaluable: too few`));
@@ -46,7 +48,8 @@ function forest(cohorts) {
 
 function cohortRow(c) {
   const t = c.treg;
-  return h("tr", null, h("th", { scope: "row" }, c.diseaseCode), h("td", { class: "num" }, String(c.enrolled)),
+  return h("tr", null, h("th", { scope: "row" }, h("a", { href: `/cohorts/${encodeURIComponent(c.diseaseCode)}` }, c.diseaseCode)),
+    h("td", { class: "num" }, String(c.enrolled)),
     h("td", { class: "num" }, String(c.treated)), h("td", { class: "num" }, String(t.evaluable)),
     h("td", { class: "num" }, String(t.responders)), h("td", { class: "num" }, pct(t.responderRate) + ci(t.responderRateCi95)),
     h("td", { class: "num" }, t.medianFoldChange === null ? "–" : `${num(t.medianFoldChange)} (${num(t.q1)}–${num(t.q3)})`));
