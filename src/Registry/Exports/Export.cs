@@ -12,7 +12,8 @@ public sealed record ExportManifest(
     string DeIdentification,
     IReadOnlyList<ExportFile> Files,
     string Software,
-    RecordLocks? Locks = null);
+    RecordLocks? Locks = null,
+    SavedCohortRef? CohortDefinition = null);
 
 /// <summary>
 /// Which of an export's records were locked (for an analysis) at the export's point: how many records, how many
@@ -46,6 +47,9 @@ public sealed class ExportRecord
     public string RequestedBy { get; set; } = "";
 
     public string Status { get; set; } = "queued";
+
+    /// <summary>When it was asked for (null for exports requested before this was kept).</summary>
+    public DateTimeOffset? RequestedAt { get; set; }
 
     public ExportDefinition Definition { get; set; } = null!;
 

@@ -22,7 +22,8 @@ public sealed record ExportDefinition(
     string Format,
     string Dates,
     string PseudonymScope,
-    bool IncludeFreeText);
+    bool IncludeFreeText,
+    SavedCohortRef? SavedCohort = null);
 
 /// <summary>
 /// Rebuilds a cohort from the event log as it stood at one sequence (not from today's read models):
@@ -32,7 +33,10 @@ public sealed record ExportDefinition(
 public sealed class ExportBuilder(IDocumentStore store, byte[] secret)
 {
     /// <summary>The pseudonymous subject key: HMAC-SHA256 of the scope and the patient, unlinkable across scopes.</summary>
-    public string Usubjid(string scope, Guid patientId)
+    public string Usubjid(string scope, Guid patientId) => Usubjid(secret, scope, patientId);
+
+    /// <inheritdoc cref="Usubjid(string, Guid)"/>
+    public static string Usubjid(byte[] secret, string scope, Guid patientId)
     {
         var mac = HMACSHA256.HashData(secret, Encoding.UTF8.GetBytes($"{scope}\n{patientId:N}"));
         return "R" + Convert.ToHexString(mac, 0, 10).ToLowerInvariant();

@@ -109,15 +109,18 @@ public static class ExportWriters
         [
             ["Patient.ndjson", "Patient", "One per subject; id is the pseudonymous key (usubjid); gender only."],
             ["ResearchSubject.ndjson", "ResearchSubject",
-                "The subject's participation: status (candidate, on-study, withdrawn, off-study) and cohort."],
+                "The subject's participation: status (candidate, on-study, withdrawn, off-study), cohort, and therapy line " +
+                "(assignedArm: standalone or addon)."],
             ["MedicationAdministration.ndjson", "MedicationAdministration",
                 "Each IL-2 dose: product, route, dose in [iU] (UCUM); effective date shifted (study day 1 = 2000-01-01) or year only."],
             ["Observation.ndjson", "Observation",
-                "Tregs % of CD4+ (local code TREGPCD4, method = gating), CD4+ /uL (LOINC 24467-3), " +
+                "Tregs % of CD4+ (local code TREGPCD4, method = gating), Tregs /uL (TREGCNT), Tconv % of CD4+ (TCONVPCD), " +
+                "CD4+ /uL (LOINC 24467-3), age at enrolment (LOINC 30525-0, over 89 given as 90), " +
                 "disease activity scores (urn:registry:instrument); dates shifted as above."],
             ["AdverseEvent.ndjson", "AdverseEvent",
-                "Each adverse event: MedDRA preferred term when coded, seriousness, outcome, shifted onset date; " +
-                "verbatim term only with free text."],
+                "Each adverse event: MedDRA preferred term when coded, seriousness, outcome, shifted onset date, severity from " +
+                "the worst CTCAE grade, WHO-UMC causality (suspectEntity), and extensions for the grades, expectedness, " +
+                "seriousness criteria and action taken (docs/fhir.md); verbatim term only with free text."],
         ];
         await using (var stream = File.Create(dictionary))
         using (var csv = CsvWriter.Create(stream, new CsvWriterOptions()))

@@ -16,8 +16,35 @@ public static class FhirExport
 {
     public const string LabSystem = "urn:registry:lab";
     public const string InstrumentSystem = "urn:registry:instrument";
+    public const string CausalitySystem = "urn:registry:causality";
+    public const string SeriousCriterionSystem = "urn:registry:serious-criterion";
+    public const string ActionTakenSystem = "urn:registry:action-taken";
     public const string MedDra = "http://terminology.hl7.org/CodeSystem/mdr";
     public const string Ucum = "http://unitsofmeasure.org";
+    public const string Loinc = "http://loinc.org";
+    public const string SeveritySystem = "http://terminology.hl7.org/CodeSystem/adverse-event-severity";
+
+    /// <summary>
+    /// The registry's own extensions (docs/fhir.md). No StructureDefinition is published for them: a validator reports
+    /// each as an unresolvable extension, a warning.
+    /// </summary>
+    public const string ExtensionBase = "http://registry.invalid/fhir/StructureDefinition/";
+
+    /// <summary>AdverseEvent: the CTCAE grade as the latest follow-up left it (valueInteger, 1 to 5).</summary>
+    public const string GradeExtension = ExtensionBase + "ctcae-grade";
+
+    /// <summary>AdverseEvent: the worst CTCAE grade the event has had (valueInteger, 1 to 5); severity is mapped from it.</summary>
+    public const string WorstGradeExtension = ExtensionBase + "ctcae-worst-grade";
+
+    /// <summary>AdverseEvent: expected (true) or unexpected (false) per the reference safety information; absent if not assessed.</summary>
+    public const string ExpectedExtension = ExtensionBase + "expected";
+
+    /// <summary>AdverseEvent: one per seriousness criterion met (valueCoding, <see cref="SeriousCriterionSystem"/>).</summary>
+    public const string SeriousCriterionExtension = ExtensionBase + "serious-criterion";
+
+    /// <summary>AdverseEvent: the action taken with IL-2 (valueCoding, <see cref="ActionTakenSystem"/>).</summary>
+    public const string ActionTakenExtension = ExtensionBase + "action-taken";
+
     public static readonly DateOnly DayOne = new(2000, 1, 1);
 
     public static readonly IReadOnlyList<string> ResourceTypes =
@@ -65,7 +92,13 @@ public static class FhirExport
             },
             Study = new ResourceReference { Display = $"Low-dose IL-2 registry, {p.DiseaseCode} cohort" },
             Individual = subject,
+            // IL-2 alone or as an add-on to other immunomodulating drugs.
+            AssignedArm = Kebab.Name(p.TherapyLine),
         };
+
+        // The age at enrolment as the tables give it: in years, over 89 given as 90 (de-identification).
+        yield return Observation($"{key}-age", subject, When(p.EnrolledOn), new Coding(Loinc, "30525-0", "Age"),
+            Math.Min(90, p.EnrolledOn.Year - p.BirthYear), "a", null);
 
         foreach (var (_, d) in doses)
         {
@@ -96,12 +129,26 @@ public static class FhirExport
             .OrderBy(x => x.Item2.SampledOn)
             .ThenBy(x => x.Key))
         {
+            // The same tests, codes and order as the lb table; every value derived from the Treg gating carries it as method.
+            var gating = Kebab.Name(t.Gating);
             yield return Observation(Id("lb"), subject, When(t.SampledOn),
-                new Coding(LabSystem, "TREGPCD4", "Regulatory T cells / CD4+ T cells (%)"), t.TregPercentOfCd4, "%", Kebab.Name(t.Gating));
+                new Coding(LabSystem, "TREGPCD4", "Regulatory T cells / CD4+ T cells (%)"), t.TregPercentOfCd4, "%", gating);
+            if (t.TregPerUl is { } tregs)
+            {
+                yield return Observation(Id("lb"), subject, When(t.SampledOn),
+                    new Coding(LabSystem, "TREGCNT", "Regulatory T cells [#/volume] in Blood (/uL)"), tregs, "/uL", gating);
+            }
+
             if (t.Cd4PerUl is { } cd4)
             {
                 yield return Observation(Id("lb"), subject, When(t.SampledOn),
-                    new Coding("http://loinc.org", "24467-3", "CD3+CD4+ (T4 helper) cells [#/volume] in Blood"), cd4, "/uL", null);
+                    new Coding(Loinc, "24467-3", "CD3+CD4+ (T4 helper) cells [#/volume] in Blood"), cd4, "/uL", null);
+            }
+
+            if (t.TconvPercentOfCd4 is { } tconv)
+            {
+                yield return Observation(Id("lb"), subject, When(t.SampledOn),
+                    new Coding(LabSystem, "TCONVPCD", "Conventional (non-regulatory) T cells / CD4+ T cells (%)"), tconv, "%", gating);
             }
         }
 
@@ -133,6 +180,7 @@ public static class FhirExport
             yield return new AdverseEvent
             {
                 Id = Id("ae"),
+                Extension = AdverseEventExtensions(report, now),
                 Actuality = AdverseEvent.AdverseEventActuality.Actual,
                 Subject = subject,
                 Event = @event,
@@ -141,6 +189,8 @@ public static class FhirExport
                 Seriousness = new CodeableConcept(
                     "http://terminology.hl7.org/CodeSystem/adverse-event-seriousness",
                     now.SeriousCriteria.Count > 0 ? "serious" : "non-serious"),
+                // R4 binds severity to mild | moderate | severe (required): mapped from the worst CTCAE grade, kept exact in extensions.
+                Severity = Severity(now.WorstGrade),
                 Outcome = new CodeableConcept("http://terminology.hl7.org/CodeSystem/adverse-event-outcome", now.Outcome switch
                 {
                     AeOutcome.Recovering => "recovering",
@@ -150,11 +200,105 @@ public static class FhirExport
                     AeOutcome.Fatal => "fatal",
                     _ => "unknown",
                 }),
+                // WHO-UMC causality, of IL-2 as a whole (the registry does not tie an event to one dose); absent when not assessed.
+                SuspectEntity = Suspects(now.Causality),
             };
         }
     }
 
     public static DateOnly Shift(int studyDay) => studyDay >= 1 ? DayOne.AddDays(studyDay - 1) : DayOne.AddDays(studyDay);
+
+    /// <summary>R4's severity (mild | moderate | severe) from a CTCAE grade: 1 mild, 2 moderate, 3 and above severe.</summary>
+    public static CodeableConcept? Severity(int grade) => grade switch
+    {
+        < 1 => null,
+        1 => new CodeableConcept(SeveritySystem, "mild"),
+        2 => new CodeableConcept(SeveritySystem, "moderate"),
+        _ => new CodeableConcept(SeveritySystem, "severe"),
+    };
+
+    /// <summary>What R4's AdverseEvent has no element for: the exact grades, expectedness, seriousness criteria, action taken.</summary>
+    private static List<Extension> AdverseEventExtensions(AdverseEventData report, AdverseEventNow now)
+    {
+        List<Extension> extensions =
+        [
+            Ext(GradeExtension, new Integer(now.Grade)),
+            Ext(WorstGradeExtension, new Integer(now.WorstGrade)),
+        ];
+        if (now.Expected is { } expected)
+        {
+            extensions.Add(Ext(ExpectedExtension, new FhirBoolean(expected)));
+        }
+
+        foreach (var criterion in now.SeriousCriteria.Distinct().Order())
+        {
+            extensions.Add(Ext(SeriousCriterionExtension,
+                new Coding(SeriousCriterionSystem, Kebab.Name(criterion), SeriousCriterionDisplay(criterion))));
+        }
+
+        extensions.Add(Ext(ActionTakenExtension,
+            new Coding(ActionTakenSystem, Kebab.Name(report.ActionTaken), ActionTakenDisplay(report.ActionTaken))));
+        return extensions;
+    }
+
+    private static Extension Ext(string url, DataType value) => new() { Url = url, Value = value };
+
+    private static List<AdverseEvent.SuspectEntityComponent> Suspects(Causality? assessed)
+    {
+        if (assessed is not { } causality)
+        {
+            return [];
+        }
+
+        return
+        [
+            new AdverseEvent.SuspectEntityComponent
+            {
+                Instance = new ResourceReference { Display = "interleukin-2" },
+                Causality =
+                [
+                    new AdverseEvent.CausalityComponent
+                    {
+                        Assessment = new CodeableConcept
+                        {
+                            Coding = [new Coding(CausalitySystem, Kebab.Name(causality), CausalityDisplay(causality))],
+                        },
+                        Method = new CodeableConcept { Text = "WHO-UMC" },
+                    },
+                ],
+            },
+        ];
+    }
+
+    /// <summary>The WHO-UMC categories' names.</summary>
+    public static string CausalityDisplay(Causality causality) => causality switch
+    {
+        Causality.Certain => "Certain",
+        Causality.Probable => "Probable/Likely",
+        Causality.Possible => "Possible",
+        Causality.Unlikely => "Unlikely",
+        Causality.Conditional => "Conditional/Unclassified",
+        _ => "Unassessable/Unclassifiable",
+    };
+
+    /// <summary>The six seriousness criteria of ICH E2A/E2B.</summary>
+    public static string SeriousCriterionDisplay(SeriousCriterion criterion) => criterion switch
+    {
+        SeriousCriterion.Death => "Results in death",
+        SeriousCriterion.LifeThreatening => "Is life-threatening",
+        SeriousCriterion.Hospitalisation => "Requires inpatient hospitalisation or prolongation of existing hospitalisation",
+        SeriousCriterion.Disability => "Results in persistent or significant disability/incapacity",
+        SeriousCriterion.CongenitalAnomaly => "Is a congenital anomaly/birth defect",
+        _ => "Other medically important condition",
+    };
+
+    public static string ActionTakenDisplay(ActionTaken action) => action switch
+    {
+        ActionTaken.None => "Dose not changed",
+        ActionTaken.DoseReduced => "Dose reduced",
+        ActionTaken.Interrupted => "Drug interrupted",
+        _ => "Drug withdrawn",
+    };
 
     private static Observation Observation(
         string id, ResourceReference subject, FhirDateTime when, Coding code, decimal value, string unit, string? method) => new()

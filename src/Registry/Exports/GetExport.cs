@@ -9,6 +9,11 @@ namespace Registry.Exports;
 
 public sealed record ExportStatus(Guid ExportId, string Status, ExportManifest? Manifest, string? Error);
 
+/// <summary>One of a researcher's exports in their list: what was asked and where it stands (the manifest once done).</summary>
+public sealed record ExportListItem(
+    Guid ExportId, string Status, DateTimeOffset? RequestedAt, string Format, CohortDefinition Cohort, SavedCohortRef? CohortDefinition,
+    long AsOfSequence, ExportManifest? Manifest, string? Error);
+
 public static class GetExportEndpoint
 {
     [WolverineGet("/api/exports/{exportId}", OperationId = "getExport")]
@@ -20,5 +25,20 @@ public static class GetExportEndpoint
         return record is null || record.RequestedBy != Caller.From(user).UserId
             ? Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such export.")
             : Results.Ok(new ExportStatus(record.Id, record.Status, record.Manifest, record.Error));
+    }
+
+    /// <summary>The caller's own exports, newest first (the latest 100): another researcher's are never listed.</summary>
+    [WolverineGet("/api/exports", OperationId = "listExports")]
+    [EndpointSummary("List your exports, newest first, with their status and manifests.")]
+    [Authorize(Policy = Policies.Researcher)]
+    public static async Task<IReadOnlyList<ExportListItem>> List(IQuerySession session, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var caller = Caller.From(user).UserId;
+        var records = await session.Query<ExportRecord>().Where(r => r.RequestedBy == caller).ToListAsync(ct);
+        return [.. records
+            .OrderByDescending(r => r.RequestedAt ?? DateTimeOffset.MinValue).ThenByDescending(r => r.Id)
+            .Take(100)
+            .Select(r => new ExportListItem(r.Id, r.Status, r.RequestedAt, r.Definition.Format, r.Definition.Cohort,
+                r.Definition.SavedCohort, r.Definition.AsOfSequence, r.Manifest, r.Error))];
     }
 }

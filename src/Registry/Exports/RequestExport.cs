@@ -20,8 +20,12 @@ public sealed record CohortRequest(
 
 public sealed record AsOfRequest(long? Sequence, DateTimeOffset? At);
 
+/// <summary>A saved cohort definition's version for an export (the latest when no version is given).</summary>
+public sealed record SavedCohortRequest(Guid? DefinitionId, int? Version);
+
 public sealed record RequestExport(
-    CohortRequest? Cohort, AsOfRequest? AsOf, string? Format, string? Dates, string? PseudonymScope, bool? IncludeFreeText);
+    CohortRequest? Cohort, AsOfRequest? AsOf, string? Format, string? Dates, string? PseudonymScope, bool? IncludeFreeText,
+    SavedCohortRequest? CohortDefinition = null);
 
 public sealed record ExportAccepted(Guid ExportId) : AcceptResponse("/api/exports/" + ExportId);
 
@@ -53,20 +57,26 @@ public static partial class RequestExportEndpoint
         }
 
         var errors = new ValidationErrors();
-        var cohort = request.Cohort ?? new CohortRequest(null, null, null, null, null);
-        foreach (var (code, i) in (cohort.DiseaseCodes ?? []).Select((c, i) => (c, i)).Where(x => catalogue.FindDisease(x.c) is null))
+        SavedCohortRef? saved = null;
+        CohortDefinition? cohort = null;
+        if (request.CohortDefinition is { } reference)
         {
-            errors.Add($"cohort.diseaseCodes[{i}]", $"'{code}' is not in the disease catalogue.");
+            if (request.Cohort is not null)
+            {
+                errors.Add("cohortDefinition", "Give the cohort or a saved definition of it, not both.");
+            }
+            else if (reference.DefinitionId is not { } definitionId)
+            {
+                errors.Add("cohortDefinition.definitionId", "Name the saved definition by its id.");
+            }
+            else
+            {
+                (saved, cohort) = await SavedCohorts.ResolveAsync(session, definitionId, reference.Version, errors, ct);
+            }
         }
-
-        if (cohort.EnrolledFrom is { } from && cohort.EnrolledTo is { } to && to < from)
+        else
         {
-            errors.Add("cohort.enrolledTo", "The end of the enrolment range is before its start.");
-        }
-
-        if (cohort.TherapyLine is not null && !Kebab.TryParse<TherapyLine>(cohort.TherapyLine, out _))
-        {
-            errors.Add("cohort.therapyLine", $"'{cohort.TherapyLine}' is not a therapy line: use standalone or addon.");
+            cohort = CheckCohort(request.Cohort, "cohort", catalogue, errors);
         }
 
         var format = request.Format ?? "csv";
@@ -112,15 +122,50 @@ public static partial class RequestExportEndpoint
         // A scope is the requester's own: the pseudonyms are keyed by the researcher and the scope's name, so two
         // researchers who pick the same name still get unlinkable datasets (the same researcher and name: the same).
         var definition = new ExportDefinition(
-            new CohortDefinition(
-                cohort.DiseaseCodes ?? [], cohort.SiteIds ?? [], cohort.EnrolledFrom, cohort.EnrolledTo, cohort.TherapyLine),
-            asOfSequence, request.AsOf?.At, format, dates, $"{caller.UserId}:{scope}", request.IncludeFreeText == true);
-        var record = new ExportRecord { Id = Guid.CreateVersion7(), RequestedBy = caller.UserId, Definition = definition };
+            cohort!, asOfSequence, request.AsOf?.At, format, dates, $"{caller.UserId}:{scope}", request.IncludeFreeText == true, saved);
+        var record = new ExportRecord
+        {
+            Id = Guid.CreateVersion7(),
+            RequestedBy = caller.UserId,
+            RequestedAt = time.GetUtcNow(),
+            Definition = definition,
+        };
         session.Store(record);
         session.Record(caller, time, AuditActions.Export, exportId: record.Id, detail: AuditDetail(definition));
         await bus.PublishAsync(new RunExport(record.Id));
         var answer = new ExportAccepted(record.Id);
         return WriteOutcome.Accept(new WriteAnswer(StatusCodes.Status202Accepted, answer, answer.Url));
+    }
+
+    /// <summary>
+    /// Checks a cohort as a request gives it (<paramref name="path"/>: its field), adding each error; the definition when
+    /// it is valid (no cohort: every patient).
+    /// </summary>
+    public static CohortDefinition CheckCohort(CohortRequest? request, string path, DiseaseCatalogue catalogue, ValidationErrors errors)
+    {
+        var cohort = request ?? new CohortRequest(null, null, null, null, null);
+        foreach (var (code, i) in (cohort.DiseaseCodes ?? []).Select((c, i) => (c, i)).Where(x => catalogue.FindDisease(x.c) is null))
+        {
+            errors.Add($"{path}.diseaseCodes[{i}]", $"'{code}' is not in the disease catalogue.");
+        }
+
+        foreach (var (site, i) in (cohort.SiteIds ?? []).Select((c, i) => (c, i)).Where(x => string.IsNullOrWhiteSpace(x.c)))
+        {
+            errors.Add($"{path}.siteIds[{i}]", "A site id is not blank.");
+        }
+
+        if (cohort.EnrolledFrom is { } from && cohort.EnrolledTo is { } to && to < from)
+        {
+            errors.Add($"{path}.enrolledTo", "The end of the enrolment range is before its start.");
+        }
+
+        if (cohort.TherapyLine is not null && !Kebab.TryParse<TherapyLine>(cohort.TherapyLine, out _))
+        {
+            errors.Add($"{path}.therapyLine", $"'{cohort.TherapyLine}' is not a therapy line: use standalone or addon.");
+        }
+
+        return new CohortDefinition(
+            cohort.DiseaseCodes ?? [], cohort.SiteIds ?? [], cohort.EnrolledFrom, cohort.EnrolledTo, cohort.TherapyLine);
     }
 
     // A new problem each time: the answer's writer adds the request's trace id to it.
@@ -136,7 +181,8 @@ public static partial class RequestExportEndpoint
     public static string AuditDetail(ExportDefinition definition) =>
         $"{definition.Format}; dates {definition.Dates}; as of {definition.AsOfSequence}; "
         + $"diseases {string.Join(",", definition.Cohort.DiseaseCodes)}; sites {string.Join(",", definition.Cohort.SiteIds)}; "
-        + $"free text {definition.IncludeFreeText}";
+        + $"free text {definition.IncludeFreeText}"
+        + (definition.SavedCohort is { } saved ? $"; definition {saved.DefinitionId} version {saved.Version}" : "");
 
     private static async Task<long> SequenceAtAsync(IQuerySession session, DateTimeOffset at, CancellationToken ct)
     {

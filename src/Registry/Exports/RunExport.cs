@@ -92,7 +92,7 @@ public static class RunExportHandler
     /// <summary>What an export's files hold, as of which point of the log (<paramref name="at"/>: its time, when known), and how.</summary>
     public static ExportManifest Manifest(ExportDefinition definition, DateTimeOffset? at, IReadOnlyList<ExportFile> files) =>
         new(new AsOf(definition.AsOfSequence, at), definition.Cohort, definition.Format, definition.Dates, definition.PseudonymScope,
-            definition.IncludeFreeText, Describe(definition), files, Software);
+            definition.IncludeFreeText, Describe(definition), files, Software, CohortDefinition: definition.SavedCohort);
 
     /// <summary>
     /// Waits until every event at or below the export's sequence is committed or known to be a gap (the

@@ -179,7 +179,9 @@ public static class RegistryHosting
                 opts.Projections.Add(facts, ProjectionLifecycle.Async);
                 opts.Projections.Add<SaeCaseProjection>(ProjectionLifecycle.Inline);
                 opts.Projections.Add(new AdverseEventOwnerProjection(), ProjectionLifecycle.Inline);
-                opts.Schema.For<Exports.ExportRecord>();
+                opts.Schema.For<Exports.ExportRecord>().Index(x => x.RequestedBy);
+                // Saved cohort definitions: each a stream of versions, folded as it is written.
+                opts.Projections.Add(new Exports.SavedCohortProjection(), ProjectionLifecycle.Inline);
 
                 // A projection that cannot apply an event stops, loudly, rather than skip it.
                 opts.Projections.Errors.SkipApplyErrors = false;

@@ -349,4 +349,76 @@ public sealed class ExportTests(RegistryApp app) : ApiTest(app)
 
     private static List<string> Hashes(JsonObject status) =>
         status["manifest"]!["files"]!.AsArray().Select(f => $"{f!["name"]}:{f["sha256"]}").ToList();
+
+    /// <summary>
+    /// A saved cohort definition: named, shared among researchers, versioned (an earlier version stays as it was); an export
+    /// that names a version takes that version's cohort, and its manifest and the researcher's export list say which.
+    /// </summary>
+    [Fact]
+    public async Task an_export_of_a_saved_definitions_version_says_which_in_its_manifest()
+    {
+        var enrolment = Requests.Enrolment("FR01", "FR01-OTHER-8");
+        enrolment["diseaseCode"] = "ra";
+        await Nurse.EnrolAsync(enrolment);
+        await App.WaitForProjectionsAsync();
+
+        var saved = JsonNode.Parse(await (await Researcher.PostAsync("/api/cohort-definitions", new JsonObject
+        {
+            ["name"] = "Lupus, all sites",
+            ["cohort"] = new JsonObject { ["diseaseCodes"] = new JsonArray("sle") },
+            ["note"] = "first cut",
+        }, 201)).ReadAsTextAsync())!;
+        var id = saved["definitionId"]!.GetValue<Guid>();
+        Assert.Equal(1, saved["version"]!.GetValue<int>());
+        // Another researcher sees it and saves version 2: lupus and RA.
+        var colleague = App.AsUser("researcher2", Roles.Researcher);
+        Assert.Contains((await colleague.GetJsonArrayAsync("/api/cohort-definitions")), d => d!["definitionId"]!.GetValue<Guid>() == id);
+        await colleague.PostAsync($"/api/cohort-definitions/{id}/versions", new JsonObject
+        {
+            ["cohort"] = new JsonObject { ["diseaseCodes"] = new JsonArray("sle", "ra") },
+        }, 201);
+        // The same name in another case is taken; a name is required; a version of no definition is a 404.
+        await colleague.PostAsync("/api/cohort-definitions", new JsonObject { ["name"] = "LUPUS, ALL SITES" }, 409);
+        Assert.Contains("name", (await (await colleague.PostAsync("/api/cohort-definitions", new JsonObject(), 400)).ValidationErrorsAsync()).Keys);
+        Assert.Contains("cohort.diseaseCodes[0]", (await (await colleague.PostAsync($"/api/cohort-definitions/{id}/versions",
+            new JsonObject { ["cohort"] = new JsonObject { ["diseaseCodes"] = new JsonArray("nope") } }, 400)).ValidationErrorsAsync()).Keys);
+        await colleague.PostAsync($"/api/cohort-definitions/{Guid.NewGuid()}/versions", new JsonObject(), 404);
+
+        var detail = await Researcher.GetJsonAsync($"/api/cohort-definitions/{id}");
+        Assert.Equal([1, 2], detail["versions"]!.AsArray().Select(v => v!["version"]!.GetValue<int>()));
+        Assert.Equal(["researcher1", "researcher2"], detail["versions"]!.AsArray().Select(v => v!["savedBy"]!.GetValue<string>()));
+        Assert.Equal("first cut", detail["versions"]![0]!["note"]!.GetValue<string>());
+
+        JsonObject FromDefinition(int? version)
+        {
+            var request = Request();
+            request.Remove("cohort");
+            request["cohortDefinition"] = new JsonObject { ["definitionId"] = id, ["version"] = version };
+            return request;
+        }
+
+        var first = await ExportAsync(FromDefinition(1));
+        var latest = await ExportAsync(FromDefinition(null));
+        Assert.Equal((id, "Lupus, all sites", 1), Reference(first["manifest"]!["cohortDefinition"]!));
+        Assert.Equal((id, "Lupus, all sites", 2), Reference(latest["manifest"]!["cohortDefinition"]!));
+        Assert.Equal(1, first["manifest"]!["locks"]!["records"]!.GetValue<int>());
+        Assert.Equal(2, latest["manifest"]!["locks"]!["records"]!.GetValue<int>());
+
+        var errors = await (await Researcher.PostAsync("/api/exports", FromDefinition(3), 400)).ValidationErrorsAsync();
+        Assert.Contains("cohortDefinition.version", errors.Keys);
+        var both = FromDefinition(1);
+        both["cohort"] = new JsonObject();
+        Assert.Contains("cohortDefinition", (await (await Researcher.PostAsync("/api/exports", both, 400)).ValidationErrorsAsync()).Keys);
+
+        // The researcher's exports, newest first, each saying what it was; a colleague's list does not have them.
+        var mine = await Researcher.GetJsonArrayAsync("/api/exports");
+        Assert.Equal([latest["exportId"]!.GetValue<Guid>(), first["exportId"]!.GetValue<Guid>()],
+            mine.Take(2).Select(e => e!["exportId"]!.GetValue<Guid>()));
+        Assert.Equal(1, mine[1]!["cohortDefinition"]!["version"]!.GetValue<int>());
+        Assert.Equal("done", mine[1]!["status"]!.GetValue<string>());
+        Assert.Empty(await colleague.GetJsonArrayAsync("/api/exports"));
+    }
+
+    private static (Guid, string, int) Reference(JsonNode node) =>
+        (node["definitionId"]!.GetValue<Guid>(), node["name"]!.GetValue<string>(), node["version"]!.GetValue<int>());
 }

@@ -38,7 +38,7 @@ public sealed class WriteFuzzTests(RegistryApp app) : ApiTest(app)
         "/api/patients/{patientId}/enrolment/void", "/api/patients/{patientId}/regimen", "/api/patients/{patientId}/medication-stops",
         "/api/patients/{patientId}/transfer", "/api/cohort-locks", "/api/safety/sae/{adverseEventId}/follow-up-reports",
         "/api/safety/sae/{adverseEventId}/nullifications", "/api/safety/sae/{adverseEventId}/narratives",
-        "/api/safety/sae/{adverseEventId}/amendments",
+        "/api/safety/sae/{adverseEventId}/amendments", "/api/cohort-definitions", "/api/cohort-definitions/{definitionId}/versions",
     ];
 
     private const long BodiesPerRound = 1_000;

@@ -60,6 +60,9 @@ public sealed class WriteTargets
     /// <summary>A SUSAR submitted, then corrected to non-serious (downgraded): the nullification target's.</summary>
     public Guid Downgraded { get; }
 
+    /// <summary>The name of a saved cohort definition (the new-version target's).</summary>
+    public const string SavedDefinition = "Fuzz definition";
+
     public static async Task<WriteTargets> SetUpAsync(RegistryApp app)
     {
         await app.Admin.RegisterSiteAsync("FR01");
@@ -135,6 +138,7 @@ public sealed class WriteTargets
             ["reasonCode"] = "transcription-error",
             ["reason"] = "not admitted after all",
         }, 201);
+        await app.As(Roles.Researcher).PostAsync("/api/cohort-definitions", new JsonObject { ["name"] = SavedDefinition }, 201);
         return new WriteTargets(patient, adverseEvent, serious, query, medication, duplicate, mover, downgraded);
     }
 
@@ -250,6 +254,17 @@ public sealed class WriteTargets
             () => new JsonObject { ["text"] = "A woman in her forties developed pneumonia on day 12." }),
         new("/api/safety/sae/{adverseEventId}/nullifications", Roles.Pv, [], $"/api/safety/sae/{Downgraded}/nullifications",
             () => new JsonObject { ["submittedOn"] = "2026-11-26", ["authority"] = "ANSM", ["reference"] = "R-3", ["reason"] = "not serious" }),
+        // A new name each time: a name is taken once.
+        new("/api/cohort-definitions", Roles.Researcher, [], "/api/cohort-definitions", () => new JsonObject
+        {
+            ["name"] = $"Lupus add-on {Guid.NewGuid():N}", ["cohort"] = new JsonObject { ["diseaseCodes"] = new JsonArray("sle") },
+            ["note"] = "enrolled this year",
+        }),
+        new("/api/cohort-definitions/{definitionId}/versions", Roles.Researcher, [],
+            $"/api/cohort-definitions/{Registry.Exports.SavedCohorts.StreamFor(SavedDefinition)}/versions", () => new JsonObject
+            {
+                ["note"] = "RA too", ["cohort"] = new JsonObject { ["diseaseCodes"] = new JsonArray("sle", "ra") },
+            }),
         new("/api/exports", Roles.Researcher, [], "/api/exports", () => new JsonObject
         {
             ["cohort"] = new JsonObject { ["diseaseCodes"] = new JsonArray("sle") }, ["format"] = "csv", ["dates"] = "study-day",
