@@ -14,7 +14,7 @@ public static class ListCohortsEndpoint
     [Authorize(Policy = Policies.Cohorts)]
     public static async Task<IResult> Get(
         IQuerySession session, ClaimsPrincipal user, CohortFigures figures, FiguresCache cache, Freshness freshness,
-        string? therapyLine, string? siteId, CancellationToken ct)
+        string? therapyLine, string? siteId, string? asOf, TimeProvider time, CancellationToken ct)
     {
         var caller = Caller.From(user);
         if (CohortPatients.Check(caller, therapyLine, siteId) is { } problem)
@@ -22,8 +22,25 @@ public static class ListCohortsEndpoint
             return problem;
         }
 
+        if (asOf is not null)
+        {
+            // As the registry knew it then: every disease with patients at that point, from the log (as GetCohort does).
+            var (point, instant, invalid) = await CohortAsOf.ResolveAsync(session, asOf, time, ct);
+            if (point is null)
+            {
+                return Results.Problem(invalid!);
+            }
+
+            Patients.TherapyLine? line = Infrastructure.Kebab.TryParse<Patients.TherapyLine>(therapyLine, out var parsed) ? parsed : null;
+            var then = await CohortAsOf.FactsAsync(session, caller, null, line, siteId, point.Sequence, instant, ct);
+            return Results.Ok(then.GroupBy(p => p.Facts.DiseaseCode)
+                .OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => figures.Summarise(g.Key, [.. g.Select(p => p.Facts)], point, detail: false))
+                .ToList());
+        }
+
         // The progress first (caught up with every committed write): the rows read afterwards reflect at least the events it names.
-        var asOf = await freshness.FactsAsync(session, ct);
+        var progress = await freshness.FactsAsync(session, ct);
         var scope = $"{therapyLine}|{siteId}|{CohortPatients.Visibility(caller)}";
         var versions = await CohortFigureQuery.VersionsAsync(session, caller, therapyLine, siteId, null, ct);
 
@@ -33,11 +50,11 @@ public static class ListCohortsEndpoint
                 var cohorts = await CohortFigureQuery.AggregateAsync(session, caller, therapyLine, siteId, stale,
                     figures.Measures(stale, detail: false), figures.TregDays(detail: false), ct);
                 return cohorts.ToDictionary(
-                    c => c.Key, c => figures.FromAggregates(c.Key, c.Value, asOf, detail: false), StringComparer.Ordinal);
+                    c => c.Key, c => figures.FromAggregates(c.Key, c.Value, progress, detail: false), StringComparer.Ordinal);
             },
             _ => null);
 
-        var summaries = kept.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => c.Value with { AsOf = asOf }).ToList();
+        var summaries = kept.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => c.Value with { AsOf = progress }).ToList();
         return Results.Ok(summaries);
     }
 }

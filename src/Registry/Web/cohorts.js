@@ -63,11 +63,16 @@ function lineRow(label, l) {
     h("td", { class: "num" }, num(t.medianFoldChange)));
 }
 
+/** The day a date input names when it is before today (the end of it, UTC, as the API's asOf), else "" for now. */
+function pastDay(input) {
+  const today = new Date().toISOString().slice(0, 10);
+  const day = input.value && input.value < today ? input.value : "";
+  return { day, query: day ? `?asOf=${encodeURIComponent(`${day}T23:59:59Z`)}` : "" };
+}
+
 async function compare() {
   const disease = $("#disease").value;
-  const today = new Date().toISOString().slice(0, 10);
-  const day = $("#as-of").value && $("#as-of").value < today ? $("#as-of").value : "";
-  const query = day ? `?asOf=${encodeURIComponent(`${day}T23:59:59Z`)}` : "";
+  const { day, query } = pastDay($("#as-of"));
   const result = await api("GET", `/api/cohorts/${encodeURIComponent(disease)}/comparison${query}`);
   if (!result.ok) {
     const problem = problemOf(result);
@@ -90,16 +95,33 @@ async function compare() {
   status("");
 }
 
-async function start() {
-  await initHeader();
-  const result = await api("GET", "/api/cohorts");
-  if (!result.ok) { status(problemOf(result).title, "error"); return; }
+/** Every disease's figures, now or as known at the end of the chosen day; null when the API refused. */
+async function list() {
+  const { day, query } = pastDay($("#list-as-of"));
+  const result = await api("GET", `/api/cohorts${query}`);
+  if (!result.ok) {
+    const problem = problemOf(result);
+    status(problem.title + (problem.errors?.asOf ? ` ${problem.errors.asOf[0]}` : ""), "error");
+    return null;
+  }
   const cohorts = result.data;
+  $("#list-as-of-note").textContent = day
+    ? `As the registry knew it at the end of ${day} (UTC)${cohorts.length ? `: every event up to number ${cohorts[0].asOf.sequence}` : ""}.`
+    : "As of now.";
   $("#forest").replaceChildren(forest(cohorts));
   $("#cohorts tbody").replaceChildren(...cohorts.map(cohortRow));
+  if (!cohorts.length) $("#cohorts tbody").append(h("tr", null, h("td", { colspan: "7" }, "No cohort then.")));
+  return cohorts;
+}
+
+async function start() {
+  await initHeader();
+  const cohorts = await list();
+  if (!cohorts) return;
   $("#disease").replaceChildren(...cohorts.map((c) => h("option", { value: c.diseaseCode }, c.diseaseCode)));
-  $("#as-of").max = new Date().toISOString().slice(0, 10);
+  for (const input of [$("#as-of"), $("#list-as-of")]) input.max = new Date().toISOString().slice(0, 10);
   $("#compare-form").addEventListener("submit", (event) => { event.preventDefault(); compare(); });
+  $("#list-form").addEventListener("submit", async (event) => { event.preventDefault(); if (await list()) status(""); });
   if (cohorts.length) await compare();
   else status("No cohort yet.");
 }

@@ -84,18 +84,26 @@ public sealed class CohortPagesTests(BrowserApp browser) : IClassFixture<Browser
         await Assertions.Expect(page.Locator("#cohorts tbody tr").Filter(new() { HasText = "ra" })).ToContainTextAsync("5");
 
         await page.GetByLabel("Disease", new() { Exact = true }).SelectOptionAsync("ra");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Show" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show", Exact = true }).ClickAsync();
         var standalone = page.Locator("#comparison tbody tr").Filter(new() { HasText = "Stand-alone" });
         await Assertions.Expect(standalone).ToContainTextAsync("60.0 %");
         await Assertions.Expect(page.Locator("#difference")).ToContainTextAsync("20.0 %");
         await Assertions.Expect(page.Locator("#difference")).ToContainTextAsync("Newcombe");
 
         // As known at the end of yesterday: before the correction, 4 responders of 5 stand-alone.
-        await page.GetByLabel("As known on (end of the day, UTC; empty: now)").FillAsync(DaysAgo(1));
-        await page.GetByRole(AriaRole.Button, new() { Name = "Show" }).ClickAsync();
+        await page.GetByLabel("As known on (end of the day, UTC; empty: now)", new() { Exact = true }).FillAsync(DaysAgo(1));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show", Exact = true }).ClickAsync();
         await Assertions.Expect(standalone).ToContainTextAsync("80.0 %");
         await Assertions.Expect(page.Locator("#difference")).ToContainTextAsync("40.0 %");
         await Assertions.Expect(page.Locator("#as-of-note")).ToContainTextAsync($"at the end of {DaysAgo(1)}");
+
+        // Every cohort as known then: 6 responders in RA before the correction, 5 now.
+        var raResponders = page.Locator("#cohorts tbody tr").Filter(new() { HasText = "ra" }).Locator("td").Nth(3);
+        await Assertions.Expect(raResponders).ToHaveTextAsync("5");
+        await page.GetByLabel("All cohorts as known on (end of the day, UTC; empty: now)").FillAsync(DaysAgo(1));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show all cohorts" }).ClickAsync();
+        await Assertions.Expect(raResponders).ToHaveTextAsync("6");
+        await Assertions.Expect(page.Locator("#list-as-of-note")).ToContainTextAsync($"at the end of {DaysAgo(1)}");
 
         Directory.CreateDirectory(DashboardTests.Screenshots);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(DashboardTests.Screenshots, "cohorts.png"), FullPage = true });

@@ -179,6 +179,11 @@ public sealed class CohortApiTests(RegistryApp app) : ApiTest(app)
         Assert.Equal(4, then["treg"]!["responders"]!.GetValue<int>());
         Assert.Equal(1.8, then["treg"]!["medianFoldChange"]!.GetValue<double>());
         Assert.Equal(before, then["asOf"]!["sequence"]!.GetValue<long>());
+        var list = await monitor.GetJsonArrayAsync($"/api/cohorts?asOf={before}");
+        Assert.Equal(4, list.Single(c => c!["diseaseCode"]!.GetValue<string>() == "sle")!["treg"]!["responders"]!.GetValue<int>());
+        Assert.Equal(3, (await monitor.GetJsonArrayAsync("/api/cohorts")).Single(c => c!["diseaseCode"]!.GetValue<string>() == "sle")!
+            ["treg"]!["responders"]!.GetValue<int>());
+        await monitor.GetAsync("/api/cohorts?asOf=yesterday", 400);
         var atInstant = await monitor.GetJsonAsync($"/api/cohorts/sle?asOf={Uri.EscapeDataString(beforeAt.ToString("O"))}");
         Assert.Equal(4, atInstant["treg"]!["responders"]!.GetValue<int>());
 

@@ -18,15 +18,17 @@ namespace Internal.Generated.WolverineHandlers
         private readonly Registry.Cohorts.CohortFigures _cohortFigures;
         private readonly Registry.Cohorts.FiguresCache _figuresCache;
         private readonly Registry.Cohorts.Freshness _freshness;
+        private readonly System.TimeProvider _timeProvider;
         private readonly Wolverine.Marten.Publishing.OutboxedSessionFactory _outboxedSessionFactory;
         private readonly Wolverine.Runtime.IWolverineRuntime _wolverineRuntime;
 
-        public GET_api_cohorts(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Registry.Cohorts.CohortFigures cohortFigures, Registry.Cohorts.FiguresCache figuresCache, Registry.Cohorts.Freshness freshness, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
+        public GET_api_cohorts(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Registry.Cohorts.CohortFigures cohortFigures, Registry.Cohorts.FiguresCache figuresCache, Registry.Cohorts.Freshness freshness, System.TimeProvider timeProvider, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
         {
             _wolverineHttpOptions = wolverineHttpOptions;
             _cohortFigures = cohortFigures;
             _figuresCache = figuresCache;
             _freshness = freshness;
+            _timeProvider = timeProvider;
             _outboxedSessionFactory = outboxedSessionFactory;
             _wolverineRuntime = wolverineRuntime;
         }
@@ -40,9 +42,10 @@ namespace Internal.Generated.WolverineHandlers
             Registry.Access.RecordedBy.Before(documentSession, httpContext.User);
             var therapyLine = httpContext.Request.Query["therapyLine"];
             var siteId = httpContext.Request.Query["siteId"];
+            var asOf = httpContext.Request.Query["asOf"];
             
             // The actual HTTP request handler execution
-            var result = await Registry.Cohorts.ListCohortsEndpoint.Get(((Marten.IQuerySession)documentSession), httpContext.User, _cohortFigures, _figuresCache, _freshness, therapyLine, siteId, httpContext.RequestAborted).ConfigureAwait(false);
+            var result = await Registry.Cohorts.ListCohortsEndpoint.Get(((Marten.IQuerySession)documentSession), httpContext.User, _cohortFigures, _figuresCache, _freshness, therapyLine, siteId, asOf, _timeProvider, httpContext.RequestAborted).ConfigureAwait(false);
 
             await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }
