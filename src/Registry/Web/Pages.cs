@@ -55,6 +55,10 @@ public static class Pages
                 SitePage(http, antiforgery, "Cohort", "cohort"))
             .RequireAuthorization(Policies.Cohorts)
             .ExcludeFromDescription();
+        app.MapGet("/exports", (HttpContext http, IAntiforgery antiforgery) =>
+                SitePage(http, antiforgery, "Exports", "exports"))
+            .RequireAuthorization(Policies.Researcher)
+            .ExcludeFromDescription();
         app.MapGet("/safety/cases/{adverseEventId:guid}", (HttpContext http, IAntiforgery antiforgery) =>
                 SitePage(http, antiforgery, "SAE case", "case"))
             .RequireAuthorization(Policies.Safety)

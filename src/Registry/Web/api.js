@@ -75,6 +75,7 @@ export async function initHeader() {
   if (who) who.textContent = `${s.userId} · ${s.role}${s.sites.length ? " · sites " + s.sites.join(", ") : ""}`;
   if (s.role !== "site") document.querySelectorAll("[data-site-only]").forEach((el) => el.remove());
   if (s.role !== "monitor") document.querySelectorAll("[data-monitor-only]").forEach((el) => el.remove());
+  if (s.role !== "researcher") document.querySelectorAll("[data-researcher-only]").forEach((el) => el.remove());
   if (s.role === "admin") document.querySelectorAll("[data-not-admin]").forEach((el) => el.remove());
   return s;
 }
