@@ -17,6 +17,15 @@ namespace Registry.Cohorts;
 /// </summary>
 public static class CohortAsOf
 {
+    /// <summary>
+    /// Reads of the log for a cohort at once, on this node (one per processor, at least two): each reads every member's
+    /// events, so more at once would only share the processors and the database among them more slowly. A request that
+    /// finds none free within <see cref="LogReadWait"/> is answered 503 with <c>Retry-After</c>.
+    /// </summary>
+    private static readonly SemaphoreSlim LogReads = new(Math.Max(2, Environment.ProcessorCount));
+
+    public static readonly TimeSpan LogReadWait = TimeSpan.FromSeconds(20);
+
     /// <summary>The log's head: every event recorded so far.</summary>
     public static async Task<AsOf> HeadAsync(IQuerySession session, TimeProvider time, CancellationToken ct) =>
         new(await ScalarAsync(session, $"select coalesce(max(seq_id), 0) from {RegistrySchema.Name}.mt_events", null, ct),
@@ -80,12 +89,35 @@ public static class CohortAsOf
     /// <summary>
     /// The patients of <paramref name="diseaseCode"/> (every disease when null; the therapy line and site, when given) as of
     /// <paramref name="point"/>, each folded up to it (its facts, and its entries for what the facts do not keep, such as
-    /// medications); a site user's own sites' patients only (their site then). <paramref name="onStream"/>, when given, sees
-    /// each member's events up to the point, for callers that name the events a figure used.
+    /// medications); a site user's own sites' patients only (their site then).
     /// </summary>
     public static async Task<List<(PatientFacts Facts, PatientState State)>> FactsAsync(
         IQuerySession session, Caller caller, string? diseaseCode, TherapyLine? line, string? siteId, long point, DateTimeOffset? instant,
-        CancellationToken ct, Action<Guid, IReadOnlyList<IEvent>>? onStream = null)
+        CancellationToken ct)
+    {
+        if (!await LogReads.WaitAsync(LogReadWait, ct))
+        {
+            throw new ProblemException(new Microsoft.AspNetCore.Mvc.ProblemDetails
+            {
+                Status = Microsoft.AspNetCore.Http.StatusCodes.Status503ServiceUnavailable,
+                Title = "The registry is busy working out other figures from the event log.",
+                Detail = "Figures at a point of the log, and comparisons, are read from the log itself. Try again in a few seconds.",
+            });
+        }
+
+        try
+        {
+            return await FoldAsync(session, caller, diseaseCode, line, siteId, point, instant, ct);
+        }
+        finally
+        {
+            LogReads.Release();
+        }
+    }
+
+    private static async Task<List<(PatientFacts Facts, PatientState State)>> FoldAsync(
+        IQuerySession session, Caller caller, string? diseaseCode, TherapyLine? line, string? siteId, long point, DateTimeOffset? instant,
+        CancellationToken ct)
     {
         var members = (await EnrolmentsAt.LoadAsync(session, point, instant, ct))
             .Where(p => (diseaseCode is null || p.DiseaseCode == diseaseCode) && (line is null || p.TherapyLine == line)
@@ -117,7 +149,6 @@ public static class CohortAsOf
                 if (folded is { Voided: false } && state is not null)
                 {
                     facts.Add((folded, state));
-                    onStream?.Invoke(stream.Key, [.. stream]);
                 }
             }
         }

@@ -15,12 +15,12 @@ using Wolverine.Http;
 namespace Registry.Cohorts;
 
 /// <summary>
-/// One event a figure used for a patient: its sequence in the log, its kind, what it was for (<c>enrolment</c>,
-/// <c>first-dose</c>, <c>baseline</c>, <c>target</c>), the study day of what it records and, outside the researcher role,
-/// its date.
+/// One event a figure used for a patient: its kind, what it was for (<c>enrolment</c>, <c>first-dose</c>, <c>baseline</c>,
+/// <c>target</c>), the study day of what it records and, outside the researcher role, its sequence in the log and its date
+/// (a sequence would date the event: the log says when each was recorded).
 /// </summary>
 public sealed record ContributingEvent(
-    long Sequence,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Sequence,
     string Kind,
     string Role,
     int? StudyDay,
@@ -57,7 +57,7 @@ public sealed record FigureContributors(
 /// <summary>
 /// <c>GET /api/cohorts/{diseaseCode}/contributors?figure=…</c>: which patients make a figure of the cohort detail, and for
 /// each the events it used. The figure is worked out here from the same facts, with the same definitions as the
-/// cohort's figures (<see cref="CohortFigures.Summarise"/>), at the log's head or at <c>asOf</c>; so the sum of the
+/// cohort's figures (<see cref="CohortFigures.Summarise"/>), from the live facts or at <c>asOf</c>; so the sum of the
 /// contributions is the figure (a median or mean: of them), which the tests check for every figure.
 /// </summary>
 public static class CohortContributorsEndpoint
@@ -83,16 +83,57 @@ public static class CohortContributorsEndpoint
     /// <summary>The pseudonym scope of the cohort pages: the researcher's own, like an export's scope named <c>cohorts</c>.</summary>
     public static string PseudonymScope(Caller caller) => $"{caller.UserId}:cohorts";
 
-    /// <summary>How the cohort pages name a patient: pseudonyms in a researcher's own scope, else subject codes.</summary>
-    public static Func<PatientFacts, string> Names(Caller caller, Exports.ExportOptions exports)
+    /// <summary>
+    /// How the cohort pages name a patient: pseudonyms in a researcher's own scope, else subject codes; null when a
+    /// researcher asks and no pseudonym secret is set.
+    /// </summary>
+    public static Func<PatientFacts, string>? Names(Caller caller, Exports.ExportOptions exports)
     {
         if (caller.Role != Roles.Researcher)
         {
             return p => p.SubjectCode;
         }
 
+        if (exports.PseudonymSecret is not { Length: >= 32 })
+        {
+            return null;
+        }
+
         var (secret, scope) = (exports.Secret(), PseudonymScope(caller));
         return p => Exports.ExportBuilder.Usubjid(secret, scope, p.Id);
+    }
+
+    /// <summary>A researcher's patients are named by pseudonyms, which need the secret.</summary>
+    public static Microsoft.AspNetCore.Mvc.ProblemDetails NoSecret => new()
+    {
+        Status = StatusCodes.Status503ServiceUnavailable,
+        Title = "Pseudonyms cannot be made.",
+        Detail = "The registry has no pseudonym secret (Exports:PseudonymSecret): an operator must set it.",
+    };
+
+    /// <summary>The events of these patients' streams, up to each one's facts (and the instant, when the fold stopped at one).</summary>
+    private static async Task<Dictionary<Guid, List<IEvent>>> StreamsAsync(
+        IQuerySession session, IReadOnlyList<PatientFacts> patients, DateTimeOffset? instant, CancellationToken ct)
+    {
+        var streams = new Dictionary<Guid, List<IEvent>>();
+        foreach (var chunk in patients.Chunk(500))
+        {
+            var ids = chunk.Select(p => p.Id).ToArray();
+            var upTo = chunk.Max(p => p.LastSequence);
+            var query = session.Events.QueryAllRawEvents().Where(e => e.StreamId.IsOneOf(ids) && e.Sequence <= upTo);
+            if (instant is { } at)
+            {
+                query = query.Where(e => e.Timestamp <= at);
+            }
+
+            var last = chunk.ToDictionary(p => p.Id, p => p.LastSequence);
+            foreach (var e in (await query.OrderBy(e => e.Sequence).ToListAsync(ct)).Where(e => e.Sequence <= last[e.StreamId]))
+            {
+                (streams.TryGetValue(e.StreamId, out var list) ? list : streams[e.StreamId] = []).Add(e);
+            }
+        }
+
+        return streams;
     }
 
     [WolverineGet("/api/cohorts/{diseaseCode}/contributors", OperationId = "getCohortContributors")]
@@ -101,7 +142,8 @@ public static class CohortContributorsEndpoint
     public static async Task<IResult> Get(
         string diseaseCode, string? figure, string? targetDay, string? instrument, string? category, string? therapyLine,
         string? siteId, string? asOf, IDocumentSession session, ClaimsPrincipal user, CohortFigures figures, Response response,
-        DiseaseCatalogue catalogue, IOptions<Exports.ExportOptions> exports, TimeProvider time, CancellationToken ct)
+        DiseaseCatalogue catalogue, IOptions<Exports.ExportOptions> exports, Freshness freshness, TimeProvider time,
+        CancellationToken ct)
     {
         if (catalogue.FindDisease(diseaseCode) is not { } disease)
         {
@@ -121,36 +163,30 @@ public static class CohortContributorsEndpoint
             return Results.Problem(invalid);
         }
 
-        var (point, instant, problem) = await CohortAsOf.PointAsync(session, asOf, time, ct);
-        if (point is null)
+        if (Names(caller, exports.Value) is not { } names)
         {
-            return Results.Problem(problem!);
+            return Results.Problem(NoSecret);
         }
 
-        TherapyLine? line = Kebab.TryParse<TherapyLine>(therapyLine, out var parsed) ? parsed : null;
-        var streams = new Dictionary<Guid, IReadOnlyList<IEvent>>();
-        var patients = await CohortAsOf.FactsAsync(
-            session, caller, diseaseCode, line, siteId, point.Sequence, instant, ct, (id, events) => streams[id] = events);
-        var facts = patients.Select(p => p.Facts).ToList();
-        var summary = figures.Summarise(diseaseCode, facts, point, detail: true);
+        var (point, facts, instant, problem) = await CohortPatients.AtAsync(
+            session, caller, diseaseCode, therapyLine, siteId, asOf, freshness, time, ct);
+        if (problem is not null)
+        {
+            return problem;
+        }
 
+        var summary = figures.Summarise(diseaseCode, facts, point!, detail: true);
+        var used = facts.Select(p => (Patient: p, Used: Contribution(request, p, response))).Where(x => x.Used is not null).ToList();
+        var streams = await StreamsAsync(session, [.. used.Select(x => x.Patient)], instant, ct);
         var researcher = caller.Role == Roles.Researcher;
-        var names = Names(caller, exports.Value);
-        var contributors = new List<Contributor>();
-        foreach (var patient in facts)
-        {
-            if (Contribution(request, patient, response) is not { } used)
-            {
-                continue;
-            }
-
-            contributors.Add(new Contributor(
-                names(patient), patient.SiteId, patient.TherapyLine, used.Contribution, used.Value, used.Responder,
-                Events(streams[patient.Id], patient, used.Entries, researcher)));
-        }
+        var contributors = used.Select(x => new Contributor(
+                names(x.Patient), x.Patient.SiteId, x.Patient.TherapyLine, x.Used!.Contribution, x.Used.Value, x.Used.Responder,
+                Events(streams.GetValueOrDefault(x.Patient.Id) ?? [], x.Patient, x.Used.Entries, researcher)))
+            .ToList();
 
         session.Record(caller, time, AuditActions.CohortContributors,
-            detail: $"{diseaseCode} {request.Figure} day {request.TargetDay} {request.Instrument} as of {point.Sequence}");
+            detail: $"{diseaseCode} {request.Figure} day {request.TargetDay} {request.Instrument?.Code} category {request.Category} "
+                + $"line {therapyLine} site {siteId} as of {asOf ?? "now"} ({point!.Sequence}): {contributors.Count} patients");
         await session.SaveChangesAsync(ct);
         return Results.Ok(new FigureContributors(
             diseaseCode, request.Figure, request.TargetDay, request.Instrument?.Code, request.Category, Figures[request.Figure],
@@ -300,25 +336,25 @@ public static class CohortContributorsEndpoint
     {
         var treg = request.TargetDay == options.PrimaryTargetDay
             ? summary.Treg
-            : summary.ByTargetDay!.First(t => t.TargetDay == request.TargetDay);
+            : summary.ByTargetDay?.FirstOrDefault(t => t.TargetDay == request.TargetDay);
         var clinical = summary.Clinical.FirstOrDefault(c => c.Instrument == request.Instrument?.Code);
         return request.Figure switch
         {
             "enrolled" => summary.Enrolled,
             "treated" => summary.Treated,
-            "treg-evaluable" => treg.Evaluable,
-            "treg-responders" => treg.Responders,
-            "treg-fold-change" => treg.MedianFoldChange,
-            "treg-tconv-baseline" => summary.TregTconv!.MedianBaselineRatio,
-            "treg-tconv-change" => summary.TregTconv!.MedianRatioFoldChange,
-            "clinical-evaluable" => clinical!.Evaluable,
-            "clinical-responders" => clinical!.Responders,
-            "clinical-with-change" => clinical!.WithChange,
-            "clinical-change" => clinical!.MeanChange,
+            "treg-evaluable" => treg?.Evaluable,
+            "treg-responders" => treg?.Responders,
+            "treg-fold-change" => treg?.MedianFoldChange,
+            "treg-tconv-baseline" => summary.TregTconv?.MedianBaselineRatio,
+            "treg-tconv-change" => summary.TregTconv?.MedianRatioFoldChange,
+            "clinical-evaluable" => clinical?.Evaluable,
+            "clinical-responders" => clinical?.Responders,
+            "clinical-with-change" => clinical?.WithChange,
+            "clinical-change" => clinical?.MeanChange,
             "cgi-i" => request.Category is { } k
-                ? summary.CgiImprovement!.Counts[k.ToString(CultureInfo.InvariantCulture)]
-                : summary.CgiImprovement!.N,
-            "cgi-i-improved" => summary.CgiImprovement!.Improved,
+                ? summary.CgiImprovement?.Counts.GetValueOrDefault(k.ToString(CultureInfo.InvariantCulture))
+                : summary.CgiImprovement?.N,
+            "cgi-i-improved" => summary.CgiImprovement?.Improved,
             _ => null,
         };
     }
@@ -344,8 +380,8 @@ public static class CohortContributorsEndpoint
             var enrolment = e.Data is PatientEnrolled || Amendments.EnrolmentEventTypes.Contains(e.Data.GetType());
             foreach (var (id, role, on) in used.Where(u => u.Entry is { } id ? id == entry : enrolment))
             {
-                events.Add(new ContributingEvent(
-                    e.Sequence, e.EventTypeName.Replace('_', '-'), role, StudyDays.Of(anchor, on), researcher ? null : on));
+                events.Add(new ContributingEvent(researcher ? null : e.Sequence, e.EventTypeName.Replace('_', '-'), role,
+                    StudyDays.Of(anchor, on), researcher ? null : on));
             }
         }
 

@@ -14,7 +14,7 @@ namespace Registry.Cohorts;
 
 public sealed record TregPoint(int StudyDay, double TregPercentOfCd4);
 
-/// <summary>One treated patient's Treg % of CD4 over study days (the gating of the baseline, or every one when none).</summary>
+/// <summary>One treated patient's Treg % of CD4 over study days, in the gating of the baseline.</summary>
 public sealed record PatientTregCourse(
     string Patient,
     string SiteId,
@@ -22,25 +22,39 @@ public sealed record PatientTregCourse(
     double? FoldChange,
     IReadOnlyList<TregPoint> Points);
 
-/// <summary>The cohort's median Treg % at baseline (study day 1) and at each target day, of the values the figures use.</summary>
+/// <summary>The median Treg % at baseline (study day 1) and at each target day, of the values the figures use.</summary>
 public sealed record MedianPoint(int StudyDay, int N, double? Median);
 
-public sealed record TregCourse(
-    string DiseaseCode, int PrimaryTargetDay, AsOf AsOf, IReadOnlyList<PatientTregCourse> Patients, IReadOnlyList<MedianPoint> Median);
+/// <summary>How many treated patients have a baseline in a gating.</summary>
+public sealed record GatingCount([property: JsonConverter(typeof(KebabEnum<Gating>))] Gating Gating, int Patients);
 
 /// <summary>
-/// <c>GET /api/cohorts/{diseaseCode}/treg-course</c>: each treated patient's Treg % over study days (pseudonymous for a
-/// researcher, as the contributors are) with the cohort's median line, for the page's plots; at the log's head or
-/// <c>asOf</c>.
+/// The course of one gating (Treg levels of different gatings are never pooled, DOMAIN.md): its patients and median, and
+/// the gatings the cohort's baselines use, so the page can offer the others.
+/// </summary>
+public sealed record TregCourse(
+    string DiseaseCode,
+    int PrimaryTargetDay,
+    [property: JsonConverter(typeof(KebabEnum<Gating>))] Gating? Gating,
+    IReadOnlyList<GatingCount> Gatings,
+    AsOf AsOf,
+    IReadOnlyList<PatientTregCourse> Patients,
+    IReadOnlyList<MedianPoint> Median);
+
+/// <summary>
+/// <c>GET /api/cohorts/{diseaseCode}/treg-course?gating=</c>: each treated patient's Treg % over study days in one gating
+/// (the baselines' most common one unless asked; never <c>other</c>), pseudonymous for a researcher as the contributors
+/// are, with the median line, for the page's plots; from the live facts, or at <c>asOf</c> (not for researchers).
 /// </summary>
 public static class TregCourseEndpoint
 {
     [WolverineGet("/api/cohorts/{diseaseCode}/treg-course", OperationId = "getTregCourse")]
-    [EndpointSummary("Each treated patient's Treg % over study days, with the cohort's median at baseline and each target day.")]
+    [EndpointSummary("Each treated patient's Treg % over study days in one gating, with the median at baseline and each target day.")]
     [Authorize(Policy = Policies.Cohorts)]
     public static async Task<IResult> Get(
-        string diseaseCode, string? therapyLine, string? siteId, string? asOf, IQuerySession session, ClaimsPrincipal user,
-        Response response, DiseaseCatalogue catalogue, IOptions<Exports.ExportOptions> exports, TimeProvider time, CancellationToken ct)
+        string diseaseCode, string? gating, string? therapyLine, string? siteId, string? asOf, IDocumentSession session,
+        ClaimsPrincipal user, Response response, DiseaseCatalogue catalogue, IOptions<Exports.ExportOptions> exports,
+        Freshness freshness, TimeProvider time, CancellationToken ct)
     {
         if (catalogue.FindDisease(diseaseCode) is null)
         {
@@ -53,26 +67,47 @@ public static class TregCourseEndpoint
             return refused;
         }
 
-        var (point, instant, problem) = await CohortAsOf.PointAsync(session, asOf, time, ct);
-        if (point is null)
+        Gating? wanted = null;
+        if (gating is not null)
         {
-            return Results.Problem(problem!);
+            if (!Kebab.TryParse<Gating>(gating, out var g) || g == Gating.Other)
+            {
+                return Results.Problem(ValidationErrors.Single("gating",
+                    "gating is cd4-cd25-foxp3 or cd4-cd25hi-cd127lo (results gated otherwise are in no pooled figure)."));
+            }
+
+            wanted = g;
         }
 
-        TherapyLine? line = Kebab.TryParse<TherapyLine>(therapyLine, out var parsed) ? parsed : null;
-        var patients = (await CohortAsOf.FactsAsync(session, caller, diseaseCode, line, siteId, point.Sequence, instant, ct))
-            .Select(p => p.Facts)
-            .Where(p => p.FirstDoseOn is not null)
-            .ToList();
+        if (CohortContributorsEndpoint.Names(caller, exports.Value) is not { } names)
+        {
+            return Results.Problem(CohortContributorsEndpoint.NoSecret);
+        }
+
+        var (point, facts, _, problem) = await CohortPatients.AtAsync(
+            session, caller, diseaseCode, therapyLine, siteId, asOf, freshness, time, ct);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
         var options = response.Options;
-        var names = CohortContributorsEndpoint.Names(caller, exports.Value);
+        var treated = facts
+            .Where(p => p.FirstDoseOn is not null)
+            .Select(p => (Patient: p, Baseline: response.TregBaseline(p)))
+            .Where(x => x.Baseline is not null && x.Baseline.Gating != Gating.Other)
+            .ToList();
+        var gatings = treated.GroupBy(x => x.Baseline!.Gating)
+            .Select(g => new GatingCount(g.Key, g.Count()))
+            .OrderByDescending(g => g.Patients).ThenBy(g => g.Gating)
+            .ToList();
+        var shown = wanted ?? gatings.FirstOrDefault()?.Gating;
+        var patients = treated.Where(x => x.Baseline!.Gating == shown).Select(x => x.Patient).ToList();
         var courses = patients.Select(p =>
             {
                 var first = p.FirstDoseOn!.Value;
-                var gating = response.TregBaseline(p)?.Gating;
                 var points = Response.Deduplicated(p)
-                    .Where(t => gating is null || t.Gating == gating)
-                    .Where(t => t.SampledOn >= first.AddDays(-options.BaselineMaxDaysBefore))
+                    .Where(t => t.Gating == shown && t.SampledOn >= first.AddDays(-options.BaselineMaxDaysBefore))
                     .Select(t => new TregPoint(StudyDays.Of(first, t.SampledOn), (double)t.TregPercentOfCd4))
                     .OrderBy(t => t.StudyDay)
                     .ToList();
@@ -85,7 +120,11 @@ public static class TregCourseEndpoint
         var medians = new List<MedianPoint> { Median(1, patients.Select(response.TregBaseline).OfType<TregFact>(), options) };
         medians.AddRange(options.TargetDays.Append(options.PrimaryTargetDay).Distinct().Order()
             .Select(day => Median(day, patients.Select(p => response.Treg(p, day).AtTarget).OfType<TregFact>(), options)));
-        return Results.Ok(new TregCourse(diseaseCode, options.PrimaryTargetDay, point, courses, medians));
+        session.Record(caller, time, AuditActions.CohortContributors,
+            detail: $"{diseaseCode} treg-course {shown} line {therapyLine} site {siteId} as of {asOf ?? "now"} ({point!.Sequence}): "
+                + $"{courses.Count} patients");
+        await session.SaveChangesAsync(ct);
+        return Results.Ok(new TregCourse(diseaseCode, options.PrimaryTargetDay, shown, gatings, point, courses, medians));
     }
 
     private static MedianPoint Median(int day, IEnumerable<TregFact> values, ResponseOptions options)

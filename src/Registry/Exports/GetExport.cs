@@ -34,11 +34,10 @@ public static class GetExportEndpoint
     public static async Task<IReadOnlyList<ExportListItem>> List(IQuerySession session, ClaimsPrincipal user, CancellationToken ct)
     {
         var caller = Caller.From(user).UserId;
-        var records = await session.Query<ExportRecord>().Where(r => r.RequestedBy == caller).ToListAsync(ct);
-        return [.. records
-            .OrderByDescending(r => r.RequestedAt ?? DateTimeOffset.MinValue).ThenByDescending(r => r.Id)
-            .Take(100)
-            .Select(r => new ExportListItem(r.Id, r.Status, r.RequestedAt, r.Definition.Format, r.Definition.Cohort,
+        // Version-7 ids grow with time: the newest first, in the database.
+        var records = await session.Query<ExportRecord>().Where(r => r.RequestedBy == caller)
+            .OrderByDescending(r => r.Id).Take(100).ToListAsync(ct);
+        return [.. records.Select(r => new ExportListItem(r.Id, r.Status, r.RequestedAt, r.Definition.Format, r.Definition.Cohort,
                 r.Definition.SavedCohort, r.Definition.AsOfSequence, r.Manifest, r.Error))];
     }
 }

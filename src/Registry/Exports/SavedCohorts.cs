@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.RegularExpressions;
 using JasperFx.Events;
 using Marten;
 using Marten.Events.Aggregation;
@@ -72,7 +74,7 @@ public static class SavedCohorts
     /// <summary>The stream of a name: the same for the same name in any case, so two researchers saving one name at once collide.</summary>
     public static Guid StreamFor(string name)
     {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes("saved-cohort\n" + name.Trim().ToUpperInvariant()));
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes("saved-cohort\n" + Normalised(name)!.ToUpperInvariant()));
         hash[6] = (byte)((hash[6] & 0x0F) | 0x80);   // version 8 (custom), RFC 9562
         hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
         return new Guid(hash.AsSpan(0, 16), bigEndian: true);
@@ -89,10 +91,11 @@ public static class SavedCohorts
             async ct =>
             {
                 var errors = new ValidationErrors();
-                var name = errors.Required("name", request.Name, "Name the definition (e.g. SLE add-on, enrolled in 2026).", MaxName);
-                if (name is not null && name.Any(char.IsControl))
+                var name = Normalised(
+                    errors.Required("name", request.Name, "Name the definition (e.g. SLE add-on, enrolled in 2026).", MaxName));
+                if (name is not null && name.Any(c => char.IsControl(c) || char.GetUnicodeCategory(c) == UnicodeCategory.Format))
                 {
-                    errors.Add("name", "A name is one line of text, without control characters.");
+                    errors.Add("name", "A name is one line of text, without control or invisible formatting characters.");
                 }
 
                 var cohort = RequestExportEndpoint.CheckCohort(request.Cohort, "cohort", catalogue, errors);
@@ -110,7 +113,7 @@ public static class SavedCohorts
                 session.Events.StartStream<SavedCohort>(id, new CohortDefinitionSaved(id, name!, 1, cohort, Note(request.Note)));
                 return Saved(id, name!, 1);
             },
-            (_, _) => Task.FromResult<ProblemDetails?>(NameTaken(request.Name!.Trim())));
+            (_, _) => Task.FromResult<ProblemDetails?>(NameTaken(Normalised(request.Name) ?? "")));
 
     [WolverinePost("/api/cohort-definitions/{definitionId}/versions", OperationId = "saveCohortDefinitionVersion")]
     [EndpointSummary("Save a new version of a cohort definition (the earlier versions stay as they were).")]
@@ -185,6 +188,10 @@ public static class SavedCohorts
 
         return (new SavedCohortRef(saved.Id, saved.Name, wanted), saved.Versions[wanted - 1].Cohort);
     }
+
+    /// <summary>A name as kept and compared: Unicode NFKC, runs of white space as one space, trimmed.</summary>
+    public static string? Normalised(string? name) =>
+        name is null ? null : Regex.Replace(name.Normalize(NormalizationForm.FormKC), @"\s+", " ").Trim();
 
     private static string? Note(string? note) => string.IsNullOrWhiteSpace(note) ? null : note.Trim();
 

@@ -25,6 +25,10 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         if (exception is ProblemException known)
         {
             problem = known.Problem;
+            if (problem.Status is StatusCodes.Status503ServiceUnavailable or StatusCodes.Status429TooManyRequests)
+            {
+                httpContext.Response.Headers.RetryAfter = "5";
+            }
         }
         else if (exception is BadHttpRequestException bad)
         {

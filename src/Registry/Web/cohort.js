@@ -32,7 +32,16 @@ function svg(tag, attrs, ...children) {
   return el;
 }
 
-const disease = decodeURIComponent((location.pathname.match(/^\/cohorts\/([^/]+)\/?$/) || [])[1] || "");
+/** The disease in the address ("" when there is none, or it is not a well-formed one). */
+function diseaseOf(path) {
+  try {
+    return decodeURIComponent((path.match(/^\/cohorts\/([^/]+)\/?$/) || [])[1] || "");
+  } catch {
+    return "";
+  }
+}
+
+const disease = diseaseOf(location.pathname);
 const base = `/api/cohorts/${encodeURIComponent(disease)}`;
 
 /**
@@ -40,7 +49,12 @@ const base = `/api/cohorts/${encodeURIComponent(disease)}`;
  * they are as of (pin: the drill-downs ask for that same point, so their patients make exactly the figure shown), the
  * chosen figure, and counters so that an answer to an earlier request never overwrites a later one.
  */
-const state = { line: "", day: "", pin: null, selection: null, loads: 0, drills: 0 };
+const state = { line: "", day: "", pin: undefined, selection: null, loads: 0, drills: 0, researcher: false, gating: "" };
+
+/** A researcher sees the patients behind figures as of now only: when a pseudonym joined a figure would date it. */
+const patientsHidden = () => state.researcher && state.day;
+const HIDDEN = "The patients behind the figures, and the plots of each patient, are shown as of now only to researchers: "
+  + "when a pseudonym joined a figure would date it. Clear the day to see them.";
 
 const today = () => new Date().toISOString().slice(0, 10);
 /** A past day (yyyy-mm-dd), or "" (now): today and the future are now, as on the cohorts page. */
@@ -430,12 +444,13 @@ function showProblem(result) {
 function eventsTable(c) {
   if (!c.events.length) return h("p", null, "No event recorded.");
   const dated = c.events.some((e) => e.date);
+  const numbered = c.events.some((e) => e.sequence !== undefined && e.sequence !== null);
   return h("table", { class: "events" },
     h("caption", null, `The events behind ${c.patient}'s part in the figure`),
-    h("thead", null, h("tr", null, h("th", { scope: "col", class: "num" }, "Event"), h("th", { scope: "col" }, "Kind"),
+    h("thead", null, h("tr", null, numbered && h("th", { scope: "col", class: "num" }, "Event"), h("th", { scope: "col" }, "Kind"),
       h("th", { scope: "col" }, "Role"), h("th", { scope: "col", class: "num" }, "Study day"), dated && h("th", { scope: "col" }, "Date"))),
     h("tbody", null, c.events.map((e) => h("tr", null,
-      h("td", { class: "num" }, String(e.sequence)), h("td", null, e.kind), h("td", { class: "role" }, e.role),
+      numbered && h("td", { class: "num" }, String(e.sequence)), h("td", null, e.kind), h("td", { class: "role" }, e.role),
       h("td", { class: "num study-day" }, e.studyDay === null || e.studyDay === undefined ? "–" : String(e.studyDay)),
       dated && h("td", null, e.date || "–")))));
 }
@@ -446,6 +461,10 @@ async function drill(focus) {
   const body = $("#contributors-body");
   if (!selection) {
     body.replaceChildren(h("p", { class: "hint" }, "Choose a number among the figures above."));
+    return true;
+  }
+  if (patientsHidden()) {
+    body.replaceChildren(h("p", { class: "hint" }, HIDDEN));
     return true;
   }
   const run = ++state.drills;
@@ -505,29 +524,32 @@ async function load(focusDrill) {
   const run = ++state.loads;
   status("Loading…");
   const asOf = state.day ? `${state.day}T23:59:59Z` : undefined;
+  const hidden = patientsHidden();
+  const none = Promise.resolve(null);
   const [cohort, treg, folds] = await Promise.all([
     api("GET", `${base}${query(filters(asOf))}`),
-    api("GET", `${base}/treg-course${query(filters(asOf))}`),
-    api("GET", `${base}/contributors${query({ figure: "treg-fold-change", ...filters(asOf) })}`),
+    hidden ? none : api("GET", `${base}/treg-course${query({ ...filters(asOf), gating: state.gating || undefined })}`),
+    hidden ? none : api("GET", `${base}/contributors${query({ figure: "treg-fold-change", ...filters(asOf) })}`),
   ]);
   if (run !== state.loads) return;
-  const refused = [cohort, treg, folds].find((r) => !r.ok);
+  const refused = [cohort, treg, folds].find((r) => r && !r.ok);
   if (refused) { showProblem(refused); return; }
   const c = cohort.data;
-  state.pin = asOf || String(c.asOf.sequence);
+  // Now: the live figures and their patients come from the same facts; at a day, from the log up to its end.
+  state.pin = asOf;
   const line = state.line ? `${LINES[state.line][0].toUpperCase()}${LINES[state.line].slice(1)} patients only. ` : "";
   $("#as-of-note").textContent = line + (state.day
     ? `As the registry knew it at the end of ${state.day} (UTC): every event up to number ${c.asOf.sequence}; `
       + "later corrections are not in it."
     : `As of now (event ${c.asOf.sequence}).${c.asOf.complete === false ? " The latest entries may not be in the figures yet." : ""}`);
   renderFigures(c);
-  $("#waterfall").replaceChildren(...waterfall(folds.data));
-  $("#treg-course").replaceChildren(...course(treg.data));
+  $("#waterfall").replaceChildren(...(hidden ? [h("p", { class: "hint" }, HIDDEN)] : waterfall(folds.data)));
+  $("#treg-course").replaceChildren(...(hidden ? [h("p", { class: "hint" }, HIDDEN)] : [gatingChoice(treg.data), ...course(treg.data)]));
   cgi(c.cgiImprovement);
 
   const [drilled, ...changes] = await Promise.all([
     drill(focusDrill),
-    ...c.clinical.map((k) => (k.withChange > 0
+    ...c.clinical.map((k) => (k.withChange > 0 && !hidden
       ? api("GET", `${base}/contributors${query({ figure: "clinical-change", instrument: k.instrument, ...filters(state.pin) })}`)
       : Promise.resolve(null))),
   ]);
@@ -541,8 +563,22 @@ async function load(focusDrill) {
 
 const fail = (e) => status(String(e.message || e), "error");
 
+/** The gating the Treg course shows (levels of different gatings are never pooled), and a choice of the others. */
+function gatingChoice(d) {
+  const label = (g) => GATINGS[g] || g;
+  if (!d.gating) return h("p", { class: "hint" }, "No treated patient has a baseline Treg result yet.");
+  if (d.gatings.length < 2) return h("p", { class: "hint" }, `Gating: ${label(d.gating)} (every baseline).`);
+  const select = h("select", { id: "gating" }, d.gatings.map((g) =>
+    h("option", { value: g.gating, selected: g.gating === d.gating }, `${label(g.gating)} (${g.patients} patients)`)));
+  select.addEventListener("change", () => { state.gating = select.value; load(false).catch(fail); });
+  return h("div", { class: "filters" },
+    h("div", null, h("label", { for: "gating" }, "Gating (levels of two gatings are never pooled)"), select));
+}
+
+const GATINGS = { "cd4-cd25-foxp3": "CD4+CD25+FOXP3+", "cd4-cd25hi-cd127lo": "CD4+CD25hiCD127lo" };
+
 async function start() {
-  await initHeader();
+  state.researcher = (await initHeader()).role === "researcher";
   if (!disease) { status("There is no disease in the address.", "error"); return; }
   $("#title").textContent = `Cohort: ${disease}`;
   document.title = `Cohort: ${disease} · Registry`;

@@ -366,8 +366,9 @@ public sealed class CohortApiTests(RegistryApp app) : ApiTest(app)
         var events = top["events"]!.AsArray();
         Assert.Equal(["baseline", "first-dose", "target", "target"], events.Select(e => e!["role"]!.GetValue<string>()).Order(StringComparer.Ordinal));
         Assert.Contains(events, e => e!["kind"]!.GetValue<string>() == "entry-corrected" && e["studyDay"]!.GetValue<int>() == 8);
+        // No calendar date for a researcher, and no sequence (the log says when each event was recorded).
         Assert.All(events, e => Assert.Null(e!["date"]));
-        Assert.All(events, e => Assert.True(e!["sequence"]!.GetValue<long>() > 0));
+        Assert.All(events, e => Assert.Null(e!["sequence"]));
         // The same researcher gets the same pseudonym again; another researcher another one.
         var again = await App.As(Roles.Researcher).GetJsonAsync("/api/cohorts/sle/contributors?figure=treg-responders");
         Assert.Contains(again["contributors"]!.AsArray(), c => c!["patient"]!.GetValue<string>() == top["patient"]!.GetValue<string>());
@@ -380,6 +381,14 @@ public sealed class CohortApiTests(RegistryApp app) : ApiTest(app)
         var enrolment = site["contributors"]![0]!["events"]!.AsArray().Single()!;
         Assert.Equal(("patient-enrolled", "enrolment"), (enrolment["kind"]!.GetValue<string>(), enrolment["role"]!.GetValue<string>()));
         Assert.NotNull(enrolment["date"]);
+        Assert.True(enrolment["sequence"]!.GetValue<long>() > 0);
+        // A site user may ask who made a figure at a point of the log; a researcher may not.
+        var then = await App.AsUser("nurse2", Roles.Site, "FR01").GetJsonAsync($"/api/cohorts/sle/contributors?figure=enrolled&asOf={site["asOf"]!["sequence"]}");
+        Assert.Equal(3, then["contributors"]!.AsArray().Count);
+        Assert.Contains("asOf", (await (await App.As(Roles.Researcher).GetAsync("/api/cohorts/sle/contributors?figure=enrolled&asOf=1", 400))
+            .ValidationErrorsAsync()).Keys);
+        Assert.Contains("asOf", (await (await App.As(Roles.Researcher).GetAsync("/api/cohorts/sle/treg-course?asOf=1", 400))
+            .ValidationErrorsAsync()).Keys);
         await App.AsUser("nurse2", Roles.Site, "FR01").GetAsync("/api/cohorts/sle/contributors?figure=enrolled&siteId=DE01", 403);
 
         foreach (var (query, field) in new[]
@@ -388,7 +397,7 @@ public sealed class CohortApiTests(RegistryApp app) : ApiTest(app)
             ("figure=clinical-evaluable&instrument=pasi", "instrument"), ("figure=treated&instrument=pga", "instrument"),
             ("figure=treg-evaluable&targetDay=9", "targetDay"), ("figure=treg-evaluable&targetDay=x", "targetDay"),
             ("figure=clinical-change&instrument=pga&targetDay=8", "targetDay"), ("figure=cgi-i&category=8", "category"),
-            ("figure=treated&category=1", "category"), ("figure=treated&asOf=tomorrow", "asOf"),
+            ("figure=treated&category=1", "category"),
         })
         {
             var problem = await App.As(Roles.Researcher).GetAsync($"/api/cohorts/sle/contributors?{query}", 400);
@@ -404,6 +413,12 @@ public sealed class CohortApiTests(RegistryApp app) : ApiTest(app)
         await ScoredCohortAsync();
 
         var course = await App.As(Roles.Monitor).GetJsonAsync("/api/cohorts/sle/treg-course");
+        Assert.Equal("cd4-cd25-foxp3", course["gating"]!.GetValue<string>());
+        Assert.Equal(6, course["gatings"]![0]!["patients"]!.GetValue<int>());
+        Assert.Contains("gating", (await (await App.As(Roles.Monitor).GetAsync("/api/cohorts/sle/treg-course?gating=other", 400))
+            .ValidationErrorsAsync()).Keys);
+        Assert.Empty((await App.As(Roles.Monitor).GetJsonAsync("/api/cohorts/sle/treg-course?gating=cd4-cd25hi-cd127lo"))["patients"]!
+            .AsArray());
 
         Assert.Equal(6, course["patients"]!.AsArray().Count);
         var first = course["patients"]!.AsArray().Single(p => p!["patient"]!.GetValue<string>() == "P-0")!;

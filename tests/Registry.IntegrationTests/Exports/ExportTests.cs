@@ -377,8 +377,10 @@ public sealed class ExportTests(RegistryApp app) : ApiTest(app)
         {
             ["cohort"] = new JsonObject { ["diseaseCodes"] = new JsonArray("sle", "ra") },
         }, 201);
-        // The same name in another case is taken; a name is required; a version of no definition is a 404.
-        await colleague.PostAsync("/api/cohort-definitions", new JsonObject { ["name"] = "LUPUS, ALL SITES" }, 409);
+        // The same name in another case or spacing is taken; a name is required, and visible; a version of no definition is a 404.
+        await colleague.PostAsync("/api/cohort-definitions", new JsonObject { ["name"] = " LUPUS,\u00A0ALL   SITES" }, 409);
+        Assert.Contains("name", (await (await colleague.PostAsync("/api/cohort-definitions",
+            new JsonObject { ["name"] = "Lupus\u200B" }, 400)).ValidationErrorsAsync()).Keys);
         Assert.Contains("name", (await (await colleague.PostAsync("/api/cohort-definitions", new JsonObject(), 400)).ValidationErrorsAsync()).Keys);
         Assert.Contains("cohort.diseaseCodes[0]", (await (await colleague.PostAsync($"/api/cohort-definitions/{id}/versions",
             new JsonObject { ["cohort"] = new JsonObject { ["diseaseCodes"] = new JsonArray("nope") } }, 400)).ValidationErrorsAsync()).Keys);

@@ -19,16 +19,18 @@ namespace Internal.Generated.WolverineHandlers
         private readonly Wolverine.Http.WolverineHttpOptions _wolverineHttpOptions;
         private readonly Microsoft.Extensions.Options.IOptions<Registry.Exports.ExportOptions> _optionsOfExportOptions;
         private readonly Registry.Catalogue.DiseaseCatalogue _diseaseCatalogue;
+        private readonly Registry.Cohorts.Freshness _freshness;
         private readonly Registry.Cohorts.Response _response;
         private readonly System.TimeProvider _timeProvider;
         private readonly Wolverine.Marten.Publishing.OutboxedSessionFactory _outboxedSessionFactory;
         private readonly Wolverine.Runtime.IWolverineRuntime _wolverineRuntime;
 
-        public GET_api_cohorts_diseaseCode_treg_course(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Microsoft.Extensions.Options.IOptions<Registry.Exports.ExportOptions> optionsOfExportOptions, Registry.Catalogue.DiseaseCatalogue diseaseCatalogue, Registry.Cohorts.Response response, System.TimeProvider timeProvider, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
+        public GET_api_cohorts_diseaseCode_treg_course(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Microsoft.Extensions.Options.IOptions<Registry.Exports.ExportOptions> optionsOfExportOptions, Registry.Catalogue.DiseaseCatalogue diseaseCatalogue, Registry.Cohorts.Freshness freshness, Registry.Cohorts.Response response, System.TimeProvider timeProvider, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
         {
             _wolverineHttpOptions = wolverineHttpOptions;
             _optionsOfExportOptions = optionsOfExportOptions;
             _diseaseCatalogue = diseaseCatalogue;
+            _freshness = freshness;
             _response = response;
             _timeProvider = timeProvider;
             _outboxedSessionFactory = outboxedSessionFactory;
@@ -49,12 +51,13 @@ namespace Internal.Generated.WolverineHandlers
                 return;
             }
 
+            var gating = httpContext.Request.Query["gating"];
             var therapyLine = httpContext.Request.Query["therapyLine"];
             var siteId = httpContext.Request.Query["siteId"];
             var asOf = httpContext.Request.Query["asOf"];
             
             // The actual HTTP request handler execution
-            var result = await Registry.Cohorts.TregCourseEndpoint.Get(diseaseCode, therapyLine, siteId, asOf, ((Marten.IQuerySession)documentSession), httpContext.User, _response, _diseaseCatalogue, _optionsOfExportOptions, _timeProvider, httpContext.RequestAborted).ConfigureAwait(false);
+            var result = await Registry.Cohorts.TregCourseEndpoint.Get(diseaseCode, gating, therapyLine, siteId, asOf, documentSession, httpContext.User, _response, _diseaseCatalogue, _optionsOfExportOptions, _freshness, _timeProvider, httpContext.RequestAborted).ConfigureAwait(false);
 
             await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }
