@@ -203,7 +203,7 @@ public static class SavedCohorts
     {
         Status = StatusCodes.Status409Conflict,
         Title = "A cohort definition has this name.",
-        Detail = $"'{name}' is taken (names are compared ignoring case): save a new version of it, or choose another name.",
+        Detail = $"'{name}' is taken (names are compared ignoring case and spacing): save a new version of it, or choose another name.",
     };
 
     private static ProblemDetails NotFound => new()
