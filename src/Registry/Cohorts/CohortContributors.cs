@@ -5,7 +5,6 @@ using JasperFx.Events;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Options;
 using Registry.Access;
 using Registry.Catalogue;
 using Registry.Infrastructure;
@@ -87,20 +86,20 @@ public static class CohortContributorsEndpoint
     /// How the cohort pages name a patient: pseudonyms in a researcher's own scope, else subject codes; null when a
     /// researcher asks and no pseudonym secret is set.
     /// </summary>
-    public static Func<PatientFacts, string>? Names(Caller caller, Exports.ExportOptions exports)
+    public static Func<PatientFacts, string>? Names(Caller caller, Pseudonyms pseudonyms)
     {
         if (caller.Role != Roles.Researcher)
         {
             return p => p.SubjectCode;
         }
 
-        if (exports.PseudonymSecret is not { Length: >= 32 })
+        if (pseudonyms.Secret is not { } secret)
         {
             return null;
         }
 
-        var (secret, scope) = (exports.Secret(), PseudonymScope(caller));
-        return p => Exports.ExportBuilder.Usubjid(secret, scope, p.Id);
+        var scope = PseudonymScope(caller);
+        return p => Pseudonyms.Key(secret, scope, p.Id);
     }
 
     /// <summary>A researcher's patients are named by pseudonyms, which need the secret.</summary>
@@ -142,7 +141,7 @@ public static class CohortContributorsEndpoint
     public static async Task<IResult> Get(
         string diseaseCode, string? figure, string? targetDay, string? instrument, string? category, string? therapyLine,
         string? siteId, string? asOf, IDocumentSession session, ClaimsPrincipal user, CohortFigures figures, Response response,
-        DiseaseCatalogue catalogue, IOptions<Exports.ExportOptions> exports, Freshness freshness, TimeProvider time,
+        DiseaseCatalogue catalogue, Pseudonyms pseudonyms, Freshness freshness, TimeProvider time,
         CancellationToken ct)
     {
         if (catalogue.FindDisease(diseaseCode) is not { } disease)
@@ -163,7 +162,7 @@ public static class CohortContributorsEndpoint
             return Results.Problem(invalid);
         }
 
-        if (Names(caller, exports.Value) is not { } names)
+        if (Names(caller, pseudonyms) is not { } names)
         {
             return Results.Problem(NoSecret);
         }

@@ -24,11 +24,6 @@ public static class CohortPatients
         IQuerySession session, Caller caller, string diseaseCode, TherapyLine? line, string? siteId, CancellationToken ct)
     {
         var query = session.Query<PatientFacts>().Where(p => p.DiseaseCode == diseaseCode && !p.Voided);
-        if (line is { } therapyLine)
-        {
-            query = query.Where(p => p.TherapyLine == therapyLine);
-        }
-
         if (!string.IsNullOrEmpty(siteId))
         {
             query = query.Where(p => p.SiteId == siteId);
@@ -40,7 +35,8 @@ public static class CohortPatients
             query = query.Where(p => p.SiteId.IsOneOf(sites));
         }
 
-        return [.. await query.ToListAsync(ct)];
+        // The therapy line in memory: the document keeps the enum as the store's serializer writes it.
+        return [.. (await query.ToListAsync(ct)).Where(p => line is not { } therapyLine || p.TherapyLine == therapyLine)];
     }
 
     /// <summary>

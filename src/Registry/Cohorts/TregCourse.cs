@@ -3,7 +3,6 @@ using System.Text.Json.Serialization;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Options;
 using Registry.Access;
 using Registry.Catalogue;
 using Registry.Infrastructure;
@@ -53,7 +52,7 @@ public static class TregCourseEndpoint
     [Authorize(Policy = Policies.Cohorts)]
     public static async Task<IResult> Get(
         string diseaseCode, string? gating, string? therapyLine, string? siteId, string? asOf, IDocumentSession session,
-        ClaimsPrincipal user, Response response, DiseaseCatalogue catalogue, IOptions<Exports.ExportOptions> exports,
+        ClaimsPrincipal user, Response response, DiseaseCatalogue catalogue, Pseudonyms pseudonyms,
         Freshness freshness, TimeProvider time, CancellationToken ct)
     {
         if (catalogue.FindDisease(diseaseCode) is null)
@@ -79,7 +78,7 @@ public static class TregCourseEndpoint
             wanted = g;
         }
 
-        if (CohortContributorsEndpoint.Names(caller, exports.Value) is not { } names)
+        if (CohortContributorsEndpoint.Names(caller, pseudonyms) is not { } names)
         {
             return Results.Problem(CohortContributorsEndpoint.NoSecret);
         }

@@ -21,16 +21,25 @@ public sealed record ExportManifest(
 /// </summary>
 public sealed record RecordLocks(int Records, int Locked, IReadOnlyList<string> LockedKeys);
 
+/// <summary>How far an export's run is: patients written of the cohort's patients (null until the cohort is known).</summary>
+public sealed record ExportProgress(int Patients, int? Of);
+
 /// <summary>What an export run counts as it reaches each patient.</summary>
 public sealed class ExportTally
 {
     private readonly List<string> _locked = [];
+    private int _records;
 
-    public int Records { get; private set; }
+    public int Records => Volatile.Read(ref _records);
+
+    /// <summary>The cohort's patients, once known (before the first is written).</summary>
+    public int? Members { get; set; }
+
+    public ExportProgress Progress => new(Records, Members);
 
     public void Add(string key, Patients.PatientState state)
     {
-        Records++;
+        Interlocked.Increment(ref _records);
         if (state.Lock is not null)
         {
             _locked.Add(key);
@@ -47,6 +56,9 @@ public sealed class ExportRecord
     public string RequestedBy { get; set; } = "";
 
     public string Status { get; set; } = "queued";
+
+    /// <summary>While running: patients written so far, of how many (kept every second or so).</summary>
+    public ExportProgress? Progress { get; set; }
 
     /// <summary>When it was asked for (null for exports requested before this was kept).</summary>
     public DateTimeOffset? RequestedAt { get; set; }

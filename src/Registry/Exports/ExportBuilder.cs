@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using JasperFx.Events;
 using Marten;
 using Registry.Cohorts;
@@ -36,11 +34,7 @@ public sealed class ExportBuilder(IDocumentStore store, byte[] secret)
     public string Usubjid(string scope, Guid patientId) => Usubjid(secret, scope, patientId);
 
     /// <inheritdoc cref="Usubjid(string, Guid)"/>
-    public static string Usubjid(byte[] secret, string scope, Guid patientId)
-    {
-        var mac = HMACSHA256.HashData(secret, Encoding.UTF8.GetBytes($"{scope}\n{patientId:N}"));
-        return "R" + Convert.ToHexString(mac, 0, 10).ToLowerInvariant();
-    }
+    public static string Usubjid(byte[] secret, string scope, Guid patientId) => Access.Pseudonyms.Key(secret, scope, patientId);
 
     public async IAsyncEnumerable<(string Table, object?[] Row)> RowsAsync(
         ExportDefinition export, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
@@ -60,13 +54,15 @@ public sealed class ExportBuilder(IDocumentStore store, byte[] secret)
     /// an enrolment voided as a duplicate is in none.
     /// </summary>
     public async IAsyncEnumerable<(PatientEnrolled Patient, string Key, PatientState State)> PatientsAsync(
-        ExportDefinition export, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+        ExportDefinition export, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct,
+        Action<int>? counted = null)
     {
         await using var session = store.QuerySession();
         var members = (await EnrolmentsAt.LoadAsync(session, export.AsOfSequence, null, ct)).Where(p => InCohort(p, export.Cohort))
             .Select(p => (Patient: p, Key: Usubjid(export.PseudonymScope, p.PatientId)))
             .OrderBy(p => p.Key, StringComparer.Ordinal)
             .ToList();
+        counted?.Invoke(members.Count);
 
         foreach (var (patient, key) in members)
         {

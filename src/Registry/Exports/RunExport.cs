@@ -44,7 +44,22 @@ public static class RunExportHandler
             var definition = record.Definition;
             await SettleAsync(session, definition.AsOfSequence, logger, ct);
             var tally = new ExportTally();
-            var files = await WriteAsync(store, options.Value.Secret(), definition, folder, onPatient: null, ct, tally);
+            IReadOnlyList<ExportFile> files;
+            using (var reporting = CancellationTokenSource.CreateLinkedTokenSource(ct))
+            {
+                var reporter = ReportProgressAsync(store, record.Id, tally, reporting.Token);
+                try
+                {
+                    files = await WriteAsync(store, options.Value.Secret(), definition, folder, onPatient: null, ct, tally);
+                }
+                finally
+                {
+                    await reporting.CancelAsync();
+                    await reporter;
+                }
+            }
+
+            record.Progress = tally.Progress;
             await ExportFileStore.SaveAsync(store, record.Id, folder, files, ct);
             var at = await AsOfTimeAsync(session, definition.AsOfSequence, ct);
             record.Manifest = Manifest(definition, at, files) with { Locks = tally.Locks };
@@ -66,6 +81,39 @@ public static class RunExportHandler
 
         session.Store(record);
         await session.SaveChangesAsync(ct);
+    }
+
+    /// <summary>
+    /// Keeps the export's progress on its record about every second while it runs, so its requester can follow it. A
+    /// failed save is left for the next tick: progress is a courtesy, the run does not depend on it.
+    /// </summary>
+    private static async Task ReportProgressAsync(IDocumentStore store, Guid exportId, ExportTally tally, CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                try
+                {
+                    await using var session = store.LightweightSession();
+                    if (await session.LoadAsync<ExportRecord>(exportId, ct) is { Status: "running" } running)
+                    {
+                        running.Progress = tally.Progress;
+                        session.Store(running);
+                        await session.SaveChangesAsync(ct);
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The database may be gone for a moment: the next tick tries again.
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The run ended.
+        }
     }
 
     /// <summary>
@@ -124,11 +172,19 @@ public static class RunExportHandler
         ExportBuilder builder, ExportDefinition definition, Action? onPatient, ExportTally? tally,
         [EnumeratorCancellation] CancellationToken ct)
     {
-        await foreach (var patient in builder.PatientsAsync(definition, ct))
+        await foreach (var patient in builder.PatientsAsync(definition, ct, n => Members(tally, n)))
         {
             onPatient?.Invoke();
             tally?.Add(patient.Key, patient.State);
             yield return patient;
+        }
+    }
+
+    private static void Members(ExportTally? tally, int members)
+    {
+        if (tally is not null)
+        {
+            tally.Members = members;
         }
     }
 

@@ -67,6 +67,9 @@ public static class RegistryHosting
         services.AddSingleton<ProjectionStatus>();
         services.AddSingleton<PatientSites>();
         services.AddOptions<Exports.ExportOptions>().Bind(configuration.GetSection(Exports.ExportOptions.Section)).ValidateOnStart();
+        services.AddSingleton(sp =>
+            new Pseudonyms(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Exports.ExportOptions>>().Value.PseudonymSecret
+                is { Length: >= 32 } secret ? System.Text.Encoding.UTF8.GetBytes(secret) : null));
         // The pseudonym secret: required outside Development (in Development, checked when set).
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Exports.ExportOptions>>(sp =>
         {

@@ -25,6 +25,10 @@ const FOLD_TICKS = [0.125, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 6, 8, 16, 32];
 /** The figures that are not of a target day. */
 const DAYLESS = new Set(["enrolled", "treated", "treg-tconv-baseline"]);
 
+/** The least and the most of many numbers (a spread into Math.min would overflow the stack for a large cohort). */
+const least = (xs) => xs.reduce((a, b) => (b < a ? b : a), Infinity);
+const most = (xs) => xs.reduce((a, b) => (b > a ? b : a), -Infinity);
+
 function svg(tag, attrs, ...children) {
   const el = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs || {})) el.setAttribute(k, String(v));
@@ -250,7 +254,7 @@ function waterfall(d) {
 
   const log = (v) => Math.log2(Math.max(v, 1 / 64));
   const logs = rows.map((c) => log(c.value));
-  let lo = Math.min(0, ...logs), hi = Math.max(0, ...logs);
+  let lo = Math.min(0, least(logs)), hi = Math.max(0, most(logs));
   if (hi - lo < 1) hi = lo + 1;
   const pad = (hi - lo) * 0.06;
   lo -= pad; hi += pad;
@@ -303,10 +307,10 @@ function course(d) {
   if (!points.length) return [h("p", { class: "hint" }, "No Treg result of a treated patient yet."), ...tables];
 
   const days = [...points.map((p) => p.studyDay), ...medians.map((m) => m.studyDay)];
-  const x0 = Math.min(1, ...days);
-  let x1 = Math.max(...days);
+  const x0 = Math.min(1, least(days));
+  let x1 = most(days);
   if (x1 <= x0) x1 = x0 + 7;
-  const yr = niceRange(0, Math.max(...points.map((p) => p.tregPercentOfCd4), ...medians.map((m) => m.median)));
+  const yr = niceRange(0, most([...points.map((p) => p.tregPercentOfCd4), ...medians.map((m) => m.median)]));
   const width = 640, left = 56, right = 16, top = 30, plot = 240, bottom = 46;
   const height = top + plot + bottom;
   const x = (day) => left + ((day - x0) / (x1 - x0)) * (width - left - right);
@@ -364,7 +368,7 @@ function clinicalFigure(k, d) {
     return h("div", { class: "instrument" }, title, h("p", { class: "hint" }, `No patient has a change at day ${k.targetDay} yet.`));
   }
   const mean = d.value;
-  const r = niceRange(Math.min(0, ...values.map((c) => c.value)), Math.max(0, ...values.map((c) => c.value)));
+  const r = niceRange(Math.min(0, least(values.map((c) => c.value))), Math.max(0, most(values.map((c) => c.value))));
   const width = 640, left = 24, right = 24, top = 34, axis = 92, height = 112;
   const x = (v) => left + ((v - r.lo) / (r.hi - r.lo)) * (width - left - right);
   const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, width, height, class: "chart", role: "img",

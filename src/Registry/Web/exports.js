@@ -46,6 +46,13 @@ const unreachable = (e, what) => ({
 });
 
 /** A cohort in words: "sle, ra · sites FR01 · enrolled 2026-01-01 to 2026-06-30 · add-on". */
+/** How far a running export is: "120 of 646 patients" (nothing before its cohort is known, or once it is done). */
+function progressOf(x) {
+  const p = x.progress;
+  if (x.status !== "running" || !p) return null;
+  return ` ${p.patients} of ${p.of ?? "?"} patients`;
+}
+
 function describeCohort(c) {
   if (!c) return "every patient";
   const parts = [c.diseaseCodes && c.diseaseCodes.length ? c.diseaseCodes.join(", ") : "every disease"];
@@ -354,7 +361,7 @@ function exportRows(x) {
     h("td", null, FORMATS[x.format] || x.format),
     h("td", null, `event ${x.asOfSequence}`,
       m && m.asOf.at ? [h("br"), h("span", { class: "hint" }, formatInstant(m.asOf.at, "UTC"))] : null),
-    h("td", { class: "status" }, h("span", { class: `flag ${x.status}` }, x.status)));
+    h("td", { class: "status" }, h("span", { class: `flag ${x.status}` }, x.status), progressOf(x)));
   if (x.status === "done" && m) {
     return [main, h("tr", { class: "panel export-detail" }, h("td", { colspan: "5" }, fileList(x), manifestDetails(m)))];
   }
@@ -375,7 +382,7 @@ function renderExports(list) {
       const which = `The export requested ${formatInstant(x.requestedAt, "UTC")}`;
       announcements.push(x.status === "done" ? `${which} is done: its files are ready to download.` : `${which} has ${x.status}.`);
     }
-    const key = `${x.status}|${x.error || ""}|${x.manifest ? x.manifest.files.length : ""}`;
+    const key = `${x.status}|${x.error || ""}|${x.manifest ? x.manifest.files.length : ""}|${progressOf(x) || ""}`;
     let entry = state.rendered.get(x.exportId);
     if (!entry || entry.key !== key) entry = { key, rows: exportRows(x) };
     rendered.set(x.exportId, entry);

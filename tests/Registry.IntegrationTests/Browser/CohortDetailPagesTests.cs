@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Registry.Access;
 using Registry.IntegrationTests.Infrastructure;
+using static Registry.IntegrationTests.Browser.BrowserVisits;
 
 namespace Registry.IntegrationTests.Browser;
 
@@ -15,23 +16,6 @@ namespace Registry.IntegrationTests.Browser;
 /// </summary>
 public sealed class CohortDetailPagesTests(BrowserApp browser) : IClassFixture<BrowserApp>
 {
-    private static string DaysAgo(int days) => DateTime.UtcNow.AddDays(-days).ToString("yyyy-MM-dd");
-
-    private static JsonObject Visit(string date, decimal treg, bool dose) => new()
-    {
-        ["visitId"] = Guid.NewGuid(),
-        ["visitDate"] = date,
-        ["tregs"] = new JsonArray(new JsonObject { ["sampledOn"] = date, ["tregPercentOfCd4"] = treg, ["gating"] = "cd4-cd25-foxp3" }),
-        ["doses"] = dose
-            ? new JsonArray(new JsonObject
-            {
-                ["givenOn"] = date,
-                ["doseIu"] = 1_000_000,
-                ["product"] = "aldesleukin",
-                ["phase"] = "induction",
-            })
-            : new JsonArray(),
-    };
 
     [Fact]
     public async Task a_researcher_and_the_sites_user_trace_a_cohort_figure_to_its_patients_and_their_events()

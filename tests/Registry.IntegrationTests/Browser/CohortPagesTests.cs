@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Playwright;
 using Registry.Access;
 using Registry.IntegrationTests.Infrastructure;
+using static Registry.IntegrationTests.Browser.BrowserVisits;
 
 namespace Registry.IntegrationTests.Browser;
 
@@ -13,17 +14,6 @@ namespace Registry.IntegrationTests.Browser;
 /// </summary>
 public sealed class CohortPagesTests(BrowserApp browser) : IClassFixture<BrowserApp>
 {
-    private static string DaysAgo(int days) => DateTime.UtcNow.AddDays(-days).ToString("yyyy-MM-dd");
-
-    private static JsonObject Visit(string date, decimal treg, bool dose) => new()
-    {
-        ["visitId"] = Guid.NewGuid(),
-        ["visitDate"] = date,
-        ["tregs"] = new JsonArray(new JsonObject { ["sampledOn"] = date, ["tregPercentOfCd4"] = treg, ["gating"] = "cd4-cd25-foxp3" }),
-        ["doses"] = dose
-            ? new JsonArray(new JsonObject { ["givenOn"] = date, ["doseIu"] = 1_000_000, ["product"] = "aldesleukin", ["phase"] = "induction" })
-            : new JsonArray(),
-    };
 
     [Fact]
     public async Task a_researcher_compares_the_therapy_lines_and_sees_the_figures_as_known_before_a_correction()

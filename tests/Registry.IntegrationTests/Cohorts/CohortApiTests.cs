@@ -390,6 +390,14 @@ public sealed class CohortApiTests(RegistryApp app) : ApiTest(app)
         Assert.Contains("asOf", (await (await App.As(Roles.Researcher).GetAsync("/api/cohorts/sle/treg-course?asOf=1", 400))
             .ValidationErrorsAsync()).Keys);
         await App.AsUser("nurse2", Roles.Site, "FR01").GetAsync("/api/cohorts/sle/contributors?figure=enrolled&siteId=DE01", 403);
+        // The filters narrow the patients as they narrow the figures.
+        var monitor = App.As(Roles.Monitor);
+        Assert.Equal(6, (await monitor.GetJsonAsync("/api/cohorts/sle/contributors?figure=enrolled&therapyLine=standalone"))["value"]!
+            .GetValue<int>());
+        Assert.Empty((await monitor.GetJsonAsync("/api/cohorts/sle/contributors?figure=enrolled&therapyLine=addon"))["contributors"]!
+            .AsArray());
+        Assert.Equal(3, (await monitor.GetJsonAsync("/api/cohorts/sle/contributors?figure=enrolled&siteId=DE01"))["contributors"]!
+            .AsArray().Count);
 
         foreach (var (query, field) in new[]
         {

@@ -405,6 +405,8 @@ public sealed class ExportTests(RegistryApp app) : ApiTest(app)
         Assert.Equal((id, "Lupus, all sites", 2), Reference(latest["manifest"]!["cohortDefinition"]!));
         Assert.Equal(1, first["manifest"]!["locks"]!["records"]!.GetValue<int>());
         Assert.Equal(2, latest["manifest"]!["locks"]!["records"]!.GetValue<int>());
+        // The run's progress, kept on the export: every patient of the cohort written.
+        Assert.Equal((2, 2), (latest["progress"]!["patients"]!.GetValue<int>(), latest["progress"]!["of"]!.GetValue<int>()));
 
         var errors = await (await Researcher.PostAsync("/api/exports", FromDefinition(3), 400)).ValidationErrorsAsync();
         Assert.Contains("cohortDefinition.version", errors.Keys);
