@@ -26,6 +26,33 @@ public static class CohortAsOf
 
     public static readonly TimeSpan LogReadWait = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// An answer at a point of the log, kept once it is settled: when the store's high-water mark had passed the point
+    /// before the log was read, no event at or below it can still commit, so the same question always has this answer and
+    /// asking it again costs nothing. <paramref name="key"/> names the question: the endpoint, its filters and whose
+    /// patients the caller sees.
+    /// </summary>
+    public static async Task<T> KeptAsync<T>(
+        IQuerySession session, FiguresCache cache, string key, AsOf point, DateTimeOffset? instant, Func<Task<T>> compute,
+        CancellationToken ct)
+        where T : class
+    {
+        var question = $"as-of|{key}|{point.Sequence}|{instant?.UtcTicks}";
+        if (cache.TryGet(question, "settled", out T? kept))
+        {
+            return kept!;
+        }
+
+        var settled = await ProjectionProgress.HighWaterMarkAsync(session, ct) >= point.Sequence;
+        var answer = await compute();
+        if (settled)
+        {
+            cache.Set(question, "settled", answer);
+        }
+
+        return answer;
+    }
+
     /// <summary>The log's head: every event recorded so far.</summary>
     public static async Task<AsOf> HeadAsync(IQuerySession session, TimeProvider time, CancellationToken ct) =>
         new(await ScalarAsync(session, $"select coalesce(max(seq_id), 0) from {RegistrySchema.Name}.mt_events", null, ct),

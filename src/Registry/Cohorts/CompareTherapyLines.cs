@@ -51,7 +51,7 @@ public static class CompareTherapyLinesEndpoint
     public static async Task<IResult> Get(
         string diseaseCode, string? siteId, string? asOf, IQuerySession session, ClaimsPrincipal user, CohortFigures figures,
         Catalogue.DiseaseCatalogue catalogue, TimeProvider time, Microsoft.Extensions.Options.IOptions<ResponseOptions> response,
-        CancellationToken ct)
+        FiguresCache cache, CancellationToken ct)
     {
         if (catalogue.FindDisease(diseaseCode) is null)
         {
@@ -70,6 +70,17 @@ public static class CompareTherapyLinesEndpoint
             return Results.Problem(invalid!);
         }
 
+        // Kept per point of the log: asked again with nothing new, the log is not read again (the head's time is today's).
+        var comparison = await CohortAsOf.KeptAsync(session, cache,
+            $"comparison|{diseaseCode}|{siteId}|{CohortPatients.Visibility(caller)}", point, instant,
+            () => CompareAsync(session, caller, diseaseCode, siteId, point, instant, figures, response.Value, ct), ct);
+        return Results.Ok(comparison with { AsOf = point });
+    }
+
+    private static async Task<TherapyLineComparison> CompareAsync(
+        IQuerySession session, Caller caller, string diseaseCode, string? siteId, AsOf point, DateTimeOffset? instant,
+        CohortFigures figures, ResponseOptions options, CancellationToken ct)
+    {
         var patients = await CohortAsOf.FactsAsync(session, caller, diseaseCode, null, siteId, point.Sequence, instant, ct);
         TherapyLineFigures Line(TherapyLine line)
         {
@@ -80,7 +91,7 @@ public static class CompareTherapyLinesEndpoint
 
         var standalone = Line(TherapyLine.Standalone);
         var addon = Line(TherapyLine.Addon);
-        var minimum = response.Value.MinEvaluableForRates;
+        var minimum = options.MinEvaluableForRates;
         var enough = standalone.Treg.Evaluable >= minimum && addon.Treg.Evaluable >= minimum;
         var difference = enough
             ? Statistics.Newcombe(standalone.Treg.Responders, standalone.Treg.Evaluable, addon.Treg.Responders, addon.Treg.Evaluable)
@@ -95,13 +106,13 @@ public static class CompareTherapyLinesEndpoint
             .Select(g => new ConcomitantClassCount(g.Key, g.Count()))
             .OrderBy(c => c.DrugClass)
             .ToList();
-        return Results.Ok(new TherapyLineComparison(
+        return new TherapyLineComparison(
             diseaseCode, standalone, addon,
             new ResponderRateDifference(
                 difference is { } d ? Statistics.Round(d.Difference, 4) : null,
                 difference is { } i ? [Statistics.Round(i.Low, 4), Statistics.Round(i.High, 4)] : null,
                 Method),
             concomitants,
-            point));
+            point);
     }
 }

@@ -39,8 +39,12 @@ public static class GetCohortEndpoint
             }
 
             TherapyLine? line = Kebab.TryParse<TherapyLine>(therapyLine, out var parsed) ? parsed : null;
-            var then = await CohortAsOf.FactsAsync(session, caller, diseaseCode, line, siteId, point.Sequence, instant, ct);
-            return Results.Ok(figures.Summarise(diseaseCode, [.. then.Select(p => p.Facts)], point, detail: true));
+            return Results.Ok(await CohortAsOf.KeptAsync(session, cache,
+                $"cohort|{diseaseCode}|{therapyLine}|{siteId}|{CohortPatients.Visibility(caller)}", point, instant, async () =>
+                {
+                    var then = await CohortAsOf.FactsAsync(session, caller, diseaseCode, line, siteId, point.Sequence, instant, ct);
+                    return figures.Summarise(diseaseCode, [.. then.Select(p => p.Facts)], point, detail: true);
+                }, ct));
         }
 
         var progress = await freshness.FactsAsync(session, ct);

@@ -32,11 +32,15 @@ public static class ListCohortsEndpoint
             }
 
             Patients.TherapyLine? line = Infrastructure.Kebab.TryParse<Patients.TherapyLine>(therapyLine, out var parsed) ? parsed : null;
-            var then = await CohortAsOf.FactsAsync(session, caller, null, line, siteId, point.Sequence, instant, ct);
-            return Results.Ok(then.GroupBy(p => p.Facts.DiseaseCode)
-                .OrderBy(g => g.Key, StringComparer.Ordinal)
-                .Select(g => figures.Summarise(g.Key, [.. g.Select(p => p.Facts)], point, detail: false))
-                .ToList());
+            return Results.Ok(await CohortAsOf.KeptAsync(session, cache,
+                $"cohorts|{therapyLine}|{siteId}|{CohortPatients.Visibility(caller)}", point, instant, async () =>
+                {
+                    var then = await CohortAsOf.FactsAsync(session, caller, null, line, siteId, point.Sequence, instant, ct);
+                    return then.GroupBy(p => p.Facts.DiseaseCode)
+                        .OrderBy(g => g.Key, StringComparer.Ordinal)
+                        .Select(g => figures.Summarise(g.Key, [.. g.Select(p => p.Facts)], point, detail: false))
+                        .ToList();
+                }, ct));
         }
 
         // The progress first (caught up with every committed write): the rows read afterwards reflect at least the events it names.

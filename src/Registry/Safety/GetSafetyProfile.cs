@@ -33,11 +33,16 @@ public static class GetSafetyProfileEndpoint
                 return Results.Problem(invalid!);
             }
 
-            var then = await CohortAsOf.FactsAsync(session, Caller.From(user), string.IsNullOrEmpty(diseaseCode) ? null : diseaseCode,
-                null, string.IsNullOrEmpty(siteId) ? null : siteId, point.Sequence, instant, ct);
             var cutOff = DateOnly.FromDateTime((point.At ?? time.GetUtcNow()).UtcDateTime);
-            return Results.Ok(SafetyProfile.Compute(
-                string.IsNullOrEmpty(diseaseCode) ? null : diseaseCode, [.. then.Select(p => p.Facts)], cutOff, point));
+            return Results.Ok(await CohortAsOf.KeptAsync(session, cache, $"safety-profile|{diseaseCode}|{siteId}|{cutOff:yyyy-MM-dd}",
+                point, instant, async () =>
+                {
+                    var then = await CohortAsOf.FactsAsync(session, Caller.From(user),
+                        string.IsNullOrEmpty(diseaseCode) ? null : diseaseCode, null, string.IsNullOrEmpty(siteId) ? null : siteId,
+                        point.Sequence, instant, ct);
+                    return SafetyProfile.Compute(
+                        string.IsNullOrEmpty(diseaseCode) ? null : diseaseCode, [.. then.Select(p => p.Facts)], cutOff, point);
+                }, ct));
         }
 
         // The progress first (caught up with every committed write): the facts loaded afterwards reflect at least the events it names.

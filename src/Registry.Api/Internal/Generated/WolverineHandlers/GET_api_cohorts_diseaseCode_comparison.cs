@@ -20,16 +20,18 @@ namespace Internal.Generated.WolverineHandlers
         private readonly Microsoft.Extensions.Options.IOptions<Registry.Cohorts.ResponseOptions> _optionsOfResponseOptions;
         private readonly Registry.Catalogue.DiseaseCatalogue _diseaseCatalogue;
         private readonly Registry.Cohorts.CohortFigures _cohortFigures;
+        private readonly Registry.Cohorts.FiguresCache _figuresCache;
         private readonly System.TimeProvider _timeProvider;
         private readonly Wolverine.Marten.Publishing.OutboxedSessionFactory _outboxedSessionFactory;
         private readonly Wolverine.Runtime.IWolverineRuntime _wolverineRuntime;
 
-        public GET_api_cohorts_diseaseCode_comparison(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Microsoft.Extensions.Options.IOptions<Registry.Cohorts.ResponseOptions> optionsOfResponseOptions, Registry.Catalogue.DiseaseCatalogue diseaseCatalogue, Registry.Cohorts.CohortFigures cohortFigures, System.TimeProvider timeProvider, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
+        public GET_api_cohorts_diseaseCode_comparison(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Microsoft.Extensions.Options.IOptions<Registry.Cohorts.ResponseOptions> optionsOfResponseOptions, Registry.Catalogue.DiseaseCatalogue diseaseCatalogue, Registry.Cohorts.CohortFigures cohortFigures, Registry.Cohorts.FiguresCache figuresCache, System.TimeProvider timeProvider, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
         {
             _wolverineHttpOptions = wolverineHttpOptions;
             _optionsOfResponseOptions = optionsOfResponseOptions;
             _diseaseCatalogue = diseaseCatalogue;
             _cohortFigures = cohortFigures;
+            _figuresCache = figuresCache;
             _timeProvider = timeProvider;
             _outboxedSessionFactory = outboxedSessionFactory;
             _wolverineRuntime = wolverineRuntime;
@@ -53,7 +55,7 @@ namespace Internal.Generated.WolverineHandlers
             var asOf = httpContext.Request.Query["asOf"];
             
             // The actual HTTP request handler execution
-            var result = await Registry.Cohorts.CompareTherapyLinesEndpoint.Get(diseaseCode, siteId, asOf, ((Marten.IQuerySession)documentSession), httpContext.User, _cohortFigures, _diseaseCatalogue, _timeProvider, _optionsOfResponseOptions, httpContext.RequestAborted).ConfigureAwait(false);
+            var result = await Registry.Cohorts.CompareTherapyLinesEndpoint.Get(diseaseCode, siteId, asOf, ((Marten.IQuerySession)documentSession), httpContext.User, _cohortFigures, _diseaseCatalogue, _timeProvider, _optionsOfResponseOptions, _figuresCache, httpContext.RequestAborted).ConfigureAwait(false);
 
             await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }
