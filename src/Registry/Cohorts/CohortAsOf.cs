@@ -122,19 +122,26 @@ public static class CohortAsOf
         IQuerySession session, Caller caller, string? diseaseCode, TherapyLine? line, string? siteId, long point, DateTimeOffset? instant,
         CancellationToken ct)
     {
+        return await GatedAsync(() => FoldAsync(session, caller, diseaseCode, line, siteId, point, instant, ct), ct);
+    }
+
+    /// <summary>A read of many patients' events, in its turn (<see cref="LogReads"/>), or a 503 when none came in time.</summary>
+    public static async Task<T> GatedAsync<T>(Func<Task<T>> read, CancellationToken ct)
+    {
         if (!await LogReads.WaitAsync(LogReadWait, ct))
         {
             throw new ProblemException(new Microsoft.AspNetCore.Mvc.ProblemDetails
             {
                 Status = Microsoft.AspNetCore.Http.StatusCodes.Status503ServiceUnavailable,
                 Title = "The registry is busy working out other figures from the event log.",
-                Detail = "Figures at a point of the log, and comparisons, are read from the log itself. Try again in a few seconds.",
+                Detail = "Figures at a point of the log, comparisons and the patients behind figures are read from the log itself. "
+                    + "Try again in a few seconds.",
             });
         }
 
         try
         {
-            return await FoldAsync(session, caller, diseaseCode, line, siteId, point, instant, ct);
+            return await read();
         }
         finally
         {

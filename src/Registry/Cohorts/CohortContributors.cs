@@ -110,8 +110,23 @@ public static class CohortContributorsEndpoint
         Detail = "The registry has no pseudonym secret (Exports:PseudonymSecret): an operator must set it.",
     };
 
-    /// <summary>The events of these patients' streams, up to each one's facts (and the instant, when the fold stopped at one).</summary>
-    private static async Task<Dictionary<Guid, List<IEvent>>> StreamsAsync(
+    /// <summary>The events a figure can use: the enrolment's, the recording or correction of a dose, a Treg result or a score.</summary>
+    private static readonly string[] UsableEvents =
+    [
+        .. EnrolmentsAt.EventNames,
+        .. new[] { EntryKind.Dose, EntryKind.Treg, EntryKind.Score }.Select(k => EnrolmentsAt.EventName(EntryKinds.Of(k).EventType)),
+        EnrolmentsAt.EventName(typeof(EntryCorrected)),
+    ];
+
+    /// <summary>
+    /// The events of these patients' streams a figure can use, up to each one's facts (and the instant, when the fold stopped
+    /// at one), in the log reads' turn.
+    /// </summary>
+    private static Task<Dictionary<Guid, List<IEvent>>> StreamsAsync(
+        IQuerySession session, IReadOnlyList<PatientFacts> patients, DateTimeOffset? instant, CancellationToken ct) =>
+        CohortAsOf.GatedAsync(() => ReadStreamsAsync(session, patients, instant, ct), ct);
+
+    private static async Task<Dictionary<Guid, List<IEvent>>> ReadStreamsAsync(
         IQuerySession session, IReadOnlyList<PatientFacts> patients, DateTimeOffset? instant, CancellationToken ct)
     {
         var streams = new Dictionary<Guid, List<IEvent>>();
@@ -119,7 +134,8 @@ public static class CohortContributorsEndpoint
         {
             var ids = chunk.Select(p => p.Id).ToArray();
             var upTo = chunk.Max(p => p.LastSequence);
-            var query = session.Events.QueryAllRawEvents().Where(e => e.StreamId.IsOneOf(ids) && e.Sequence <= upTo);
+            var query = session.Events.QueryAllRawEvents()
+                .Where(e => e.StreamId.IsOneOf(ids) && e.Sequence <= upTo && e.EventTypeName.IsOneOf(UsableEvents));
             if (instant is { } at)
             {
                 query = query.Where(e => e.Timestamp <= at);
@@ -141,7 +157,7 @@ public static class CohortContributorsEndpoint
     public static async Task<IResult> Get(
         string diseaseCode, string? figure, string? targetDay, string? instrument, string? category, string? therapyLine,
         string? siteId, string? asOf, IDocumentSession session, ClaimsPrincipal user, CohortFigures figures, Response response,
-        DiseaseCatalogue catalogue, Pseudonyms pseudonyms, Freshness freshness, TimeProvider time,
+        DiseaseCatalogue catalogue, Pseudonyms pseudonyms, Freshness freshness, FiguresCache cache, TimeProvider time,
         CancellationToken ct)
     {
         if (catalogue.FindDisease(diseaseCode) is not { } disease)
@@ -168,7 +184,7 @@ public static class CohortContributorsEndpoint
         }
 
         var (point, facts, instant, problem) = await CohortPatients.AtAsync(
-            session, caller, diseaseCode, therapyLine, siteId, asOf, freshness, time, ct);
+            session, caller, diseaseCode, therapyLine, siteId, asOf, freshness, cache, time, ct);
         if (problem is not null)
         {
             return problem;

@@ -45,7 +45,7 @@ public static class CohortPatients
     /// </summary>
     internal static async Task<(AsOf? Point, List<PatientFacts> Facts, DateTimeOffset? Instant, IResult? Problem)> AtAsync(
         IQuerySession session, Caller caller, string diseaseCode, string? therapyLine, string? siteId, string? asOf, Freshness freshness,
-        TimeProvider time, CancellationToken ct)
+        FiguresCache cache, TimeProvider time, CancellationToken ct)
     {
         TherapyLine? line = Kebab.TryParse<TherapyLine>(therapyLine, out var parsed) ? parsed : null;
         if (asOf is null)
@@ -67,8 +67,14 @@ public static class CohortPatients
             return (null, [], null, Results.Problem(problem!));
         }
 
-        var then = await CohortAsOf.FactsAsync(session, caller, diseaseCode, line, siteId, point.Sequence, instant, ct);
-        return (point, [.. then.Select(p => p.Facts)], instant, null);
+        // One fold for the page's several questions at that point (its figure, its plots, its drill-down), once settled.
+        var then = await CohortAsOf.KeptAsync(session, cache,
+            $"facts|{diseaseCode}|{therapyLine}|{siteId}|{Visibility(caller)}", point, instant, async () =>
+            {
+                var folded = await CohortAsOf.FactsAsync(session, caller, diseaseCode, line, siteId, point.Sequence, instant, ct);
+                return folded.Select(p => p.Facts).ToList();
+            }, ct);
+        return (point, then, instant, null);
     }
 
     internal static IResult? Check(Caller caller, string? therapyLine, string? siteId)

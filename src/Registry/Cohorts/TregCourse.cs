@@ -53,7 +53,7 @@ public static class TregCourseEndpoint
     public static async Task<IResult> Get(
         string diseaseCode, string? gating, string? therapyLine, string? siteId, string? asOf, IDocumentSession session,
         ClaimsPrincipal user, Response response, DiseaseCatalogue catalogue, Pseudonyms pseudonyms,
-        Freshness freshness, TimeProvider time, CancellationToken ct)
+        Freshness freshness, FiguresCache cache, TimeProvider time, CancellationToken ct)
     {
         if (catalogue.FindDisease(diseaseCode) is null)
         {
@@ -84,7 +84,7 @@ public static class TregCourseEndpoint
         }
 
         var (point, facts, _, problem) = await CohortPatients.AtAsync(
-            session, caller, diseaseCode, therapyLine, siteId, asOf, freshness, time, ct);
+            session, caller, diseaseCode, therapyLine, siteId, asOf, freshness, cache, time, ct);
         if (problem is not null)
         {
             return problem;

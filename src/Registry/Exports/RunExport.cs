@@ -73,9 +73,17 @@ public static class RunExportHandler
         }
         finally
         {
-            if (Directory.Exists(folder))
+            try
             {
-                Directory.Delete(folder, recursive: true);
+                if (Directory.Exists(folder))
+                {
+                    Directory.Delete(folder, recursive: true);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The export's state is still saved below; the scratch folder is the operator's to remove.
+                logger.LogWarning(e, "Export {ExportId}: its scratch folder {Folder} could not be removed", record.Id, folder);
             }
         }
 

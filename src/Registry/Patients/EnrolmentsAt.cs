@@ -9,9 +9,12 @@ namespace Registry.Patients;
 /// </summary>
 public static class EnrolmentsAt
 {
-    private static readonly string[] EventNames = Amendments.EnrolmentEventTypes.Prepend(typeof(PatientEnrolled))
-        .Select(t => System.Text.RegularExpressions.Regex.Replace(t.Name, "(?<!^)([A-Z])", "_$1").ToLowerInvariant())
-        .ToArray();
+    /// <summary>The enrolment's events: how it was recorded and every amendment of it, by their names in the log.</summary>
+    public static readonly string[] EventNames = [.. Amendments.EnrolmentEventTypes.Prepend(typeof(PatientEnrolled)).Select(EventName)];
+
+    /// <summary>An event type's name in the log (Marten's default alias: snake case).</summary>
+    public static string EventName(Type type) =>
+        System.Text.RegularExpressions.Regex.Replace(type.Name, "(?<!^)([A-Z])", "_$1").ToLowerInvariant();
 
     /// <param name="instant">When given, only the events recorded up to it (an imported history's are not in log order).</param>
     public static async Task<IReadOnlyList<PatientEnrolled>> LoadAsync(

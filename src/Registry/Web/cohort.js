@@ -358,14 +358,15 @@ function course(d) {
 }
 
 /** (c) One instrument's change from baseline at the clinical target day: a dot per patient, the mean, the line of no change. */
-function clinicalFigure(k, d) {
+function clinicalFigure(k, d, missing) {
   const values = d ? d.contributors.filter((c) => c.value !== null && c.value !== undefined) : [];
   const table = asTable(`${k.instrument} as a table`, `Each patient's change in ${k.instrument} from baseline at day ${k.targetDay}`,
     [["Patient"], ["Site"], ["Therapy line"], ["Change", "num"], ["Responder"]],
     values.map((c) => patientRow(c, h("td", { class: "num" }, short(c.value)), h("td", null, yesNo(c.responder)))));
   const title = h("h4", null, k.instrument);
   if (!values.length) {
-    return h("div", { class: "instrument" }, title, h("p", { class: "hint" }, `No patient has a change at day ${k.targetDay} yet.`));
+    return h("div", { class: "instrument" }, title,
+      h("p", { class: "hint" }, missing || `No patient has a change at day ${k.targetDay} yet.`));
   }
   const mean = d.value;
   const r = niceRange(Math.min(0, least(values.map((c) => c.value))), Math.max(0, most(values.map((c) => c.value))));
@@ -536,8 +537,10 @@ async function load(focusDrill) {
     hidden ? none : api("GET", `${base}/contributors${query({ figure: "treg-fold-change", ...filters(asOf) })}`),
   ]);
   if (run !== state.loads) return;
-  const refused = [cohort, treg, folds].find((r) => r && !r.ok);
-  if (refused) { showProblem(refused); return; }
+  // Without the figures there is nothing to show; a plot that failed says so in its place, the rest still shows.
+  if (!cohort.ok) { showProblem(cohort); return; }
+  const refused = [treg, folds].find((r) => r && !r.ok);
+  const failed = (r, what) => [h("p", { class: "error" }, `The ${what} cannot be shown now (the registry answered ${r.status}).`)];
   const c = cohort.data;
   // Now: the live figures and their patients come from the same facts; at a day, from the log up to its end.
   state.pin = asOf;
@@ -547,8 +550,10 @@ async function load(focusDrill) {
       + "later corrections are not in it."
     : `As of now (event ${c.asOf.sequence}).${c.asOf.complete === false ? " The latest entries may not be in the figures yet." : ""}`);
   renderFigures(c);
-  $("#waterfall").replaceChildren(...(hidden ? [h("p", { class: "hint" }, HIDDEN)] : waterfall(folds.data)));
-  $("#treg-course").replaceChildren(...(hidden ? [h("p", { class: "hint" }, HIDDEN)] : [gatingChoice(treg.data), ...course(treg.data)]));
+  $("#waterfall").replaceChildren(...(hidden ? [h("p", { class: "hint" }, HIDDEN)]
+    : folds.ok ? waterfall(folds.data) : failed(folds, "waterfall")));
+  $("#treg-course").replaceChildren(...(hidden ? [h("p", { class: "hint" }, HIDDEN)]
+    : treg.ok ? [gatingChoice(treg.data), ...course(treg.data)] : failed(treg, "Treg course")));
   cgi(c.cgiImprovement);
 
   const [drilled, ...changes] = await Promise.all([
@@ -558,10 +563,13 @@ async function load(focusDrill) {
       : Promise.resolve(null))),
   ]);
   if (run !== state.loads) return;
-  $("#clinical").replaceChildren(...c.clinical.map((k, i) => clinicalFigure(k, changes[i] && changes[i].ok ? changes[i].data : null)));
+  const missing = (r) => (hidden ? HIDDEN
+    : r && !r.ok ? `The changes cannot be shown now (the registry answered ${r.status}).` : null);
+  $("#clinical").replaceChildren(...c.clinical.map((k, i) =>
+    clinicalFigure(k, changes[i] && changes[i].ok ? changes[i].data : null, missing(changes[i]))));
   if (!c.clinical.length) $("#clinical").replaceChildren(h("p", { class: "hint" }, "No clinical instrument is recorded for this disease."));
-  const failed = changes.find((r) => r && !r.ok);
-  if (failed) showProblem(failed);
+  const failedChange = refused || changes.find((r) => r && !r.ok);
+  if (failedChange) showProblem(failedChange);
   else if (drilled) status("");
 }
 
@@ -571,8 +579,11 @@ const fail = (e) => status(String(e.message || e), "error");
 function gatingChoice(d) {
   const label = (g) => GATINGS[g] || g;
   if (!d.gating) return h("p", { class: "hint" }, "No treated patient has a baseline Treg result yet.");
-  if (d.gatings.length < 2) return h("p", { class: "hint" }, `Gating: ${label(d.gating)} (every baseline).`);
-  const select = h("select", { id: "gating" }, d.gatings.map((g) =>
+  if (d.gatings.length < 2 && d.gatings.some((g) => g.gating === d.gating)) {
+    return h("p", { class: "hint" }, `Gating: ${label(d.gating)} (every baseline).`);
+  }
+  const choices = d.gatings.some((g) => g.gating === d.gating) ? d.gatings : [{ gating: d.gating, patients: 0 }, ...d.gatings];
+  const select = h("select", { id: "gating" }, choices.map((g) =>
     h("option", { value: g.gating, selected: g.gating === d.gating }, `${label(g.gating)} (${g.patients} patients)`)));
   select.addEventListener("change", () => { state.gating = select.value; load(false).catch(fail); });
   return h("div", { class: "filters" },
@@ -594,6 +605,7 @@ async function start() {
     event.preventDefault();
     state.line = $("#therapy-line").value;
     state.day = pastDay($("#as-of").value);
+    state.gating = "";
     remember();
     load(false).catch(fail);
   });

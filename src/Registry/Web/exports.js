@@ -420,7 +420,12 @@ async function refreshExports() {
   stopPolling();
   const result = await api("GET", "/api/exports");
   if (run !== state.listRun) return;
-  if (!result.ok) { status(problemOf(result).title, "error"); return; }
+  if (!result.ok) {
+    // Shown, and tried again while an export is still being built (the registry may be busy or restarting).
+    status(`${problemOf(result).title}${pending() ? " The list will be asked for again in a moment." : ""}`, "error");
+    schedule();
+    return;
+  }
   renderExports(result.data);
   schedule();
 }

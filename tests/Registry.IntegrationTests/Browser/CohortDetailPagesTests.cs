@@ -115,7 +115,11 @@ public sealed class CohortDetailPagesTests(BrowserApp browser) : IClassFixture<B
 
         // The site user sees who made the figure at the end of yesterday too, from the log.
         await site.GetByLabel("As known on (end of the day, UTC; empty: now)").FillAsync(DaysAgo(1));
-        await site.GetByRole(AriaRole.Button, new() { Name = "Show", Exact = true }).ClickAsync();
+        // The rows of "now" have the same codes: wait for the drill-down asked at the end of that day to be answered.
+        await site.RunAndWaitForResponseAsync(
+            () => site.GetByRole(AriaRole.Button, new() { Name = "Show", Exact = true }).ClickAsync(),
+            r => r.Url.Contains("/contributors?figure=treg-responders", StringComparison.Ordinal)
+                && r.Url.Contains("asOf=", StringComparison.Ordinal) && r.Status == 200);
         await Assertions.Expect(site.Locator("#as-of-note")).ToContainTextAsync($"at the end of {DaysAgo(1)}");
         await Assertions.Expect(siteRows.Locator("th")).ToHaveTextAsync(new[] { "W1-0000", "W1-0001", "W1-0002", "W1-0003" });
     }

@@ -258,11 +258,15 @@ public sealed class CohortApiTests(RegistryApp app) : ApiTest(app)
 
     /// <summary>
     /// The cohort of <see cref="CohortAsync"/> with more to count: five patients scored at day 85 (SLEDAI-2K 10 → 10, 8, 6, 4,
-    /// 2; CGI-I 1 to 5) and three sampled at day 29 (too few for a median there).
+    /// 2; CGI-I 1 to 5), three sampled at day 29 (too few for a median there), and an add-on patient at DE01 never dosed
+    /// (enrolled, not treated: in no other figure).
     /// </summary>
     private async Task<List<(Guid Patient, Guid? Day8Sample)>> ScoredCohortAsync()
     {
         var patients = await CohortAsync();
+        var untreated = Requests.Enrolment("DE01", "P-untreated");
+        untreated["therapyLine"] = "addon";
+        await Nurse.EnrolAsync(untreated);
         for (var i = 0; i < 5; i++)
         {
             var visit = Visit("2026-06-01", score: ("sledai-2k", 10 - (2 * i)));
@@ -333,7 +337,8 @@ public sealed class CohortApiTests(RegistryApp app) : ApiTest(app)
             await Trace($"figure=cgi-i&category={k}", cgi["counts"]![k.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         }
 
-        // Not an empty check: the cohort has responders, a median, a mean change and CGI-I scores to trace.
+        // Not an empty check: the cohort has responders, a median, a mean change and CGI-I scores to trace, and an untreated patient.
+        Assert.Equal((7, 6), (cohort["enrolled"]!.GetValue<int>(), cohort["treated"]!.GetValue<int>()));
         Assert.Equal(4, cohort["treg"]!["responders"]!.GetValue<int>());
         Assert.Equal(-4.0, cohort["clinical"]!.AsArray().Single(c => c!["instrument"]!.GetValue<string>() == "sledai-2k")!["meanChange"]!
             .GetValue<double>());
@@ -394,9 +399,11 @@ public sealed class CohortApiTests(RegistryApp app) : ApiTest(app)
         var monitor = App.As(Roles.Monitor);
         Assert.Equal(6, (await monitor.GetJsonAsync("/api/cohorts/sle/contributors?figure=enrolled&therapyLine=standalone"))["value"]!
             .GetValue<int>());
-        Assert.Empty((await monitor.GetJsonAsync("/api/cohorts/sle/contributors?figure=enrolled&therapyLine=addon"))["contributors"]!
+        Assert.Equal(["P-untreated"], (await monitor.GetJsonAsync("/api/cohorts/sle/contributors?figure=enrolled&therapyLine=addon"))
+            ["contributors"]!.AsArray().Select(c => c!["patient"]!.GetValue<string>()));
+        Assert.Empty((await monitor.GetJsonAsync("/api/cohorts/sle/contributors?figure=treated&therapyLine=addon"))["contributors"]!
             .AsArray());
-        Assert.Equal(3, (await monitor.GetJsonAsync("/api/cohorts/sle/contributors?figure=enrolled&siteId=DE01"))["contributors"]!
+        Assert.Equal(4, (await monitor.GetJsonAsync("/api/cohorts/sle/contributors?figure=enrolled&siteId=DE01"))["contributors"]!
             .AsArray().Count);
 
         foreach (var (query, field) in new[]

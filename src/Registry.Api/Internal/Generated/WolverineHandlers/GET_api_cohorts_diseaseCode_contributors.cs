@@ -20,18 +20,20 @@ namespace Internal.Generated.WolverineHandlers
         private readonly Registry.Access.Pseudonyms _pseudonyms;
         private readonly Registry.Catalogue.DiseaseCatalogue _diseaseCatalogue;
         private readonly Registry.Cohorts.CohortFigures _cohortFigures;
+        private readonly Registry.Cohorts.FiguresCache _figuresCache;
         private readonly Registry.Cohorts.Freshness _freshness;
         private readonly Registry.Cohorts.Response _response;
         private readonly System.TimeProvider _timeProvider;
         private readonly Wolverine.Marten.Publishing.OutboxedSessionFactory _outboxedSessionFactory;
         private readonly Wolverine.Runtime.IWolverineRuntime _wolverineRuntime;
 
-        public GET_api_cohorts_diseaseCode_contributors(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Registry.Access.Pseudonyms pseudonyms, Registry.Catalogue.DiseaseCatalogue diseaseCatalogue, Registry.Cohorts.CohortFigures cohortFigures, Registry.Cohorts.Freshness freshness, Registry.Cohorts.Response response, System.TimeProvider timeProvider, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
+        public GET_api_cohorts_diseaseCode_contributors(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Registry.Access.Pseudonyms pseudonyms, Registry.Catalogue.DiseaseCatalogue diseaseCatalogue, Registry.Cohorts.CohortFigures cohortFigures, Registry.Cohorts.FiguresCache figuresCache, Registry.Cohorts.Freshness freshness, Registry.Cohorts.Response response, System.TimeProvider timeProvider, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
         {
             _wolverineHttpOptions = wolverineHttpOptions;
             _pseudonyms = pseudonyms;
             _diseaseCatalogue = diseaseCatalogue;
             _cohortFigures = cohortFigures;
+            _figuresCache = figuresCache;
             _freshness = freshness;
             _response = response;
             _timeProvider = timeProvider;
@@ -62,7 +64,7 @@ namespace Internal.Generated.WolverineHandlers
             var asOf = httpContext.Request.Query["asOf"];
             
             // The actual HTTP request handler execution
-            var result = await Registry.Cohorts.CohortContributorsEndpoint.Get(diseaseCode, figure, targetDay, instrument, category, therapyLine, siteId, asOf, documentSession, httpContext.User, _cohortFigures, _response, _diseaseCatalogue, _pseudonyms, _freshness, _timeProvider, httpContext.RequestAborted).ConfigureAwait(false);
+            var result = await Registry.Cohorts.CohortContributorsEndpoint.Get(diseaseCode, figure, targetDay, instrument, category, therapyLine, siteId, asOf, documentSession, httpContext.User, _cohortFigures, _response, _diseaseCatalogue, _pseudonyms, _freshness, _figuresCache, _timeProvider, httpContext.RequestAborted).ConfigureAwait(false);
 
             await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }

@@ -19,17 +19,19 @@ namespace Internal.Generated.WolverineHandlers
         private readonly Wolverine.Http.WolverineHttpOptions _wolverineHttpOptions;
         private readonly Registry.Access.Pseudonyms _pseudonyms;
         private readonly Registry.Catalogue.DiseaseCatalogue _diseaseCatalogue;
+        private readonly Registry.Cohorts.FiguresCache _figuresCache;
         private readonly Registry.Cohorts.Freshness _freshness;
         private readonly Registry.Cohorts.Response _response;
         private readonly System.TimeProvider _timeProvider;
         private readonly Wolverine.Marten.Publishing.OutboxedSessionFactory _outboxedSessionFactory;
         private readonly Wolverine.Runtime.IWolverineRuntime _wolverineRuntime;
 
-        public GET_api_cohorts_diseaseCode_treg_course(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Registry.Access.Pseudonyms pseudonyms, Registry.Catalogue.DiseaseCatalogue diseaseCatalogue, Registry.Cohorts.Freshness freshness, Registry.Cohorts.Response response, System.TimeProvider timeProvider, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
+        public GET_api_cohorts_diseaseCode_treg_course(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Registry.Access.Pseudonyms pseudonyms, Registry.Catalogue.DiseaseCatalogue diseaseCatalogue, Registry.Cohorts.FiguresCache figuresCache, Registry.Cohorts.Freshness freshness, Registry.Cohorts.Response response, System.TimeProvider timeProvider, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
         {
             _wolverineHttpOptions = wolverineHttpOptions;
             _pseudonyms = pseudonyms;
             _diseaseCatalogue = diseaseCatalogue;
+            _figuresCache = figuresCache;
             _freshness = freshness;
             _response = response;
             _timeProvider = timeProvider;
@@ -57,7 +59,7 @@ namespace Internal.Generated.WolverineHandlers
             var asOf = httpContext.Request.Query["asOf"];
             
             // The actual HTTP request handler execution
-            var result = await Registry.Cohorts.TregCourseEndpoint.Get(diseaseCode, gating, therapyLine, siteId, asOf, documentSession, httpContext.User, _response, _diseaseCatalogue, _pseudonyms, _freshness, _timeProvider, httpContext.RequestAborted).ConfigureAwait(false);
+            var result = await Registry.Cohorts.TregCourseEndpoint.Get(diseaseCode, gating, therapyLine, siteId, asOf, documentSession, httpContext.User, _response, _diseaseCatalogue, _pseudonyms, _freshness, _figuresCache, _timeProvider, httpContext.RequestAborted).ConfigureAwait(false);
 
             await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }
