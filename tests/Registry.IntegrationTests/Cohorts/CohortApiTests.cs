@@ -446,4 +446,38 @@ public sealed class CohortApiTests(RegistryApp app) : ApiTest(app)
         Assert.Equal(3, median[29]["n"]!.GetValue<int>());
         Assert.Null(median[29]["median"]);
     }
+
+    /// <summary>
+    /// 32 clients at once: every drill-down, course, comparison and figure at a point answers, each with the same numbers;
+    /// 32 researchers saving one name at once get one definition and 31 conflicts.
+    /// </summary>
+    [Fact]
+    public async Task thirty_two_clients_at_once_get_the_same_figures_and_one_name_is_saved_once()
+    {
+        await ScoredCohortAsync();
+        var monitor = App.As(Roles.Monitor);
+        var head = (await monitor.GetJsonAsync("/api/cohorts/sle"))["asOf"]!["sequence"]!.GetValue<long>();
+        string[] urls =
+        [
+            "/api/cohorts/sle/contributors?figure=treg-responders", "/api/cohorts/sle/treg-course", "/api/cohorts/sle/comparison",
+            $"/api/cohorts/sle/contributors?figure=treg-responders&asOf={head}", $"/api/cohorts/sle?asOf={head}",
+        ];
+        var answers = await Task.WhenAll(Enumerable.Range(0, 32).Select(i => monitor.GetJsonAsync(urls[i % urls.Length])));
+        Assert.All(answers.Where((_, i) => i % urls.Length is 0 or 3), a => Assert.Equal(4, a["contributors"]!.AsArray().Count));
+        Assert.All(answers.Where((_, i) => i % urls.Length == 4), a => Assert.Equal(4, a["treg"]!["responders"]!.GetValue<int>()));
+        Assert.All(answers.Where((_, i) => i % urls.Length == 1), a => Assert.Equal(6, a["patients"]!.AsArray().Count));
+
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 32).Select(async i =>
+        {
+            using var client = Host.Server.CreateClient();
+            client.DefaultRequestHeaders.Authorization = new("Bearer", App.Tokens.Issue($"researcher-{i}", Roles.Researcher, []));
+            using var response = await client.PostAsync("/api/cohort-definitions", new StringContent(
+                "{\"name\":\"Lupus, everyone\",\"cohort\":{\"diseaseCodes\":[\"sle\"]}}", System.Text.Encoding.UTF8, "application/json"));
+            return (int)response.StatusCode;
+        }));
+        Assert.Equal(1, statuses.Count(s => s == 201));
+        Assert.Equal(31, statuses.Count(s => s == 409));
+        var saved = await App.As(Roles.Researcher).GetJsonArrayAsync("/api/cohort-definitions");
+        Assert.Equal(1, Assert.Single(saved)!["latestVersion"]!.GetValue<int>());
+    }
 }
