@@ -272,14 +272,13 @@ public static class TabulationEndpoints
                 }
             }
 
-            var everSerious = folded.SelectMany(f => f.AdverseEvents.Keys.Where(id => f.AeHistory.TryGetValue(id, out var h)
-                && h.Any(m => m.Now is { SeriousCriteria.Count: > 0 }))).ToList();
-            var pv = await SaeCaseRecord.LoadAsync(session, everSerious, ct);
-            foreach (var facts in folded)
+            // Each patient's adverse events that have ever been serious, worked out once for the pv cases and the rows.
+            var everSerious = folded.Select(f => (Facts: f, Serious: f.AdverseEvents.Keys.Where(id => f.AeHistory.TryGetValue(id, out var h)
+                && h.Any(m => m.Now is { SeriousCriteria.Count: > 0 })).ToList())).ToList();
+            var pv = await SaeCaseRecord.LoadAsync(session, [.. everSerious.SelectMany(x => x.Serious)], ct);
+            foreach (var (facts, serious) in everSerious)
             {
                 var firstDose = facts.Doses.Count == 0 ? (DateOnly?)null : facts.Doses.Values.Min(d => d.GivenOn);
-                var serious = facts.AdverseEvents.Keys.Where(id => facts.AeHistory.TryGetValue(id, out var h)
-                    && h.Any(m => m.Now is { SeriousCriteria.Count: > 0 })).ToList();
                 foreach (var id in serious)
                 {
                     var report = facts.AdverseEvents[id].Report;
